@@ -1,0 +1,56 @@
+# scimaudit: the two commands are `make demo` and `make test`; everything else is what they need.
+# A fresh Debian machine with python3 (3.11+) and make is enough: these targets install the rest.
+SHELL := /bin/bash
+PY ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.9
+VENV := .venv
+BIN := $(VENV)/bin
+SCIMMY := tests/peers/scimmy
+LINT_PATHS := src tests bench dashboards sample_data
+
+.PHONY: demo serve test test-quick test-slow lint sysdeps venv peers bench clean
+
+demo: sysdeps venv ## Run the whole product on real loopback SCIM servers and the sample data
+	$(BIN)/scimaudit demo
+
+serve: sysdeps venv ## The demo, then keep servers and dashboard up until Ctrl-C
+	$(BIN)/scimaudit demo --serve
+
+test: sysdeps venv peers lint test-quick test-slow ## Lint, type-check, quick tests, then slow tests
+
+lint: venv
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy
+
+test-quick: venv
+	$(BIN)/pytest -m "not slow" -q
+
+test-slow: venv peers
+	$(BIN)/pytest -m slow -q
+
+bench: venv
+	$(BIN)/python bench/run_all.py
+
+sysdeps: ## Debian packages: poppler (pdftotext/pdftoppm), chromium, pango for weasyprint, node
+	@bash .ci/sysdeps.sh
+
+venv: $(VENV)/.synced
+
+$(UV):
+	$(PY) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	UV_PYTHON=$(PY) $(UV) sync --frozen
+	touch $@
+
+peers: $(SCIMMY)/node_modules/.package-lock.json
+
+$(SCIMMY)/node_modules/.package-lock.json: $(SCIMMY)/package-lock.json
+	npm ci --prefix $(SCIMMY) --no-audit --no-fund --loglevel=error
+
+clean:
+	rm -rf $(VENV) $(TOOLS) $(SCIMMY)/node_modules demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""``python -m scimaudit``."""
+
+from scimaudit.cli import main
+
+main()

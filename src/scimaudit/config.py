@@ -1,0 +1,427 @@
+"""Configuration: one TOML file, validated by pydantic, secrets only by reference.
+
+Why pydantic: every bad value is reported with its key path (``apps[1].url``) and the file name, and
+unknown keys are refused so a typo never silently disables a control. Relative paths are resolved
+against the config file's folder so a config works from any working directory.
+
+Secrets are ``{ env = "NAME" }`` or ``{ file = "path" }``; :class:`SecretRef` reads them only when a
+request needs them and never puts the value in a repr, a log line, the store or a report.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from scimaudit.errors import ConfigError, SecretError
+
+CONFIG_ENV = "SCIMAUDIT_CONFIG"
+DEFAULT_CONFIG = "scimaudit.toml"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SecretRef(_Model):
+    """A secret named by reference: exactly one of ``env`` or ``file``."""
+
+    env: str | None = None
+    file: Path | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SecretRef:
+        if (self.env is None) == (self.file is None):
+            raise ValueError('give exactly one of env = "NAME" or file = "path"')
+        return self
+
+    def describe(self) -> str:
+        """Where the secret comes from, safe to print."""
+        return f"env:{self.env}" if self.env else f"file:{self.file}"
+
+    def reveal(self) -> str:
+        """Read the secret now. Raises :class:`SecretError` naming the reference, never the value."""
+        if self.env is not None:
+            value = os.environ.get(self.env, "")
+            if not value:
+                raise SecretError(f"environment variable {self.env} is not set or empty")
+            return value
+        assert self.file is not None
+        try:
+            value = self.file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SecretError(f"cannot read secret file {self.file}: {exc.strerror}") from None
+        if not value:
+            raise SecretError(f"secret file {self.file} is empty")
+        return value
+
+    def __repr__(self) -> str:
+        return f"SecretRef({self.describe()})"
+
+
+class StoreConfig(_Model):
+    path: Path = Path("scimaudit.duckdb")
+    lock_timeout_seconds: float = Field(30.0, gt=0, description="how long to retry a locked store")
+
+
+HR_FIELDS = (
+    "employee_id",
+    "email",
+    "first_name",
+    "last_name",
+    "status",
+    "worker_type",
+    "hire_date",
+    "termination_date",
+    "contract_end_date",
+    "department",
+    "title",
+    "manager_id",
+)
+
+
+class HrColumns(_Model):
+    """Our field = the export's column name. Only ``employee_id`` and ``status`` are required."""
+
+    employee_id: str
+    status: str
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    worker_type: str | None = None
+    hire_date: str | None = None
+    termination_date: str | None = None
+    contract_end_date: str | None = None
+    department: str | None = None
+    title: str | None = None
+    manager_id: str | None = None
+
+
+class HrStatusMap(_Model):
+    """Which export values mean what. A value in none of the lists is an import error."""
+
+    active: list[str] = ["Active"]
+    terminated: list[str] = ["Terminated"]
+    leave: list[str] = Field(
+        default_factory=list,
+        description="on leave: still employed, access kept; listed separately from active",
+    )
+
+
+class HrWorkerTypeMap(_Model):
+    contractor: list[str] = ["Contractor", "Contingent Worker"]
+
+
+class HrConfig(_Model):
+    path: Path
+    columns: HrColumns
+    status: HrStatusMap = HrStatusMap()
+    worker_type: HrWorkerTypeMap = HrWorkerTypeMap()
+    date_formats: list[str] = Field(
+        default_factory=lambda: ["%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%b-%Y"],
+        description="strptime formats tried in order; ISO first",
+    )
+    delimiter: str | None = Field(None, description="CSV delimiter; sniffed when absent")
+    sheet: str | None = Field(None, description="XLSX sheet name; first sheet when absent")
+
+
+class BasicAuth(_Model):
+    kind: Literal["basic"]
+    username: str
+    password: SecretRef
+
+
+class BearerAuth(_Model):
+    kind: Literal["bearer"]
+    token: SecretRef
+
+
+class OAuth2ClientCredentials(_Model):
+    kind: Literal["oauth2_client_credentials"]
+    token_url: str
+    client_id: str
+    client_secret: SecretRef
+    scope: str | None = None
+
+
+AuthConfig = Annotated[
+    BasicAuth | BearerAuth | OAuth2ClientCredentials, Field(discriminator="kind")
+]
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when the URL's host is a loopback address or ``localhost``."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class AppConfig(_Model):
+    """One SCIM 2.0 endpoint. Vendor differences are options here, never code branches."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    url: str
+    token: SecretRef | None = Field(None, description="shorthand for auth = bearer with this token")
+    auth: AuthConfig | None = None
+    ca_bundle: Path | None = None
+    frameworks: list[Literal["SOX", "HIPAA"]] = Field(default_factory=list)
+    privileged_groups: list[str] = Field(
+        default_factory=list, description="group names or shell-style patterns (admin*)"
+    )
+    service_accounts: list[str] = Field(default_factory=list, description="userNames")
+    break_glass_accounts: list[str] = Field(
+        default_factory=list, description="userNames remediation must never touch"
+    )
+    fallback_reviewer: str | None = Field(None, description="HR employee id")
+    # collection
+    pagination: Literal["auto", "index", "cursor"] = "auto"
+    page_size: int = Field(200, ge=1, le=10000)
+    concurrency: int = Field(4, ge=1, le=32)
+    requests_per_second: float | None = Field(None, gt=0)
+    timeout_seconds: float = Field(30.0, gt=0)
+    max_retries: int = Field(6, ge=0, le=50)
+    group_members: Literal["inline", "per_group"] = "inline"
+    # vendor quirks as data
+    active_as_string: bool = False
+    activity_attribute: str | None = Field(
+        None, description="dotted path of a last-activity timestamp in the User resource"
+    )
+    # remediation
+    remove_account: Literal["deactivate", "delete"] = "deactivate"
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("must be an https:// URL of the SCIM base (…/scim/v2)")
+        if parts.scheme == "http" and not is_loopback_url(value):
+            raise ValueError("plain http is refused except on loopback; use https")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _one_auth(self) -> AppConfig:
+        if self.token is not None and self.auth is not None:
+            raise ValueError("give either token or auth, not both")
+        if self.token is None and self.auth is None:
+            raise ValueError("missing credentials: set token = { env = ... } or an [apps.auth] table")
+        return self
+
+    @property
+    def effective_auth(self) -> BasicAuth | BearerAuth | OAuth2ClientCredentials:
+        if self.auth is not None:
+            return self.auth
+        assert self.token is not None
+        return BearerAuth(kind="bearer", token=self.token)
+
+
+class ActivityConfig(_Model):
+    """A sign-in / last-login export: one row per (app, login) with a last-seen timestamp."""
+
+    path: Path
+    app_column: str | None = None
+    app: str | None = Field(None, description="fixed app name when the export has no app column")
+    user_column: str
+    last_seen_column: str
+
+    @model_validator(mode="after")
+    def _app_given(self) -> ActivityConfig:
+        if (self.app_column is None) == (self.app is None):
+            raise ValueError("give exactly one of app_column or app")
+        return self
+
+
+class SodRule(_Model):
+    """Conflicting pair: ``app`` + two ``groups`` within an app, or ``left``/``right`` across apps."""
+
+    name: str | None = None
+    app: str | None = None
+    groups: list[str] | None = None
+    left: dict[str, str] | None = None
+    right: dict[str, str] | None = None
+    severity: Literal["low", "medium", "high", "critical"] = "high"
+
+    @model_validator(mode="after")
+    def _shape(self) -> SodRule:
+        within = self.app is not None and self.groups is not None
+        across = self.left is not None and self.right is not None
+        if within == across:
+            raise ValueError('give app + groups = ["A", "B"], or left/right = {app, group}')
+        if within and len(self.groups or []) != 2:
+            raise ValueError("groups must name exactly two groups")
+        for side in (self.left, self.right):
+            if side is not None and set(side) != {"app", "group"}:
+                raise ValueError("left/right need exactly the keys app and group")
+        return self
+
+
+class RolePolicy(_Model):
+    """Groups a department (optionally a title) may hold in an app."""
+
+    department: str
+    title: str | None = None
+    app: str
+    groups: list[str]
+
+
+class Exemption(_Model):
+    """Risk accepted: a finding that stays visible as exempted until ``expires``."""
+
+    kind: str
+    app: str
+    account: str = Field(description="userName or account id")
+    owner: str
+    reason: str
+    expires: str
+
+
+class PolicyConfig(_Model):
+    stale_after_days: int = Field(90, ge=1)
+    deprovision_sla_hours: int = Field(24, ge=0)
+    peer_threshold: float = Field(
+        0.1, ge=0, le=1, description="drift when fewer than this share of peers hold the group"
+    )
+    peer_min_group_size: int = Field(5, ge=1, description="peer comparison needs this many peers")
+    sod: list[SodRule] = Field(default_factory=list)
+    role_policy: list[RolePolicy] = Field(default_factory=list)
+    exemptions: list[Exemption] = Field(default_factory=list)
+
+
+class CorrelationConfig(_Model):
+    rules: list[Literal["external_id", "employee_number", "email", "name"]] = [
+        "external_id",
+        "employee_number",
+        "email",
+        "name",
+    ]
+    domain_aliases: dict[str, str] = Field(
+        default_factory=dict, description="alias domain = canonical HR domain"
+    )
+    fold_plus_addressing: bool = True
+    overrides: Path | None = Field(None, description="CSV of manual links / service declarations")
+
+
+class ReportConfig(_Model):
+    entity: str = "Example Corp"
+    classification: str = "Confidential"
+    out_dir: Path = Path("reports-out")
+    sign_cert: Path | None = None
+    sign_key: Path | None = None
+    sign_passphrase: SecretRef | None = None
+
+
+class DashboardUser(_Model):
+    email: str
+    role: Literal["manager", "security", "auditor", "admin"]
+    password_hash: str = Field(description="argon2 hash; make one with `scimaudit hash-password`")
+
+
+class DashboardConfig(_Model):
+    auth: Literal["users", "header", "oidc"] = "users"
+    users: list[DashboardUser] = Field(default_factory=list)
+    trusted_header: str = "X-Forwarded-Email"
+
+
+class Config(_Model):
+    """The whole file. ``source`` is where it was read from (for messages)."""
+
+    store: StoreConfig = StoreConfig()
+    hr: HrConfig | None = None
+    apps: list[AppConfig] = Field(default_factory=list)
+    activity: list[ActivityConfig] = Field(default_factory=list)
+    policy: PolicyConfig = PolicyConfig()
+    correlation: CorrelationConfig = CorrelationConfig()
+    report: ReportConfig = ReportConfig()
+    dashboard: DashboardConfig = DashboardConfig()
+    source: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_apps(self) -> Config:
+        names = [a.name for a in self.apps]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"app names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    def app(self, name: str) -> AppConfig:
+        for app in self.apps:
+            if app.name == name:
+                return app
+        known = ", ".join(a.name for a in self.apps) or "none configured"
+        raise ConfigError(f"{self.source}: no app named {name!r} (apps: {known})")
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("BasicAuth", "BearerAuth", "OAuth2ClientCredentials") or "[" in str(part):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _resolve_paths(raw: Any, base: Path) -> Any:
+    """Make relative ``path``/``file``/``overrides``/``ca_bundle`` values relative to the config file."""
+    keys = {"path", "file", "overrides", "ca_bundle", "out_dir", "sign_cert", "sign_key"}
+    if isinstance(raw, dict):
+        return {
+            k: (
+                str(base / v)
+                if k in keys and isinstance(v, str) and not Path(v).is_absolute()
+                else _resolve_paths(v, base)
+            )
+            for k, v in raw.items()
+        }
+    if isinstance(raw, list):
+        return [_resolve_paths(v, base) for v in raw]
+    return raw
+
+
+def parse_config(raw: dict[str, Any], source: Path) -> Config:
+    """Validate an already-parsed TOML mapping; errors name ``source`` and the key path."""
+    try:
+        cfg = Config.model_validate(_resolve_paths(raw, source.parent))
+    except ValidationError as exc:
+        lines = [f"{source}: {_loc(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("invalid configuration\n" + "\n".join(lines)) from None
+    return cfg.model_copy(update={"source": source})
+
+
+def config_path(explicit: str | Path | None) -> Path:
+    """``--config`` beats ``$SCIMAUDIT_CONFIG`` beats ``./scimaudit.toml``."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(CONFIG_ENV)
+    return Path(env) if env else Path(DEFAULT_CONFIG)
+
+
+def load_config(explicit: str | Path | None = None) -> Config:
+    """Read and validate the config file; every problem becomes a :class:`ConfigError`."""
+    path = config_path(explicit)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: config file not found (run `scimaudit init` to write a starter, "
+            f"or pass --config / set {CONFIG_ENV})"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(raw, path.resolve())

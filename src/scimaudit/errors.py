@@ -1,0 +1,151 @@
+"""One error tree for the whole tool, mapped to exit codes at the CLI edge.
+
+Every failure a user can cause or meet is one of these; the CLI prints ``str(error)`` on one line and
+exits with the class's ``exit_code``. Anything else is a bug and is reported as such (exit 70).
+
+::
+
+    ScimauditError                     exit 1   base; never raised directly
+    ├── ConfigError                    exit 2   bad/missing config file, key or value (names file + key path)
+    │   └── SecretError                exit 2   a referenced env var / secret file is missing or empty
+    ├── InputError                     exit 3   bad input data (names file and line/field)
+    │   └── HrImportError              exit 3   HR export rows rejected (carries every bad row)
+    ├── StoreError                     exit 4   DuckDB store problems
+    │   ├── StoreLockedError           exit 4   another process holds the store past the retry window
+    │   ├── SchemaVersionError         exit 4   store written by a newer scimaudit
+    │   └── SnapshotNotFoundError      exit 4   no complete snapshot where one is needed
+    ├── CollectionError                exit 5   a source could not be collected completely
+    │   ├── ScimProtocolError          exit 5   server broke the SCIM contract (non-JSON, bad envelope, lies)
+    │   ├── ScimHttpError              exit 5   HTTP error after retries (status, SCIM detail)
+    │   │   └── ScimAuthError          exit 5   401/403: bad or under-scoped credentials
+    │   └── InsecureTransportError     exit 2   plain http to a non-loopback host
+    ├── AnalysisError                  exit 6   analysis cannot run (e.g. incomplete snapshots)
+    ├── ReportError                    exit 7   evidence pack cannot be produced or verified
+    │   └── VerificationError          exit 8   a document or attachment failed verification
+    ├── ReviewError                    exit 9   campaign / decision rule violated (e.g. not your item)
+    │   └── PermissionDeniedError      exit 9   actor is not allowed to do this
+    └── RemediationError               exit 10  plan refused / apply failed
+"""
+
+from __future__ import annotations
+
+
+class ScimauditError(Exception):
+    """Base of every error the CLI maps to a clear message."""
+
+    exit_code = 1
+
+
+class ConfigError(ScimauditError):
+    """The configuration file, a key or a value is wrong; the message names file and key path."""
+
+    exit_code = 2
+
+
+class SecretError(ConfigError):
+    """A secret referenced by config (``env``/``file``) cannot be read. Never carries the value."""
+
+
+class InputError(ScimauditError):
+    """Input data is malformed; the message names the file and the line or field."""
+
+    exit_code = 3
+
+
+class HrImportError(InputError):
+    """The HR export has rejected rows; ``problems`` lists ``(line, field, message)`` for each."""
+
+    def __init__(self, path: str, problems: list[tuple[int, str, str]], *, shown: int = 20) -> None:
+        self.path = path
+        self.problems = problems
+        lines = [f"{path}:{line}: {field}: {msg}" for line, field, msg in problems[:shown]]
+        more = len(problems) - shown
+        if more > 0:
+            lines.append(f"... and {more} more problem(s)")
+        super().__init__(
+            f"HR import rejected {path}: {len(problems)} problem(s); nothing was imported\n"
+            + "\n".join(lines)
+        )
+
+
+class StoreError(ScimauditError):
+    """The DuckDB store cannot be opened, migrated or queried as needed."""
+
+    exit_code = 4
+
+
+class StoreLockedError(StoreError):
+    """Another process kept the store locked for longer than the retry window."""
+
+
+class SchemaVersionError(StoreError):
+    """The store was written by a newer scimaudit; we refuse rather than corrupt it."""
+
+
+class SnapshotNotFoundError(StoreError):
+    """No complete snapshot exists where one is needed."""
+
+
+class CollectionError(ScimauditError):
+    """A source could not be collected completely; its snapshot is marked failed."""
+
+    exit_code = 5
+
+
+class ScimProtocolError(CollectionError):
+    """The server broke the SCIM contract (non-JSON body, malformed list response, lying counts)."""
+
+
+class ScimHttpError(CollectionError):
+    """An HTTP error persisted after retries; carries status and the SCIM error detail if any."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ScimAuthError(ScimHttpError):
+    """401/403: the credentials are wrong, expired or lack the scope to read."""
+
+
+class InsecureTransportError(CollectionError):
+    """Plain http to a host that is not loopback: refused, tokens would travel in clear."""
+
+    exit_code = 2
+
+
+class AnalysisError(ScimauditError):
+    """Analysis cannot run as asked (e.g. a needed snapshot is missing or incomplete)."""
+
+    exit_code = 6
+
+
+class ReportError(ScimauditError):
+    """An evidence pack cannot be produced."""
+
+    exit_code = 7
+
+
+class VerificationError(ReportError):
+    """A document or one of its attachments does not match its recorded hashes or the store."""
+
+    exit_code = 8
+
+
+class ReviewError(ScimauditError):
+    """A campaign or decision rule was violated."""
+
+    exit_code = 9
+
+
+class PermissionDeniedError(ReviewError):
+    """The acting user may not do this (not their queue, read-only role, self-review)."""
+
+
+class RemediationError(ScimauditError):
+    """A remediation plan was refused or could not be applied."""
+
+    exit_code = 10
+
+
+EXIT_BUG = 70

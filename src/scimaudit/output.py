@@ -1,0 +1,87 @@
+"""Render lists of records as a terminal table, JSON or CSV.
+
+CSV cells that a spreadsheet would run as a formula (leading ``= + - @``, tab or CR) are neutralised
+with a leading apostrophe (OWASP CSV injection guidance): names and attributes come from SCIM servers and
+HR exports we do not control.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> str:
+    """One CSV cell as text, with formula-looking values defused."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        text = value.isoformat()
+    elif isinstance(value, list | dict):
+        text = orjson.dumps(value, default=str).decode()
+    else:
+        text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
+    cols = list(columns or (rows[0].keys() if rows else []))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(cols)
+    for row in rows:
+        writer.writerow([csv_safe(row.get(c)) for c in cols])
+    return buf.getvalue()
+
+
+def to_json(rows: Sequence[dict[str, Any]]) -> str:
+    return orjson.dumps(
+        list(rows), default=str, option=orjson.OPT_INDENT_2 | orjson.OPT_NAIVE_UTC
+    ).decode()
+
+
+def print_rows(
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    *,
+    columns: Sequence[str] | None = None,
+    title: str | None = None,
+    width: int | None = None,
+) -> None:
+    """Print rows to stdout in ``fmt`` (table|json|csv)."""
+    if fmt == "json":
+        print(to_json(rows))
+        return
+    if fmt == "csv":
+        print(to_csv(rows, columns), end="")
+        return
+    cols = list(columns or (rows[0].keys() if rows else []))
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for col in cols:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(row.get(c)) for c in cols])
+    Console(width=width, soft_wrap=False).print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value).replace("[", r"\[")

@@ -1,0 +1,1 @@
+"""Numbered migration SQL files (NNN_name.sql)."""
