@@ -20,9 +20,6 @@ from scimaudit.errors import EXIT_BUG, ScimauditError
 
 COMMAND_MODULES = [
     "scimaudit.cmd.init",
-    "scimaudit.cmd.collect",
-    "scimaudit.cmd.snapshots",
-    "scimaudit.cmd.demo",
 ]
 
 

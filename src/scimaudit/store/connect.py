@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from scimaudit.errors import StoreError, StoreLockedError
-from scimaudit.store.migrations import migrate
+from scimaudit.store.migrations import check_version, migrate
 
 _LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "lock on file")
 
@@ -61,6 +61,8 @@ def connect(
         con.execute("SET TimeZone = 'UTC'")
         if migrate_schema and not read_only:
             migrate(con)
+        elif read_only:
+            check_version(con)
         yield con
     finally:
         con.close()

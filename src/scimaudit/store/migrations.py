@@ -46,16 +46,27 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
-def migrate(con: duckdb.DuckDBPyConnection, *, target: int | None = None) -> list[int]:
-    """Apply pending migrations up to ``target`` (all by default); return the versions applied."""
-    shipped = available()
-    newest = shipped[-1].version if shipped else 0
-    have = current_version(con)
+def check_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Refuse a store written by a newer scimaudit; works on read-only connections too."""
+    newest = max((m.version for m in available()), default=0)
+    try:
+        row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    except duckdb.CatalogException:
+        return 0
+    have = int(row[0]) if row else 0
     if have > newest:
         raise SchemaVersionError(
             f"this store has schema version {have}, newer than this scimaudit understands "
             f"({newest}); upgrade scimaudit instead of opening it with an older one"
         )
+    return have
+
+
+def migrate(con: duckdb.DuckDBPyConnection, *, target: int | None = None) -> list[int]:
+    """Apply pending migrations up to ``target`` (all by default); return the versions applied."""
+    shipped = available()
+    current_version(con)
+    have = check_version(con)
     applied = []
     for mig in shipped:
         if mig.version <= have or (target is not None and mig.version > target):
