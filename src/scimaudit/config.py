@@ -113,6 +113,18 @@ class HrStatusMap(_Model):
         description="on leave: still employed, access kept; listed separately from active",
     )
 
+    @model_validator(mode="after")
+    def _disjoint(self) -> HrStatusMap:
+        """Values match ignoring case, so one value in two lists would be ambiguous."""
+        seen: dict[str, str] = {}
+        for category in ("active", "leave", "terminated"):
+            for value in getattr(self, category):
+                key = value.strip().casefold()
+                if key in seen and seen[key] != category:
+                    raise ValueError(f"{value!r} is listed under both {seen[key]} and {category}")
+                seen[key] = category
+        return self
+
 
 class HrWorkerTypeMap(_Model):
     contractor: list[str] = ["Contractor", "Contingent Worker"]
@@ -233,6 +245,19 @@ class ActivityConfig(_Model):
     app: str | None = Field(None, description="fixed app name when the export has no app column")
     user_column: str
     last_seen_column: str
+    timestamp_formats: list[str] = Field(
+        default_factory=lambda: [
+            "%m/%d/%Y %H:%M:%S",
+            "%m/%d/%Y %H:%M",
+            "%d.%m.%Y %H:%M:%S",
+            "%d.%m.%Y %H:%M",
+            "%m/%d/%Y",
+            "%d.%m.%Y",
+        ],
+        description="strptime formats tried after ISO 8601; times without an offset are UTC",
+    )
+    delimiter: str | None = Field(None, description="CSV delimiter; sniffed when absent")
+    sheet: str | None = Field(None, description="XLSX sheet name; first sheet when absent")
 
     @model_validator(mode="after")
     def _app_given(self) -> ActivityConfig:
@@ -323,13 +348,49 @@ class ReportConfig(_Model):
 class DashboardUser(_Model):
     email: str
     role: Literal["manager", "security", "auditor", "admin"]
-    password_hash: str = Field(description="argon2 hash; make one with `scimaudit hash-password`")
+    password_hash: str = Field(
+        "",
+        description="argon2 hash; make one with `scimaudit hash-password`. Needed for auth = users;"
+        " unused when the proxy header or OIDC authenticates (the entry then only grants the role)",
+    )
 
 
 class DashboardConfig(_Model):
     auth: Literal["users", "header", "oidc"] = "users"
     users: list[DashboardUser] = Field(default_factory=list)
     trusted_header: str = "X-Forwarded-Email"
+    oidc_provider: str | None = Field(
+        None, description="provider name under [auth.NAME] in .streamlit/secrets.toml; None = [auth]"
+    )
+    unlisted_role: Literal["manager", "none"] = Field(
+        "manager",
+        description="role of a header/OIDC-authenticated person not listed in users (none = refused);"
+        " a manager only ever sees their own review queue",
+    )
+
+
+class ReviewConfig(_Model):
+    """Access-review campaign defaults."""
+
+    default_undecided: Literal["keep", "revoke", "undecided"] = Field(
+        "undecided",
+        description="what closing a campaign does with undecided items; automatic revocation is"
+        " opt-in because revocations flow to the apps",
+    )
+    due_days: int = Field(14, ge=1, description="due date when `review start` gets no --due")
+
+
+class RemediationConfig(_Model):
+    """Safety limits of ``scimaudit remediate``: a bad plan must not be able to do much harm."""
+
+    max_operations: int = Field(
+        25,
+        ge=1,
+        description="most SCIM write operations one apply run may perform (--max-ops raises it)",
+    )
+    max_snapshot_age_hours: float = Field(
+        24.0, gt=0, description="refuse to plan or apply from an app snapshot older than this"
+    )
 
 
 class Config(_Model):
@@ -343,6 +404,8 @@ class Config(_Model):
     correlation: CorrelationConfig = CorrelationConfig()
     report: ReportConfig = ReportConfig()
     dashboard: DashboardConfig = DashboardConfig()
+    remediation: RemediationConfig = RemediationConfig()
+    review: ReviewConfig = ReviewConfig()
     source: Path | None = Field(None, exclude=True)
 
     @model_validator(mode="after")

@@ -3,8 +3,8 @@
 Why a second peer: a collector tested only against scim2-server learns scim2-server's habits.
 SCIMMY 1.3.5 with scimmy-routers 1.3.2 is another codebase in another language, with other
 quirks (``itemsPerPage`` echoes the requested ``count``, no ETags, projections drop ``schemas``);
-the node project in ``peers/scimmy/`` wires it to an in-memory store. Install it with
-``make peers`` (``npm ci --prefix peers/scimmy``).
+the node project in ``tests/peers/scimmy/`` wires it to an in-memory store. Install it with
+``make peers`` (``npm ci --prefix tests/peers/scimmy``).
 
 URL layout: one service provider per process, at ``http://127.0.0.1:P/scim/v2``.
 """
@@ -37,7 +37,7 @@ BASE_PATH = "/scim/v2"
 
 
 def default_project_dir() -> Path:
-    """Return ``peers/scimmy`` of the source checkout this package runs from.
+    """Return ``tests/peers/scimmy`` of the source checkout this package runs from.
 
     ``SCIMAUDIT_SCIMMY_DIR`` overrides it, for an installed package or another checkout.
     """
@@ -45,7 +45,7 @@ def default_project_dir() -> Path:
     if override:
         return Path(override)
     # src/scimaudit/peers/scimmy.py → repository root is four levels up.
-    return Path(__file__).resolve().parents[3] / "peers" / "scimmy"
+    return Path(__file__).resolve().parents[3] / "tests" / "peers" / "scimmy"
 
 
 class ScimmyProcess:
@@ -117,11 +117,11 @@ class ScimmyProcess:
         return f"{self.origin}{BASE_PATH}"
 
     def _find_node(self) -> str:
-        node = self.node or shutil.which("node")
+        node = shutil.which(self.node or "node")
         if node is None:
             raise PeerStartError(
-                "node is not installed (the SCIMMY peer needs Node.js 20): "
-                "install it, e.g. apt-get install nodejs npm, then run make peers"
+                f"{self.node or 'node'} was not found (the SCIMMY peer needs Node.js 20): "
+                "install it (e.g. apt-get install nodejs npm), then run make peers"
             )
         return node
 
@@ -138,8 +138,9 @@ class ScimmyProcess:
 
     def start(self) -> Self:
         """Start the server and wait until it answers ``/ServiceProviderConfig``."""
-        if self.process is not None:
+        if self.process is not None and not self.process.exited():
             raise PeerError("the server is already running")
+        self.port = None
         node = self._find_node()
         self._check_project()
         self._tmp = tempfile.TemporaryDirectory(prefix="scimaudit-scimmy-")

@@ -13,11 +13,15 @@
 // The port may also come from PORT; 0 asks the kernel for a free one. When listening, one JSON line
 // is printed on stdout: {"event":"ready","port":P,"baseUrl":"http://127.0.0.1:P/scim/v2"}.
 //
-// Quirks kept on purpose (they are SCIMMY's, not this adapter's):
-//   * itemsPerPage echoes the requested `count` (default 20), not the number of resources returned
-//     (RFC 7644 §3.4.2.4 says the latter).
-//   * no ETags and no meta.version (ServiceProviderConfig says etag.supported=false).
+// Quirks kept on purpose (they are SCIMMY's or express's, not this adapter's):
+//   * itemsPerPage echoes the requested `count` (default 20, capped here), not the number of
+//     resources returned (RFC 7644 §3.4.2.4 says the latter).
 //   * a list without `count` returns at most 20 resources.
+//   * a filter on an unknown attribute, on an extension attribute, or with bad syntax answers
+//     200 with no resources instead of 400 invalidFilter (RFC 7644 §3.4.2.2).
+//   * `attributes=` projections drop `schemas` and `meta` (only `id` is always kept).
+//   * no meta.version and etag.supported=false, yet express adds a weak ETag header (a hash of
+//     the body) and answers a matching If-None-Match with 304; If-Match is ignored.
 //   * meta.location is absolute only because baseUri() below makes it so.
 // Choices of this adapter:
 //   * it filters and slices pages itself: SCIMMY would otherwise build a schema instance for every
@@ -161,7 +165,7 @@ function candidates(store, filter) {
     return filter.match(store.all());
 }
 
-function egress(store, kind) {
+function egress(store) {
     return (resource) => {
         if (resource.id) {
             const found = store.byId.get(resource.id);
@@ -225,13 +229,16 @@ function forgetMember(userId) {
     }
 }
 
+// The enterprise extension (RFC 7643 §4.3) is declared optional: without it SCIMMY keeps the
+// extension's URN in `schemas` but silently drops its attributes (employeeNumber, manager, ...).
+SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false);
 SCIMMY.Resources.declare(SCIMMY.Resources.User)
     .ingress(ingress(users, "User"))
-    .egress(egress(users, "User"))
+    .egress(egress(users))
     .degress(degress(users, forgetMember));
 SCIMMY.Resources.declare(SCIMMY.Resources.Group)
     .ingress(ingress(groups, "Group"))
-    .egress(egress(groups, "Group"))
+    .egress(egress(groups))
     .degress(degress(groups));
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,226 @@
+"""Findings as data: what each kind means, how severe it is by default, and the controls it evidences.
+
+Like cartography's rules, a finding kind is a record, not code: the runner executes
+``sql/findings/<id>.sql`` (the exception rows) and ``sql/populations/<id>.sql`` (what was tested) for
+every kind listed here, in this order, and reports read titles, descriptions and control citations
+from here. A SQL file may raise the severity of a row (``terminated_active`` past its SLA is
+critical); otherwise the default below applies.
+
+Control citations: SOX entries name the IT general control (ITGC) objective the finding tests, in the
+wording auditors use under PCAOB AS 2201 (logical access: provisioning, deprovisioning, periodic
+review, privileged access, segregation of duties). HIPAA entries cite the Security Rule, 45 CFR Part
+164 Subpart C, by section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["low", "medium", "high", "critical"]
+SEVERITY_ORDER: dict[str, int] = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
+
+@dataclass(frozen=True)
+class Control:
+    """One framework control a finding kind provides evidence for."""
+
+    framework: Literal["SOX", "HIPAA"]
+    ref: str
+    text: str
+
+
+@dataclass(frozen=True)
+class FindingKind:
+    id: str
+    title: str
+    severity: Severity
+    unit: Literal["account", "membership", "person"]
+    description: str
+    remediation: str
+    controls: tuple[Control, ...]
+
+
+_SOX_DEPROVISION = Control(
+    "SOX", "ITGC-AC-03", "Access of terminated or transferred users is removed timely"
+)
+_SOX_PROVISION = Control(
+    "SOX", "ITGC-AC-01", "New and changed access is authorised and appropriate to the job role"
+)
+_SOX_REVIEW = Control(
+    "SOX", "ITGC-AC-04", "User access is periodically reviewed and inappropriate access removed"
+)
+_SOX_PRIVILEGED = Control(
+    "SOX", "ITGC-AC-05", "Privileged (administrator) access is restricted to authorised staff"
+)
+_SOX_SOD = Control(
+    "SOX", "ITGC-AC-06", "Incompatible duties are segregated or the conflict is mitigated"
+)
+_SOX_UNIQUE = Control(
+    "SOX", "ITGC-AC-02", "Every account is uniquely attributable to a person or an accountable owner"
+)
+_HIPAA_TERMINATION = Control(
+    "HIPAA", "164.308(a)(3)(ii)(C)", "Termination procedures: end access when employment ends"
+)
+_HIPAA_AUTHORIZATION = Control(
+    "HIPAA", "164.308(a)(4)(ii)(B)", "Access authorization: grant access per documented policy"
+)
+_HIPAA_MODIFICATION = Control(
+    "HIPAA",
+    "164.308(a)(4)(ii)(C)",
+    "Access establishment and modification: review and modify access rights",
+)
+_HIPAA_UNIQUE = Control(
+    "HIPAA", "164.312(a)(2)(i)", "Unique user identification for tracking identity"
+)
+_HIPAA_ACCESS = Control(
+    "HIPAA", "164.312(a)(1)", "Access control: only persons granted rights can access ePHI"
+)
+_HIPAA_ACTIVITY = Control(
+    "HIPAA", "164.308(a)(1)(ii)(D)", "Information system activity review"
+)
+_HIPAA_CLEARANCE = Control(
+    "HIPAA", "164.308(a)(3)(ii)(B)", "Workforce clearance: access is appropriate to the role"
+)
+
+KINDS: tuple[FindingKind, ...] = (
+    FindingKind(
+        id="terminated_active",
+        title="Terminated person with an active account",
+        severity="high",
+        unit="account",
+        description=(
+            "The account is active and belongs to a person HR records as terminated on or before "
+            "the analysis date. Carries the termination date, days since, and whether the "
+            "deprovisioning SLA is breached (then critical). People on leave are not terminated."
+        ),
+        remediation="Deactivate the account now; find out why deprovisioning missed it.",
+        controls=(_SOX_DEPROVISION, _HIPAA_TERMINATION),
+    ),
+    FindingKind(
+        id="contractor_expired",
+        title="Contractor past contract end with an active account",
+        severity="high",
+        unit="account",
+        description=(
+            "The account is active and belongs to a contractor whose contract end date is before "
+            "the analysis date (and who is not already counted as terminated)."
+        ),
+        remediation="Extend the contract in HR, or deactivate the account.",
+        controls=(_SOX_DEPROVISION, _HIPAA_TERMINATION),
+    ),
+    FindingKind(
+        id="orphaned_account",
+        title="Active account that belongs to no one",
+        severity="high",
+        unit="account",
+        description=(
+            "The account is active, matches no HR person by externalId, employeeNumber or email, "
+            "and is not a declared service account. A first+last name resemblance is shown but never "
+            "counts as a link."
+        ),
+        remediation=(
+            "Find the owner: link it with an override (action=link), declare it a service account "
+            "with an owner (action=service), or remove it."
+        ),
+        controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
+    ),
+    FindingKind(
+        id="ambiguous_identity",
+        title="Account that matches more than one person",
+        severity="medium",
+        unit="account",
+        description=(
+            "The deciding correlation rule matched two or more HR people (for example a shared "
+            "mailbox address). scimaudit does not guess: the account is linked to nobody until an "
+            "override says who owns it."
+        ),
+        remediation="Add an override (action=link) naming the owner.",
+        controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
+    ),
+    FindingKind(
+        id="service_owner_departed",
+        title="Service account whose owner has left",
+        severity="high",
+        unit="account",
+        description=(
+            "A declared service or shared account whose named owner is terminated in HR, or is not "
+            "in the HR export at all. Nobody is accountable for it any more."
+        ),
+        remediation="Assign a current owner in the overrides file, or retire the account.",
+        controls=(_SOX_UNIQUE, _SOX_DEPROVISION, _HIPAA_TERMINATION),
+    ),
+    FindingKind(
+        id="stale_access",
+        title="Active account not used within the stale window",
+        severity="medium",
+        unit="account",
+        description=(
+            "No sign-in within stale_after_days (from an [[activity]] export or the app's activity "
+            "attribute), or never used and older than the window (account created, else hire date). "
+            "Apps without any activity signal are counted as not assessable, never as stale."
+        ),
+        remediation="Confirm the access is still needed; remove it otherwise.",
+        controls=(_SOX_REVIEW, _HIPAA_ACTIVITY, _HIPAA_MODIFICATION),
+    ),
+    FindingKind(
+        id="role_drift",
+        title="Entitlement the person's role does not explain",
+        severity="medium",
+        unit="membership",
+        description=(
+            "A group membership outside the role policy for the person's department/title, or "
+            "(without a policy) held by fewer than peer_threshold of their department peers, with "
+            "the numbers shown; or access a mover kept from their previous department (HR history)."
+        ),
+        remediation="Have the person's manager confirm the entitlement or remove it.",
+        controls=(_SOX_PROVISION, _SOX_REVIEW, _HIPAA_AUTHORIZATION, _HIPAA_CLEARANCE),
+    ),
+    FindingKind(
+        id="sod_conflict",
+        title="Segregation-of-duties conflict",
+        severity="high",
+        unit="person",
+        description=(
+            "One person (or one unlinked account) holds both sides of a configured conflicting "
+            "pair of groups, within one app or across two apps. Severity comes from the SoD rule."
+        ),
+        remediation="Remove one side, or document the mitigating control as an exemption.",
+        controls=(_SOX_SOD, _HIPAA_ACCESS),
+    ),
+    FindingKind(
+        id="privileged_account",
+        title="Privileged access",
+        severity="medium",
+        unit="membership",
+        description=(
+            "An active account in a group configured as privileged (names or shell patterns). Not "
+            "wrong in itself: listed so every administrator is reviewed."
+        ),
+        remediation="Confirm the person still needs administrator rights.",
+        controls=(_SOX_PRIVILEGED, _HIPAA_ACCESS),
+    ),
+    FindingKind(
+        id="duplicate_account",
+        title="Person with more than one active account in an app",
+        severity="medium",
+        unit="account",
+        description=(
+            "One person is linked to two or more active accounts in the same app; every one of "
+            "them is listed so the extra ones can be removed."
+        ),
+        remediation="Keep one account per person; remove or declare the others.",
+        controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
+    ),
+)
+
+KIND_IDS: tuple[str, ...] = tuple(k.id for k in KINDS)
+_BY_ID = {k.id: k for k in KINDS}
+
+
+def get_kind(kind_id: str) -> FindingKind:
+    """The registry entry for a kind id; ``KeyError`` names the known ids."""
+    try:
+        return _BY_ID[kind_id]
+    except KeyError:
+        raise KeyError(f"unknown finding kind {kind_id!r} (known: {', '.join(KIND_IDS)})") from None

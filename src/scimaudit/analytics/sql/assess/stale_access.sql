@@ -1,0 +1,72 @@
+-- grain: one row per active account of the analysed apps: its latest sign-in (activity exports
+-- matched on userName or any email, case-insensitively, and the app's activity attribute), the date
+-- its age is measured from, and whether staleness can be judged at all. An app with no activity
+-- export rows, no configured activity attribute and no activity values has no signal: every account
+-- in it is not assessable (never "stale").
+WITH acct AS (
+    SELECT
+        l.snapshot_id, l.app, l.account_id, l.user_name, l.employee_id, a.emails, a.primary_email,
+        a.created::DATE AS created_on, a.last_activity, p.hire_date
+    FROM identity_link AS l
+    JOIN account AS a ON a.snapshot_id = l.snapshot_id AND a.account_id = l.account_id
+    LEFT JOIN person AS p ON p.employee_id = l.employee_id
+    WHERE l.run_id = $run_id AND l.active
+),
+login_key AS (
+    SELECT app, account_id, text_key(user_name) AS login_key FROM acct
+    UNION ALL
+    SELECT app, account_id, text_key(unnest(emails)) FROM acct
+    UNION ALL
+    SELECT app, account_id, text_key(primary_email) FROM acct
+),
+signin AS (
+    SELECT x.app, text_key(x.login) AS login_key, max(x.last_seen) AS last_seen,
+        max(x.snapshot_id) AS snapshot_id
+    FROM activity AS x
+    JOIN run_activity AS r ON r.snapshot_id = x.snapshot_id
+    GROUP BY x.app, text_key(x.login)
+),
+seen AS (
+    SELECT k.app, k.account_id, max(s.last_seen) AS last_seen, max(s.snapshot_id) AS snapshot_id
+    FROM login_key AS k
+    JOIN signin AS s ON s.app = k.app AND s.login_key = k.login_key
+    GROUP BY k.app, k.account_id
+),
+signal_app AS (
+    SELECT app FROM signin
+    UNION
+    SELECT app FROM cfg_activity_app
+    UNION
+    SELECT app FROM acct WHERE last_activity IS NOT NULL
+),
+judged AS (
+    SELECT
+        a.snapshot_id, a.app, a.account_id, a.user_name, a.employee_id,
+        greatest(s.last_seen, a.last_activity) AS last_seen,
+        s.snapshot_id AS activity_snapshot_id,
+        CASE
+            WHEN $never_used_since = 'hire_date' THEN coalesce(a.hire_date, a.created_on)
+            ELSE coalesce(a.created_on, a.hire_date)
+        END AS age_from,
+        CASE
+            WHEN $never_used_since = 'hire_date' AND a.hire_date IS NOT NULL THEN 'hire_date'
+            WHEN $never_used_since = 'hire_date' AND a.created_on IS NOT NULL THEN 'account_created'
+            WHEN a.created_on IS NOT NULL THEN 'account_created'
+            WHEN a.hire_date IS NOT NULL THEN 'hire_date'
+        END AS age_from_field,
+        g.app IS NOT NULL AS app_has_signal
+    FROM acct AS a
+    LEFT JOIN seen AS s ON s.app = a.app AND s.account_id = a.account_id
+    LEFT JOIN signal_app AS g ON g.app = a.app
+)
+SELECT
+    *,
+    app_has_signal AND (last_seen IS NOT NULL OR age_from IS NOT NULL) AS assessable,
+    date_diff('day', last_seen::DATE, $as_of::DATE) AS days_since_seen,
+    date_diff('day', age_from, $as_of::DATE) AS age_days,
+    app_has_signal AND coalesce(
+        last_seen::DATE < $as_of::DATE - $stale_after_days::INTEGER,
+        age_from < $as_of::DATE - $stale_after_days::INTEGER,
+        false
+    ) AS stale
+FROM judged

@@ -1,0 +1,58 @@
+-- grain: one row per person in the current HR snapshot, with whether they count as terminated on the
+-- analysis date and the department they held in the latest earlier HR snapshot where it differed.
+-- Leave of absence is employment: never terminated. "active" with a termination date on or before
+-- the analysis date (HR exported before a scheduled leave date) counts as terminated unless a later
+-- hire date says the person was rehired.
+WITH current_hr AS (
+    SELECT *
+    FROM employee
+    WHERE snapshot_id = $hr_snapshot_id
+),
+earlier_hr AS (
+    SELECT e.employee_id, e.department, h.as_of
+    FROM employee AS e
+    JOIN run_hr_history AS h ON h.snapshot_id = e.snapshot_id
+    WHERE text_key(e.department) IS NOT NULL
+),
+moved AS (
+    SELECT
+        c.employee_id,
+        arg_max(p.department, p.as_of) AS previous_department,
+        max(p.as_of)::DATE AS previous_department_as_of
+    FROM earlier_hr AS p
+    JOIN current_hr AS c ON c.employee_id = p.employee_id
+    WHERE text_key(p.department) IS DISTINCT FROM text_key(c.department)
+    GROUP BY c.employee_id
+)
+SELECT
+    c.employee_id,
+    text_key(c.employee_id) AS employee_key,
+    c.email,
+    text_key(c.email) AS email_key,
+    c.first_name,
+    c.last_name,
+    coalesce(nullif(trim(concat_ws(' ', c.first_name, c.last_name)), ''), c.employee_id) AS full_name,
+    c.status,
+    c.worker_type,
+    c.hire_date,
+    c.termination_date,
+    c.contract_end_date,
+    c.department,
+    c.title,
+    c.manager_id,
+    text_key(c.department) AS department_key,
+    text_key(c.title) AS title_key,
+    coalesce(
+        (c.status = 'terminated' AND coalesce(c.termination_date <= $as_of::DATE, true))
+        OR (
+            c.status = 'active'
+            AND c.termination_date <= $as_of::DATE
+            AND coalesce(c.hire_date <= c.termination_date, true)
+        ),
+        false
+    ) AS terminated,
+    m.previous_department,
+    text_key(m.previous_department) AS previous_department_key,
+    m.previous_department_as_of
+FROM current_hr AS c
+LEFT JOIN moved AS m ON m.employee_id = c.employee_id

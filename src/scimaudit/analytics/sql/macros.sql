@@ -1,0 +1,15 @@
+-- Temporary macros shared by the analysis queries (one definition of "normalised").
+-- Executed once per connection before a run; they live in the connection's temp schema.
+
+-- a comparable text key: trimmed, lower case, NULL when empty
+CREATE OR REPLACE TEMP MACRO text_key(s) AS nullif(lower(trim(s)), '');
+
+-- the local part of a lower-cased address, with "+tag" removed when fold is true (RFC 5233 subaddress)
+CREATE OR REPLACE TEMP MACRO email_local(raw, fold) AS
+    CASE WHEN fold THEN split_part(split_part(raw, '@', 1), '+', 1) ELSE split_part(raw, '@', 1) END;
+
+-- the domain of a lower-cased address
+CREATE OR REPLACE TEMP MACRO email_domain(raw) AS split_part(raw, '@', 2);
+
+-- a display name as a comparable "first last" key: lower case, inner whitespace collapsed
+CREATE OR REPLACE TEMP MACRO name_key(s) AS nullif(regexp_replace(lower(trim(s)), '\s+', ' ', 'g'), '');

@@ -1,0 +1,1 @@
+"""Collection: each source (SCIM apps, the HR export, activity exports) into its own snapshot."""

@@ -1,0 +1,208 @@
+"""Read a tabular export (CSV, XLSX or Parquet) into text columns with line numbers and a file hash.
+
+Every format ends up the same shape, :class:`RawTable`: the header names, one text column per header
+column (``None`` where a spreadsheet cell is empty), and for each row the line a person finds it on.
+Line numbers follow the spreadsheet view in every format: the header is line 1 and the first data
+row line 2 (CSV: physical lines; XLSX: sheet row numbers; Parquet: row index + 2, as if its column
+names were line 1). Values are never type-inferred: what the export says is what the raw record
+keeps, and the importers decide what a date or an id is. Rows in which every cell is empty are
+skipped.
+
+The SHA-256 is over the file's bytes exactly as read, so the snapshot proves which file it came
+from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from scimaudit.collect.hr.csv_text import read_csv_text
+from scimaudit.errors import InputError
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_PARQUET_MAGIC = b"PAR1"
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """An export as read: header, text columns, line numbers, hash, and how it was parsed."""
+
+    path: Path
+    file_format: str
+    columns: list[str]
+    table: pa.Table
+    line_no: npt.NDArray[np.int64]
+    sha256: str
+    header_line: int
+    details: dict[str, str] = field(default_factory=dict)
+    ragged: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return int(self.table.num_rows)
+
+    def frame(self) -> pd.DataFrame:
+        """The text columns as a pandas frame (missing cells are NA)."""
+        frame: pd.DataFrame = self.table.to_pandas()
+        return frame
+
+
+def detect_format(path: Path, data: bytes) -> str:
+    """``csv``, ``xlsx`` or ``parquet``, from the file's magic bytes first and its suffix second."""
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise InputError(f"{path}: legacy .xls workbooks are not supported; save as .xlsx or CSV")
+    if data.startswith(_ZIP_MAGIC):
+        return "xlsx"
+    if data.startswith(_PARQUET_MAGIC):
+        return "parquet"
+    if suffix in (".xlsx", ".xlsm", ".parquet", ".pq"):
+        raise InputError(f"{path}: does not look like a {suffix} file (wrong magic bytes)")
+    return "csv"
+
+
+def read_table(path: Path, *, delimiter: str | None = None, sheet: str | None = None) -> RawTable:
+    """Read ``path`` whatever its format; any problem is an :class:`InputError` naming the file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    digest = hashlib.sha256(data).hexdigest()
+    fmt = detect_format(path, data)
+    if fmt == "csv":
+        parsed = read_csv_text(data, path, delimiter=delimiter)
+        header, header_line = parsed.header, parsed.header_line
+        columns, line_no, ragged = parsed.columns, parsed.line_no, parsed.ragged
+        details = {"delimiter": parsed.delimiter, "encoding": parsed.encoding}
+        details["parser"] = parsed.parser
+    elif fmt == "xlsx":
+        header, header_line, columns, line_no, ragged, details = _read_xlsx(data, path, sheet)
+    else:
+        header, header_line, columns, line_no = _read_parquet(data, path)
+        ragged, details = [], {}
+    names = _header_names(header, path, header_line)
+    table = pa.Table.from_arrays(columns, names=names)
+    keep = _non_blank(table)
+    if keep is not None:
+        table, line_no = table.filter(pa.array(keep)), line_no[keep]
+    return RawTable(path, fmt, names, table, line_no, digest, header_line, details, ragged)
+
+
+def _header_names(header: list[str], path: Path, line: int) -> list[str]:
+    """Trimmed header names; blanks become ``column_N``; a repeated name is refused (ambiguous)."""
+    names = [name.strip() or f"column_{i}" for i, name in enumerate(header, start=1)]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputError(f"{path}:{line}: column {name!r} appears more than once in the header")
+        seen.add(name)
+    return names
+
+
+def _non_blank(table: pa.Table) -> npt.NDArray[np.bool_] | None:
+    """Mask of rows with at least one non-blank cell, or ``None`` when every row has one."""
+    if table.num_rows == 0:
+        return None
+    blank = np.ones(table.num_rows, dtype=bool)
+    for column in table.columns:
+        trimmed = pc.utf8_trim_whitespace(column)
+        empty = pc.fill_null(pc.equal(trimmed, ""), True)
+        blank &= empty.to_numpy(zero_copy_only=False)
+    return None if not blank.any() else ~blank
+
+
+def _cell_text(value: Any) -> str | None:
+    """A spreadsheet cell as the text a person sees (integral numbers without ``.0``, ISO dates)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(
+    data: bytes, path: Path, sheet: str | None
+) -> tuple[
+    list[str], int, list[pa.Array], npt.NDArray[np.int64], list[tuple[int, str]], dict[str, str]
+]:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable XLSX workbook ({exc})") from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise InputError(
+                f"{path}: no sheet named {sheet!r} (sheets: {', '.join(book.sheetnames)})"
+            )
+        worksheet = book[sheet] if sheet is not None else book.worksheets[0]
+        header: list[str] | None = None
+        header_line = 0
+        rows: list[list[str | None]] = []
+        lines: list[int] = []
+        ragged: list[tuple[int, str]] = []
+        for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), 1):
+            cells = [_cell_text(v) for v in values]
+            if not any(c is not None and c.strip() for c in cells):
+                continue
+            if header is None:
+                while cells and (cells[-1] is None or not cells[-1].strip()):
+                    cells.pop()
+                header, header_line = [c or "" for c in cells], number
+                continue
+            width = len(header)
+            if any(c is not None and c.strip() for c in cells[width:]):
+                ragged.append((number, f"has values beyond the last header column ({width})"))
+            rows.append((cells + [None] * width)[:width])
+            lines.append(number)
+        title = str(worksheet.title)
+    finally:
+        book.close()
+    if header is None:
+        raise InputError(f"{path}: sheet {title!r} is empty (no header row)")
+    columns = [pa.array([row[i] for row in rows], type=pa.string()) for i in range(len(header))]
+    return header, header_line, columns, np.asarray(lines, dtype=np.int64), ragged, {"sheet": title}
+
+
+def _read_parquet(
+    data: bytes, path: Path
+) -> tuple[list[str], int, list[pa.Array], npt.NDArray[np.int64]]:
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+    columns: list[pa.Array] = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        try:
+            columns.append(pc.cast(column, pa.string()).combine_chunks())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise InputError(
+                f"{path}: column {name!r} has type {column.type}, which cannot be read as text"
+            ) from None
+    line_no = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    return [str(n) for n in table.column_names], 1, columns, line_no

@@ -1,0 +1,70 @@
+"""Vendor differences as data: one :class:`Quirks` value per app, read from its ``[[apps]]`` table.
+
+SCIM servers differ in ways a collector must know but should not hard-code: page-size ceilings,
+index vs cursor paging, whether group members come inline, ``active`` sent as the string "True",
+where (if anywhere) a last-activity timestamp lives. Every such difference is a field here, set in
+the config, and the collector and the staging SQL read the field; there is no ``if vendor == ...``.
+
+Behaviours every server gets without configuration (the collector never trusts them): ``itemsPerPage``
+is ignored, ``count`` may be lowered or ignored, ``totalResults`` is checked against what arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from scimaudit.config import AppConfig
+from scimaudit.errors import ConfigError
+
+ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
+@dataclass(frozen=True)
+class Quirks:
+    """What the collector and the staging SQL need to know about one app's server."""
+
+    pagination: Literal["auto", "index", "cursor"]
+    page_size: int
+    group_members: Literal["inline", "per_group"]
+    active_as_string: bool
+    activity_json_path: str | None
+
+    @classmethod
+    def from_app(cls, app: AppConfig) -> Quirks:
+        return cls(
+            pagination=app.pagination,
+            page_size=app.page_size,
+            group_members=app.group_members,
+            active_as_string=app.active_as_string,
+            activity_json_path=(
+                attribute_json_path(app.activity_attribute, app=app.name)
+                if app.activity_attribute
+                else None
+            ),
+        )
+
+
+def attribute_json_path(attribute: str, *, app: str = "") -> str:
+    """Turn a SCIM attribute path into a DuckDB JSON path.
+
+    RFC 7644 §3.10: an attribute of an extension is named by its schema URN, a colon, then the
+    attribute (``urn:…:enterprise:2.0:User:manager.value``); core attributes are dotted
+    (``meta.lastModified``). Vendors also publish plain dotted paths into their extension object,
+    which work as written.
+    """
+    text = attribute.strip()
+    if not text:
+        raise ConfigError(f"app {app!r}: activity_attribute is empty")
+    if text.startswith("urn:"):
+        urn, sep, rest = text.rpartition(":")
+        if not sep or not rest or not urn.startswith("urn:"):
+            raise ConfigError(
+                f"app {app!r}: activity_attribute {attribute!r}: expected URN:attribute[.sub]"
+            )
+        parts = [urn, *rest.split(".")]
+    else:
+        parts = text.split(".")
+    if any(not p for p in parts):
+        raise ConfigError(f"app {app!r}: activity_attribute {attribute!r} has an empty segment")
+    return "$" + "".join(f'."{p}"' if not p.isidentifier() else f".{p}" for p in parts)

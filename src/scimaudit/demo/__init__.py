@@ -1,0 +1,1 @@
+"""The one-command tour: real SCIM servers on loopback, sample data, every stage of the product."""

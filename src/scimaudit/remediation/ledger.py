@@ -1,0 +1,251 @@
+"""The remediation record: apply/verify runs and the append-only, hash-chained operation log.
+
+Why a chain: the log is the evidence that a revocation was requested, sent, answered and verified;
+an auditor must be able to tell that no entry was edited or removed afterwards. Each entry's
+``record_sha256`` covers its fields and the previous entry's hash *of the same plan*; the first entry of
+a plan chains from the plan's own SHA-256, so the log is anchored to exactly what was approved.
+:func:`verify_log` recomputes the chain. Entries are only ever inserted.
+
+Every entry is written in its own short transaction as soon as the outcome is known, so a run that
+dies half-way leaves a log that says exactly which operations were done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import duckdb
+import orjson
+
+from scimaudit.config import Config
+from scimaudit.errors import RemediationError
+from scimaudit.store.connect import connect
+
+Outcome = Literal[
+    "applied",
+    "already_done",
+    "conflict",
+    "failed",
+    "refused",
+    "would_apply",
+    "verified",
+    "still_present",
+]
+Mode = Literal["dry_run", "execute"]
+
+_HASHED = (
+    "run_id",
+    "plan_id",
+    "seq",
+    "app",
+    "mode",
+    "outcome",
+    "precondition",
+    "method",
+    "url",
+    "request_body",
+    "if_match",
+    "response_status",
+    "response_etag",
+    "detail",
+    "attempts",
+    "snapshot_id",
+    "actor",
+    "logged_at",
+    "prev_sha256",
+)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One outcome of one operation, before it gets its place in the chain."""
+
+    seq: int
+    app: str
+    outcome: Outcome
+    precondition: str | None = None
+    method: str | None = None
+    url: str | None = None
+    request_body: dict[str, Any] | None = None
+    if_match: str | None = None
+    response_status: int | None = None
+    response_etag: str | None = None
+    detail: str | None = None
+    attempts: int | None = None
+    snapshot_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LogCheck:
+    plan_id: str
+    ok: bool
+    entries: int
+    problems: list[str] = field(default_factory=list)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _record_hash(values: dict[str, Any]) -> str:
+    payload = dict(values)
+    at = payload["logged_at"]
+    payload["logged_at"] = at.astimezone(UTC).isoformat(timespec="microseconds")
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _store(cfg: Config) -> Any:
+    return connect(cfg.store.path, lock_timeout=cfg.store.lock_timeout_seconds)
+
+
+def start_run(cfg: Config, plan_id: str, kind: str, mode: Mode, actor: str) -> int:
+    """Register a run; refuse when another live process is running this plan right now."""
+    with _store(cfg) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            busy = con.execute(
+                "SELECT run_id, summary ->> 'pid' FROM remediation_run"
+                " WHERE plan_id = ? AND status = 'running' AND mode = 'execute'",
+                [plan_id],
+            ).fetchall()
+            for other_run, pid in busy:
+                if mode == "execute" and pid and _alive(int(pid)):
+                    raise RemediationError(
+                        f"plan {plan_id} is being run right now (run {other_run}, pid {pid}); "
+                        "wait for it to finish"
+                    )
+            row = con.execute(
+                "INSERT INTO remediation_run (plan_id, kind, mode, actor, started_at, status,"
+                " summary) VALUES (?, ?, ?, ?, ?, 'running', ?) RETURNING run_id",
+                [plan_id, kind, mode, actor, _now(), orjson.dumps({"pid": os.getpid()}).decode()],
+            ).fetchone()
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    assert row is not None
+    return int(row[0])
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def finish_run(cfg: Config, run_id: int, status: str, summary: dict[str, Any]) -> None:
+    with _store(cfg) as con:
+        con.execute(
+            "UPDATE remediation_run SET finished_at = ?, status = ?, summary = ? WHERE run_id = ?",
+            [_now(), status, orjson.dumps(summary, default=str).decode(), run_id],
+        )
+
+
+def _last_hash(con: duckdb.DuckDBPyConnection, plan_id: str) -> str:
+    row = con.execute(
+        "SELECT record_sha256 FROM remediation_operation_log WHERE plan_id = ?"
+        " ORDER BY log_id DESC LIMIT 1",
+        [plan_id],
+    ).fetchone()
+    if row is not None:
+        return str(row[0])
+    plan = con.execute("SELECT sha256 FROM remediation_plan WHERE plan_id = ?", [plan_id]).fetchone()
+    if plan is None:
+        raise RemediationError(f"no remediation plan {plan_id}")
+    return str(plan[0])
+
+
+def append(
+    cfg: Config, run_id: int, plan_id: str, mode: Mode, actor: str, entries: list[LogEntry]
+) -> None:
+    """Append entries to the plan's chain in one short transaction."""
+    if not entries:
+        return
+    with _store(cfg) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            prev = _last_hash(con, plan_id)
+            for entry in entries:
+                values: dict[str, Any] = {
+                    "run_id": run_id,
+                    "plan_id": plan_id,
+                    "seq": entry.seq,
+                    "app": entry.app,
+                    "mode": mode,
+                    "outcome": entry.outcome,
+                    "precondition": entry.precondition,
+                    "method": entry.method,
+                    "url": entry.url,
+                    "request_body": entry.request_body,
+                    "if_match": entry.if_match,
+                    "response_status": entry.response_status,
+                    "response_etag": entry.response_etag,
+                    "detail": entry.detail,
+                    "attempts": entry.attempts,
+                    "snapshot_id": entry.snapshot_id,
+                    "actor": actor,
+                    "logged_at": _now(),
+                    "prev_sha256": prev,
+                }
+                prev = _record_hash(values)
+                row = {**values, "record_sha256": prev}
+                if row["request_body"] is not None:
+                    row["request_body"] = orjson.dumps(row["request_body"]).decode()
+                columns = list(row)
+                con.execute(
+                    f"INSERT INTO remediation_operation_log ({', '.join(columns)})"
+                    f" VALUES ({', '.join('?' * len(columns))})",
+                    [row[c] for c in columns],
+                )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
+def verify_log(con: duckdb.DuckDBPyConnection, plan_id: str) -> LogCheck:
+    """Recompute the plan's log chain from the plan hash; name the first broken entries."""
+    problems: list[str] = []
+    plan = con.execute("SELECT sha256 FROM remediation_plan WHERE plan_id = ?", [plan_id]).fetchone()
+    if plan is None:
+        raise RemediationError(f"no remediation plan {plan_id}")
+    prev = str(plan[0])
+    rows = con.execute(
+        f"SELECT log_id, {', '.join(_HASHED)}, record_sha256 FROM remediation_operation_log"
+        " WHERE plan_id = ? ORDER BY log_id",
+        [plan_id],
+    ).fetchall()
+    for row in rows:
+        log_id = row[0]
+        values = dict(zip(_HASHED, row[1:-1], strict=True))
+        if values["request_body"] is not None:
+            values["request_body"] = orjson.loads(values["request_body"])
+        if values["prev_sha256"] != prev:
+            problems.append(f"log entry {log_id}: does not chain from the entry before it")
+        if _record_hash(values) != row[-1]:
+            problems.append(f"log entry {log_id}: content does not match its record_sha256")
+        prev = str(row[-1])
+        if len(problems) >= 20:
+            break
+    return LogCheck(plan_id, not problems, len(rows), problems)
+
+
+def settled_operations(con: duckdb.DuckDBPyConnection, plan_id: str) -> dict[int, str]:
+    """Operations already done by an earlier *executed* run: seq -> 'applied' | 'already_done'."""
+    rows = con.execute(
+        "SELECT seq, outcome FROM remediation_operation_log WHERE plan_id = ? AND mode = 'execute'"
+        " AND outcome IN ('applied', 'already_done')"
+        " QUALIFY row_number() OVER (PARTITION BY seq ORDER BY log_id) = 1",
+        [plan_id],
+    ).fetchall()
+    return {int(seq): str(outcome) for seq, outcome in rows}

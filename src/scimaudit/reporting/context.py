@@ -1,0 +1,228 @@
+"""Everything a report shows, gathered from the store in one short read-only session.
+
+:func:`gather_facts` opens nothing itself: the caller passes a connection, so the store's lock is
+held only while the data is read and the CSV attachments are written (seconds, even at 2M accounts);
+rendering the PDF happens afterwards without the store. :class:`ReportContext` is what templates see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+
+from scimaudit.config import Config
+from scimaudit.reporting.leavers import LeaverSummary, gather_leavers
+from scimaudit.reporting.lineage import ReconCheck, SourceLineage, gather_lineage
+from scimaudit.reporting.population import PopulationFacts, build_population
+from scimaudit.reporting.results import (
+    ControlResult,
+    ExceptionFacts,
+    gather_exceptions,
+    gather_privileged,
+    gather_rule_population,
+    map_controls,
+)
+from scimaudit.reporting.sampling import SampleFacts, draw_sample
+from scimaudit.reporting.scope import Scope, resolve_scope
+from scimaudit.reporting.signoff import SignOff
+from scimaudit.reporting.spec import ReportSpec
+from scimaudit.reporting.sqlfiles import install_macros
+
+
+@dataclass(frozen=True)
+class Caps:
+    """How many rows of each long table the PDF prints (the attachments carry all of them)."""
+
+    exceptions: int = 300
+    privileged: int = 200
+    leavers: int = 200
+    sample: int = 25
+
+
+@dataclass(frozen=True)
+class PolicyParam:
+    name: str
+    value: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class StoreFacts:
+    """The data of one report, as read from the store."""
+
+    scope: Scope
+    lineage: list[SourceLineage]
+    checks: list[ReconCheck]
+    params: list[PolicyParam]
+    params_sha256_recomputed: str
+    sla_hours: int
+    stale_after_days: int
+    sod_rules: list[str]
+    population: PopulationFacts
+    exceptions: ExceptionFacts
+    rule_population: list[dict[str, Any]]
+    controls: list[ControlResult]
+    leavers: LeaverSummary
+    privileged: list[dict[str, Any]]
+    sample: SampleFacts
+
+    @property
+    def complete(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    @property
+    def failed_checks(self) -> list[ReconCheck]:
+        return [c for c in self.checks if not c.passed]
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no whitespace: the form every parameter hash in the report is taken over."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+
+
+def _flat_params(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for key in sorted(value):
+            out.update(_flat_params(value[key], f"{prefix}{key}."))
+        return out
+    return {prefix.rstrip("."): value}
+
+
+def policy_params(params: dict[str, Any]) -> list[PolicyParam]:
+    """Each policy parameter of the run with the SHA-256 of its canonical JSON value."""
+    out = []
+    for name, value in _flat_params(params).items():
+        if not name:
+            continue
+        raw = canonical_json(value)
+        out.append(PolicyParam(name, raw.decode(), hashlib.sha256(raw).hexdigest()))
+    return out
+
+
+def _param(params: dict[str, Any], name: str, default: Any) -> Any:
+    for key, value in _flat_params(params).items():
+        if key == name or key.endswith("." + name):
+            return value
+    return default
+
+
+def _sod_rules(params: dict[str, Any], config: Config) -> list[str]:
+    rules = _param(params, "sod", None)
+    if rules is None:
+        rules = [r.model_dump(exclude_none=True) for r in config.policy.sod]
+    out = []
+    for rule in rules if isinstance(rules, list) else []:
+        if not isinstance(rule, dict):
+            out.append(str(rule))
+        elif rule.get("app"):
+            out.append(f"{rule.get('name') or 'SoD'}: {rule['app']}: " + " vs ".join(rule.get("groups", [])))
+        else:
+            left, right = rule.get("left", {}), rule.get("right", {})
+            out.append(
+                f"{rule.get('name') or 'SoD'}: {left.get('app')}/{left.get('group')} vs "
+                f"{right.get('app')}/{right.get('group')}"
+            )
+    return out
+
+
+def gather_facts(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    spec: ReportSpec,
+    *,
+    as_of: date | None,
+    period_start: date | None,
+    period_end: date | None,
+    work_dir: Path,
+    caps: Caps,
+    sample_size: int,
+) -> StoreFacts:
+    """Read one report's data; writes population.csv, exceptions.csv, sample.csv to ``work_dir``."""
+    install_macros(con)
+    scope = resolve_scope(
+        con, config, spec, as_of=as_of, period_start=period_start, period_end=period_end
+    )
+    params = scope.run.params
+    sla = int(_param(params, "deprovision_sla_hours", config.policy.deprovision_sla_hours))
+    stale = int(_param(params, "stale_after_days", config.policy.stale_after_days))
+    lineage, checks = gather_lineage(con, scope)
+    population = build_population(con, scope, work_dir)
+    exceptions = gather_exceptions(con, scope, spec, work_dir, caps.exceptions)
+    rule_population = gather_rule_population(con, scope)
+    return StoreFacts(
+        scope=scope,
+        lineage=lineage,
+        checks=checks,
+        params=policy_params(params),
+        params_sha256_recomputed=hashlib.sha256(canonical_json(params)).hexdigest(),
+        sla_hours=sla,
+        stale_after_days=stale,
+        sod_rules=_sod_rules(params, config),
+        population=population,
+        exceptions=exceptions,
+        rule_population=rule_population,
+        controls=map_controls(spec, rule_population, exceptions),
+        leavers=gather_leavers(con, scope, sla),
+        privileged=gather_privileged(con, scope, caps.privileged),
+        sample=draw_sample(con, population.sha256, sample_size, population.rows, work_dir),
+    )
+
+
+@dataclass(frozen=True)
+class RuleFile:
+    """One SQL file whose text is attached (and, for finding rules, printed)."""
+
+    path: str
+    attachment: str
+    sha256: str
+    text: str
+    printed: bool
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    name: str
+    path: Path
+    sha256: str
+    size: int
+    media_type: str
+    relationship: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What the templates render: store facts plus document identity, attachments and charts."""
+
+    spec: ReportSpec
+    facts: StoreFacts
+    report_id: str
+    entity: str
+    classification: str
+    generated_at: datetime
+    generated_by: str
+    tool_version: str
+    git_commit: str
+    forced: bool
+    rules: list[RuleFile]
+    attachments: list[AttachmentInfo]
+    manifest: dict[str, Any]
+    manifest_json: str
+    charts: dict[str, str]
+    caps: Caps
+    signoffs: list[SignOff] = field(default_factory=list)
+
+    @property
+    def valid_as_evidence(self) -> bool:
+        return self.facts.complete
+
+    @property
+    def title(self) -> str:
+        return self.spec.title

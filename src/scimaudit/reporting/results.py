@@ -1,0 +1,218 @@
+"""Results: the exceptions in scope, what each rule tested, and how they bear on each control.
+
+The PDF prints at most ``cap`` exceptions (weasyprint spends ~0.4 s and ~170 KB per table-heavy page
+row budget; see DESIGN.md) and says so; ``exceptions.csv`` carries all of them. Every rule result is
+shown with its tested population, so "no exceptions" never hides "nothing was tested".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+
+from scimaudit.reporting.population import copy_csv, sha256_file
+from scimaudit.reporting.scope import Scope, app_snapshots
+from scimaudit.reporting.spec import Control, ReportSpec
+from scimaudit.reporting.sqlfiles import fetch_dicts, run_sql, sql_text
+
+EXCEPTION_COLUMNS = (
+    "rule_id",
+    "severity",
+    "status",
+    "app",
+    "account_id",
+    "user_name",
+    "employee_id",
+    "person_name",
+    "group_name",
+    "reason",
+    "evidence",
+    "first_detected",
+    "resolved_on",
+    "approver",
+    "expires",
+    "acceptance_reason",
+    "finding_key",
+    "snapshot_ids",
+)
+
+
+@dataclass(frozen=True)
+class ExceptionFacts:
+    """All exceptions in scope, counted; the first ``cap`` of them kept for print."""
+
+    printed: list[dict[str, Any]]
+    cap: int
+    counts: list[tuple[str, str, str, str, int]]
+    """(kind, app or "(cross-app)", status, severity, count)."""
+    csv_path: Path
+    sha256: str
+
+    @property
+    def total(self) -> int:
+        return sum(c[4] for c in self.counts)
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.printed)
+
+    def count(self, *, kind: str | None = None, status: str | None = None,
+              severity: str | None = None, app: str | None = None) -> int:
+        return sum(
+            n
+            for k, a, st, sev, n in self.counts
+            if (kind is None or k == kind)
+            and (status is None or st == status)
+            and (severity is None or sev == severity)
+            and (app is None or a == app)
+        )
+
+    @property
+    def by_kind_app(self) -> list[tuple[str, str, int]]:
+        merged: Counter[tuple[str, str]] = Counter()
+        for k, a, _st, _sev, n in self.counts:
+            merged[(k, a)] += n
+        return [(k, a, n) for (k, a), n in sorted(merged.items())]
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    control: Control
+    tested: int
+    exceptions: int
+    open: int
+    not_assessable: int
+    kinds_without_population: tuple[str, ...]
+
+    @property
+    def conclusion(self) -> str:
+        if self.tested == 0:
+            return "not tested"
+        if self.exceptions == 0:
+            return "no exceptions noted"
+        return f"{self.exceptions:,} exception(s) noted"
+
+
+def evidence_text(raw: str | None, limit: int = 240) -> str:
+    """Evidence JSON as ``key: value; …`` for print, truncated (the CSV keeps it whole)."""
+    if not raw:
+        return ""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        text = raw
+    else:
+        if isinstance(value, dict):
+            text = "; ".join(
+                f"{k}: {v if isinstance(v, str) else orjson.dumps(v).decode()}"
+                for k, v in value.items()
+            )
+        else:
+            text = orjson.dumps(value).decode()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def gather_exceptions(
+    con: duckdb.DuckDBPyConnection, scope: Scope, spec: ReportSpec, out_dir: Path, cap: int
+) -> ExceptionFacts:
+    """Materialise ``report_exceptions``, write ``exceptions.csv`` and keep the printed head."""
+    params = {
+        "run_id": scope.run.run_id,
+        "hr_snapshot_id": scope.run.hr_snapshot_id,
+        "apps": list(scope.apps),
+        "kinds": list(spec.exception_kinds),
+        "privileged_only": spec.privileged_only,
+        "period_start": scope.period_start,
+        "as_of": scope.run.as_of,
+    }
+    run_sql(con, "exceptions", params)
+    path = out_dir / "exceptions.csv"
+    export = sql_text("exceptions_export").strip().rstrip(";")
+    copy_csv(con, export, path)
+    ordered = (
+        "SELECT * FROM report_exceptions ORDER BY severity_rank(severity), kind,"
+        " app NULLS FIRST, account_id NULLS FIRST, finding_key"
+    )
+    cur = con.execute(f"{ordered} LIMIT {int(cap)}")
+    cols = [d[0] for d in cur.description or []]
+    printed = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    for row in printed:
+        row["evidence_text"] = evidence_text(row["evidence"])
+    counts = con.execute(
+        "SELECT kind, coalesce(app, '(cross-app)'), status, severity, count(*)"
+        " FROM report_exceptions GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    return ExceptionFacts(
+        printed=printed,
+        cap=cap,
+        counts=[(str(k), str(a), str(st), str(sev), int(n)) for k, a, st, sev, n in counts],
+        csv_path=path,
+        sha256=sha256_file(path),
+    )
+
+
+def gather_rule_population(
+    con: duckdb.DuckDBPyConnection, scope: Scope
+) -> list[dict[str, Any]]:
+    """``finding_population`` rows of the run for in-scope apps (and cross-app rows)."""
+    return fetch_dicts(
+        con,
+        "rule_population",
+        {
+            "run_id": scope.run.run_id,
+            "apps": list(scope.apps),
+            "known_apps": sorted(set(app_snapshots(scope.run)) | set(scope.apps)),
+        },
+    )
+
+
+def map_controls(
+    spec: ReportSpec, rule_population: list[dict[str, Any]], exceptions: ExceptionFacts
+) -> list[ControlResult]:
+    """Per control: population tested by its finding kinds and the exceptions they raised.
+
+    "Tested" is the largest population any of the control's rules looked at (rules of one control
+    test the same accounts from different angles; adding them up would double count).
+    """
+    tested: Counter[str] = Counter()
+    not_assessable: Counter[str] = Counter()
+    for row in rule_population:
+        tested[row["kind"]] += int(row["tested"])
+        not_assessable[row["kind"]] += int(row["not_assessable"])
+    out = []
+    for control in spec.controls:
+        kinds = [k for k in control.finding_kinds if k in spec.exception_kinds]
+        out.append(
+            ControlResult(
+                control=control,
+                tested=max((tested[k] for k in control.finding_kinds), default=0),
+                exceptions=sum(exceptions.count(kind=k) for k in kinds),
+                open=sum(exceptions.count(kind=k, status="open") for k in kinds),
+                not_assessable=max((not_assessable[k] for k in control.finding_kinds), default=0),
+                kinds_without_population=tuple(
+                    k for k in control.finding_kinds if tested[k] == 0
+                ),
+            )
+        )
+    return out
+
+
+def gather_privileged(
+    con: duckdb.DuckDBPyConnection, scope: Scope, cap: int
+) -> list[dict[str, Any]]:
+    """Privileged accounts in scope, holders with other findings first, at most ``cap`` rows."""
+    return fetch_dicts(
+        con,
+        "privileged",
+        {
+            "run_id": scope.run.run_id,
+            "hr_snapshot_id": scope.run.hr_snapshot_id,
+            "apps": list(scope.apps),
+            "cap": cap,
+        },
+    )

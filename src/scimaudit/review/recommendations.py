@@ -1,0 +1,73 @@
+"""What we suggest a reviewer does with each item, and why, in words they can check.
+
+Revoke when an open finding says the access should not exist (the person left, the account has no
+person, the contract ended, it is unused, or the person's role does not explain it). Keep when most of
+the person's department peers hold the same access: a reviewer can then spend their attention on the
+unusual items. Anything else gets no recommendation: the reviewer decides. Exempted findings (risk
+accepted with owner and expiry) do not drive a revoke.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+REVOKE_KINDS: dict[str, str] = {
+    "terminated_active": "the person has left",
+    "orphaned_account": "no HR person owns this account",
+    "contractor_expired": "the contract has ended",
+    "stale_access": "not used recently",
+    "role_drift": "the person's role does not explain it",
+}
+"""Finding kinds that recommend revocation, with the short why shown to reviewers."""
+
+KEEP_PEER_SHARE = 0.5
+"""Keep is suggested when at least this share of department peers hold the same access."""
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    decision: str | None
+    reason: str | None
+
+
+def recommend(
+    findings: Sequence[Mapping[str, Any]],
+    *,
+    peer_share: float | None,
+    peer_holders: int | None,
+    peer_count: int | None,
+    department: str | None,
+    person_status: str | None,
+    account_type: str,
+) -> Recommendation:
+    """Recommendation for one item from its frozen context."""
+    open_findings = [f for f in findings if f.get("status", "open") == "open"]
+    whys = [REVOKE_KINDS[k] for k in _kinds(open_findings) if k in REVOKE_KINDS]
+    if not whys and person_status == "terminated":
+        whys.append(REVOKE_KINDS["terminated_active"])
+    if not whys and account_type == "unmatched":
+        whys.append(REVOKE_KINDS["orphaned_account"])
+    if whys:
+        return Recommendation("revoke", "revoke: " + "; ".join(whys))
+    if (
+        peer_share is not None
+        and peer_share >= KEEP_PEER_SHARE
+        and peer_holders is not None
+        and peer_count
+    ):
+        who = f"{department} peers" if department else "peers"
+        return Recommendation(
+            "keep", f"keep: held by {peer_holders} of {peer_count} {who} ({peer_share:.0%})"
+        )
+    return Recommendation(None, None)
+
+
+def _kinds(findings: Sequence[Mapping[str, Any]]) -> list[str]:
+    seen: list[str] = []
+    for f in findings:
+        kind = str(f.get("kind", ""))
+        if kind and kind not in seen:
+            seen.append(kind)
+    return seen
