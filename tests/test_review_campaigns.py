@@ -137,7 +137,7 @@ def test_reviewer_assignment_rules(tmp_path: Path) -> None:
 
 
 def test_peer_share_and_keep_recommendation(tmp_path: Path) -> None:
-    config = scenario(tmp_path, policy={"peer_min_group_size": 2})
+    config = scenario(tmp_path, policy={"peer_min_group_size": 2, "peer_group": "department"})
     cid = start_campaign(config, name="Q1", due=DUE, actor="cli:test")
     got = items(config, cid)
     sam = got[("c-sam", "Sales-Users")]
@@ -148,6 +148,15 @@ def test_peer_share_and_keep_recommendation(tmp_path: Path) -> None:
     assert "2 of 3 Sales peers" in sam["recommendation_reason"]
     admins = got[("c-mia", "Sales-Admins")]
     assert admins["peer_holders"] == 0 and admins["recommendation"] is None
+
+
+def test_peers_by_department_and_title_follow_policy(tmp_path: Path) -> None:
+    config = scenario(tmp_path, policy={"peer_min_group_size": 2})  # default: department_title
+    cid = start_campaign(config, name="Q1", due=DUE, actor="cli:test")
+    sam = items(config, cid)[("c-sam", "Sales-Users")]
+    # Sales account executives without Sam: Sue and Tom (Leo left) → Sue holds it
+    assert (sam["peer_holders"], sam["peer_count"]) == (1, 2)
+    assert "1 of 2 Sales / Account Executive peers (50%)" in sam["recommendation_reason"]
 
 
 def test_default_min_peers_leaves_share_unknown(tmp_path: Path) -> None:

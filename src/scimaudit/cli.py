@@ -20,6 +20,12 @@ from scimaudit.errors import EXIT_BUG, ScimauditError
 
 COMMAND_MODULES = [
     "scimaudit.cmd.init",
+    "scimaudit.cmd.collect",
+    "scimaudit.cmd.snapshots",
+    "scimaudit.cmd.remediate",
+    "scimaudit.cmd.review",
+    "scimaudit.cmd.dashboard",
+    "scimaudit.cmd.hash_password",
 ]
 
 

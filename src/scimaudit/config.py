@@ -202,6 +202,12 @@ class AppConfig(_Model):
     requests_per_second: float | None = Field(None, gt=0)
     timeout_seconds: float = Field(30.0, gt=0)
     max_retries: int = Field(6, ge=0, le=50)
+    retry_base_seconds: float = Field(
+        0.5, gt=0, le=60, description="first backoff ceiling; doubles per retry (full jitter)"
+    )
+    retry_after_max_seconds: float = Field(
+        120.0, gt=0, description="a Retry-After longer than this fails the request instead of waiting"
+    )
     group_members: Literal["inline", "per_group"] = "inline"
     # vendor quirks as data
     active_as_string: bool = False
@@ -308,6 +314,9 @@ class Exemption(_Model):
     owner: str
     reason: str
     expires: str
+    group: str | None = Field(
+        None, description="only the finding about this group (role_drift, privileged_account, ...)"
+    )
 
 
 class PolicyConfig(_Model):
@@ -317,6 +326,15 @@ class PolicyConfig(_Model):
         0.1, ge=0, le=1, description="drift when fewer than this share of peers hold the group"
     )
     peer_min_group_size: int = Field(5, ge=1, description="peer comparison needs this many peers")
+    peer_group: Literal["department_title", "department"] = Field(
+        "department_title",
+        description="who counts as a peer: same department and job title, or same department",
+    )
+    never_used_since: Literal["account_created", "hire_date"] = Field(
+        "account_created",
+        description="age of a never-used account: from meta.created (else hire date), or from the"
+        " hire date (else meta.created) when the app's created dates do not mean provisioning",
+    )
     sod: list[SodRule] = Field(default_factory=list)
     role_policy: list[RolePolicy] = Field(default_factory=list)
     exemptions: list[Exemption] = Field(default_factory=list)
@@ -343,6 +361,9 @@ class ReportConfig(_Model):
     sign_cert: Path | None = None
     sign_key: Path | None = None
     sign_passphrase: SecretRef | None = None
+    sample_size: int = Field(
+        25, ge=1, le=1000, description="accounts in the reproducible sample of each evidence pack"
+    )
 
 
 class DashboardUser(_Model):

@@ -1,11 +1,12 @@
 """A fast, read-only SCIM 2.0 list server on 127.0.0.1 serving pre-rendered resources.
 
-Why it exists: the benchmark pulls 1,000,000 users, and real peers spend milliseconds per page walking
-their stores (scim2-server ~64 ms per list call at 10k users), so they would measure themselves, not
-the collector. Here every resource is rendered to bytes once at start-up; a page is a ``b",".join`` of a
-slice, so the server stays far from being the bottleneck. It speaks just enough HTTP/1.1 (keep-alive,
-Content-Length) and SCIM (RFC 7644 §3.4.2 list responses, index paging §3.4.2.4, cursor paging
-RFC 9865, ``excludedAttributes=members``, single-resource GET, bearer auth) for the collector.
+Why it exists: the benchmark pulls 1,000,000 users, and real peers spend milliseconds per page
+walking their stores (scim2-server ~64 ms per list call at 10k users), so they would measure
+themselves, not the collector. Here every resource is rendered to bytes once at start-up; a page is
+a ``b",".join`` of a slice, so the server stays far from being the bottleneck. It speaks just enough
+HTTP/1.1 (keep-alive, Content-Length) and SCIM (RFC 7644 §3.4.2 list responses, index paging
+§3.4.2.4, cursor paging RFC 9865, ``excludedAttributes=members``, single-resource GET, bearer
+auth) for the collector.
 
 Also used by the kill test: ``--latency-ms`` slows every response so a collect is surely mid-way
 when it is killed.
@@ -91,7 +92,11 @@ def make_group(g: int, users: int, groups: int, *, members: bool) -> dict[str, A
         "schemas": [GROUP_SCHEMA],
         "id": gid,
         "displayName": f"group-{g:05d}",
-        "meta": {"resourceType": "Group", "version": f'W/"g{g}"', "location": f"{BASE_PATH}/Groups/{gid}"},
+        "meta": {
+            "resourceType": "Group",
+            "version": f'W/"g{g}"',
+            "location": f"{BASE_PATH}/Groups/{gid}",
+        },
     }
     if members:
         body["members"] = [
@@ -108,8 +113,12 @@ class Catalog:
             raise ValueError("--groups must not be a multiple of 7")
         self.max_results = max_results
         self.users = [orjson.dumps(make_user(i)) for i in range(users)]
-        self.groups_full = [orjson.dumps(make_group(g, users, groups, members=True)) for g in range(groups)]
-        self.groups_bare = [orjson.dumps(make_group(g, users, groups, members=False)) for g in range(groups)]
+        self.groups_full = [
+            orjson.dumps(make_group(g, users, groups, members=True)) for g in range(groups)
+        ]
+        self.groups_bare = [
+            orjson.dumps(make_group(g, users, groups, members=False)) for g in range(groups)
+        ]
         self.by_id: dict[str, bytes] = {}
         for i, body in enumerate(self.users):
             self.by_id["Users/" + user_id(i)] = body
@@ -146,7 +155,11 @@ class Catalog:
         else:
             start = max(int(params.get("startIndex", "1")), 1) - 1
         chunk = items[start : start + count]
-        head: dict[str, Any] = {"schemas": [LIST_SCHEMA], "totalResults": total, "itemsPerPage": len(chunk)}
+        head: dict[str, Any] = {
+            "schemas": [LIST_SCHEMA],
+            "totalResults": total,
+            "itemsPerPage": len(chunk),
+        }
         if cursor:
             if start + count < total:
                 head["nextCursor"] = str(start + count)
@@ -190,17 +203,21 @@ class Http(asyncio.Protocol):
             status, body = self.respond(head)
             assert self.transport is not None
             self.transport.write(
-                b"HTTP/1.1 %d X\r\nContent-Type: application/scim+json\r\nContent-Length: %d\r\n\r\n"
-                % (status, len(body))
-                + body
+                b"HTTP/1.1 %d X\r\nContent-Type: application/scim+json\r\n"
+                b"Content-Length: %d\r\n\r\n" % (status, len(body)) + body
             )
 
     def respond(self, head: bytes) -> tuple[int, bytes]:
         lines = head.split(b"\r\n")
         target = lines[0].split(b" ")[1].decode()
-        headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(b":") for ln in lines[1:])}
+        headers = {
+            k.strip().lower(): v.strip() for k, _, v in (ln.partition(b":") for ln in lines[1:])
+        }
         if headers.get(b"authorization", b"").lower() != self.auth:
-            return 401, b'{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"401"}'
+            return (
+                401,
+                b'{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"401"}',
+            )
         parts = urlsplit(target)
         path = unquote(parts.path)
         if not path.startswith(BASE_PATH + "/"):
@@ -217,7 +234,10 @@ class Http(asyncio.Protocol):
             return 200, self.catalog.page(items, params)
         body = self.catalog.by_id.get(path)
         if body is None:
-            return 404, b'{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"404"}'
+            return (
+                404,
+                b'{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"404"}',
+            )
         return 200, body
 
 
@@ -225,7 +245,10 @@ async def serve(args: argparse.Namespace) -> None:
     catalog = Catalog(args.users, args.groups, args.max_results)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: Http(catalog, args.token, args.latency_ms / 1000), "127.0.0.1", args.port, backlog=256
+        lambda: Http(catalog, args.token, args.latency_ms / 1000),
+        "127.0.0.1",
+        args.port,
+        backlog=256,
     )
     port = server.sockets[0].getsockname()[1]
     sys.stdout.write(

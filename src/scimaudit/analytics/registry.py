@@ -139,7 +139,7 @@ KINDS: tuple[FindingKind, ...] = (
         controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
     ),
     FindingKind(
-        id="service_owner_departed",
+        id="service_owner_left",
         title="Service account whose owner has left",
         severity="high",
         unit="account",

@@ -1,15 +1,15 @@
-"""Execute a reviewed plan: read, decide, write conditionally, record; dry-run unless told otherwise.
+"""Execute a reviewed plan: read, decide, write conditionally, record; a dry run unless told.
 
 For each resource the plan writes (a Group losing members, a User to deactivate or delete):
 
 1. **Read** it (``GET``). 404 means the access is already gone. Operations whose effect is already
    visible (member absent, account inactive) are recorded ``already_done`` and not sent.
 2. **Check it has not changed since the snapshot** the plan was computed from. With ETags
-   (``etag.supported`` in ``/ServiceProviderConfig``, RFC 7644 §3.14) the resource's ``meta.version``
-   must equal the snapshot's, and the write carries ``If-Match`` so the server enforces it
-   atomically (412 otherwise). Without ETags, ``meta.lastModified`` is compared instead (a
-   best-effort check: not atomic). A changed resource is skipped and reported as ``conflict``,
-   never overwritten. Servers that ignore ``If-Match`` (SCIMMY does) are never sent one.
+   (``etag.supported`` in ``/ServiceProviderConfig``, RFC 7644 §3.14) the resource's
+   ``meta.version`` must equal the snapshot's, and the write carries ``If-Match`` so the server
+   enforces it atomically (412 otherwise). Without ETags, ``meta.lastModified`` is compared
+   instead (a best-effort check: not atomic). A changed resource is skipped and reported as
+   ``conflict``, never overwritten. Servers that ignore ``If-Match`` (SCIMMY does) get none.
 3. **Write** once per resource: all of a group's member removals in one PATCH (applied atomically,
    RFC 7644 §3.5.2), a deactivation PATCH, or a DELETE (§3.6).
 4. **Record** each operation's outcome in the append-only log at once, with the request (method,
@@ -23,27 +23,30 @@ what it *would* do.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
+from typing import Any
 
+from scimaudit.collect.scim.collector import TransportFactory
 from scimaudit.config import AppConfig, Config
 from scimaudit.errors import RemediationError, ScimauditError
 from scimaudit.remediation import ledger, safety
-from scimaudit.remediation.http import AppSession, AppUnreachable, TransportWrapper, log_url
+from scimaudit.remediation.http import (
+    AppSession,
+    AppUnreachable,
+    ReadFailed,
+    log_url,
+)
 from scimaudit.remediation.ledger import LogEntry, Mode
 from scimaudit.remediation.model import Plan, PlanOperation
 from scimaudit.remediation.plan import default_actor
 from scimaudit.remediation.plan_store import load_verified_plan
 from scimaudit.remediation.precondition import decide_precondition
-from scimaudit.remediation.scim_ops import (
-    access_gone,
-    is_no_target,
-    merge_patch_bodies,
-    scim_error_detail,
-)
+from scimaudit.remediation.scim_ops import access_gone, is_no_target, merge_patch_bodies
 from scimaudit.store.connect import connect
 
 
@@ -76,39 +79,18 @@ class ApplySummary:
         return not self.not_attempted and self.counts.get("failed", 0) == 0
 
 
-class _StopApp(Exception):
-    """The app cannot take more requests this run (unreachable, or our credentials refused)."""
-
-
-def _entry(op: PlanOperation, outcome: ledger.Outcome, **kw: object) -> LogEntry:
-    return LogEntry(seq=op.seq, app=op.app, outcome=outcome, **kw)  # type: ignore[arg-type]
+def _entry(op: PlanOperation, outcome: ledger.Outcome, **kw: Any) -> LogEntry:
+    return LogEntry(seq=op.seq, app=op.app, outcome=outcome, **kw)
 
 
 async def _etag_supported(session: AppSession) -> bool:
     """``etag.supported`` from ``/ServiceProviderConfig`` (RFC 7643 §5); unreadable means no."""
-    reply = await session.send("GET", "/ServiceProviderConfig")
-    if reply.status in (401, 403):
-        raise _StopApp(f"credentials refused ({reply.status}) reading /ServiceProviderConfig")
-    body = reply.json() if reply.status == 200 else None
-    etag = (body or {}).get("etag") if isinstance(body, dict) else None
+    try:
+        config = await session.read("/ServiceProviderConfig")
+    except ReadFailed:
+        return False
+    etag = (config or {}).get("etag")
     return bool(isinstance(etag, dict) and etag.get("supported") is True)
-
-
-async def _read(session: AppSession, op: PlanOperation) -> tuple[dict[str, object] | None, int]:
-    """(resource or None when 404, status). Raises _StopApp on 401/403."""
-    reply = await session.send("GET", op.path)
-    if reply.status == 404:
-        return None, 404
-    if reply.status in (401, 403):
-        raise _StopApp(f"credentials refused ({reply.status}) reading {op.path}")
-    body = reply.json()
-    if reply.status != 200 or not isinstance(body, dict):
-        raise _ReadFailed(f"GET {op.path} answered {reply.status}: {scim_error_detail(reply.content)}")
-    return body, 200
-
-
-class _ReadFailed(Exception):
-    pass
 
 
 async def _apply_resource(
@@ -118,9 +100,10 @@ async def _apply_resource(
     app = session.app
     first = ops[0]
     try:
-        resource, status = await _read(session, first)
-    except _ReadFailed as exc:
+        resource = await session.read(first.path)
+    except ReadFailed as exc:
         return [_entry(op, "failed", detail=str(exc)) for op in ops]
+    status = 404 if resource is None else 200
     entries: list[LogEntry] = []
     todo: list[PlanOperation] = []
     for op in ops:
@@ -151,18 +134,20 @@ async def _apply_resource(
     }
     if mode == "dry_run":
         return entries + [_entry(op, "would_apply", detail=pre.detail, **request) for op in todo]
-    reply = await session.send(first.method, first.path, body=body, if_match=if_match)
+    reply = await session.write(first.method, first.path, body=body, if_match=if_match)
     outcome_kw = {**request, "response_status": reply.status, "attempts": reply.attempts}
     if reply.status in (200, 204):
         etag = reply.etag if etag_supported else None
         return entries + [
-            _entry(op, "applied", response_etag=etag, detail=pre.detail, **outcome_kw) for op in todo
+            _entry(op, "applied", response_etag=etag, detail=pre.detail, **outcome_kw)
+            for op in todo
         ]
-    if reply.status in (401, 403):
-        raise _StopApp(f"credentials refused ({reply.status}) writing {first.path}")
     if reply.status in (404, 412) or is_no_target(reply.status, reply.content):
         # Ambiguous: gone, changed by someone else, or (after a lost response) changed by us.
-        after, _ = await _read(session, first)
+        try:
+            after = await session.read(first.path)
+        except ReadFailed as exc:
+            return entries + [_entry(op, "failed", detail=str(exc), **outcome_kw) for op in todo]
         for op in todo:
             if access_gone(op.action, after, op.account_id):
                 ours = reply.attempts > 1
@@ -184,12 +169,12 @@ async def _apply_resource(
                     _entry(
                         op,
                         "conflict" if reply.status == 412 else "failed",
-                        detail=f"{reply.status}: {scim_error_detail(reply.content)}",
+                        detail=f"{reply.status}: {reply.detail}",
                         **outcome_kw,
                     )
                 )
         return entries
-    detail = f"{reply.status}: {scim_error_detail(reply.content)}"
+    detail = f"{reply.status}: {reply.detail}"
     return entries + [_entry(op, "failed", detail=detail, **outcome_kw) for op in todo]
 
 
@@ -202,20 +187,19 @@ async def _apply_app(
     plan_id: str,
     mode: Mode,
     actor: str,
-    wrap_transport: TransportWrapper | None,
+    transport_factory: TransportFactory | None,
     summary: ApplySummary,
 ) -> None:
-    async with AppSession(app, wrap_transport=wrap_transport) as session:
+    async with AppSession(app, transport_factory=transport_factory) as session:
         done: set[int] = set()
         try:
             etag_supported = await _etag_supported(session)
-            for _, group in groupby(ops, key=lambda o: (o.resource_type, o.resource_id)):
-                batch = list(group)
+            for batch in _by_resource(ops):
                 entries = await _apply_resource(session, batch, etag_supported, mode)
                 ledger.append(cfg, run_id, plan_id, mode, actor, entries)
                 _collect(summary, batch, entries)
                 done.update(op.seq for op in batch)
-        except (_StopApp, AppUnreachable) as exc:
+        except AppUnreachable as exc:
             summary.not_attempted += [op.seq for op in ops if op.seq not in done]
             summary.results += [
                 OperationResult(op.seq, op.app, op.describe(), "not_attempted", str(exc), None)
@@ -225,6 +209,14 @@ async def _apply_app(
         finally:
             summary.requests += session.requests_sent
             summary.retries += session.retries
+
+
+def _by_resource(ops: list[PlanOperation]) -> list[list[PlanOperation]]:
+    """Operations grouped by the resource they write, in plan order of first appearance."""
+    batches: dict[tuple[str, str], list[PlanOperation]] = {}
+    for op in ops:
+        batches.setdefault((op.resource_type, op.resource_id), []).append(op)
+    return list(batches.values())
 
 
 def _collect(summary: ApplySummary, ops: list[PlanOperation], entries: list[LogEntry]) -> None:
@@ -243,8 +235,23 @@ def _collect(summary: ApplySummary, ops: list[PlanOperation], entries: list[LogE
         )
 
 
+def _run_coroutine(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run to completion from sync code, also when this thread already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(make())
+        return
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="remediate") as pool:
+        pool.submit(asyncio.run, make()).result()
+
+
 def _check_safety(
-    cfg: Config, plan: Plan, pending: Sequence[PlanOperation], max_ops: int | None, now: datetime | None
+    cfg: Config,
+    plan: Plan,
+    pending: Sequence[PlanOperation],
+    max_ops: int | None,
+    now: datetime | None,
 ) -> None:
     for op in pending:
         safety.check_break_glass(cfg, op.app, op.user_name, op.account_id)
@@ -262,7 +269,7 @@ def apply_plan(
     execute: bool = False,
     max_ops: int | None = None,
     actor: str | None = None,
-    wrap_transport: TransportWrapper | None = None,
+    transport_factory: TransportFactory | None = None,
     now: datetime | None = None,
 ) -> ApplySummary:
     """Apply plan ``plan_id`` if its SHA-256 is ``sha256``; a dry run unless ``execute``.
@@ -286,21 +293,23 @@ def apply_plan(
         ledger.finish_run(cfg, run_id, "refused", {"reason": str(exc)})
         raise RemediationError(str(exc)) from None
     summary = ApplySummary(plan_id, run_id, mode, {}, settled_before=len(settled))
-    try:
+
+    async def run_all() -> None:
         for app_name, group in groupby(pending, key=lambda o: o.app):
-            asyncio.run(
-                _apply_app(
-                    cfg,
-                    cfg.app(app_name),
-                    list(group),
-                    run_id=run_id,
-                    plan_id=plan_id,
-                    mode=mode,
-                    actor=actor,
-                    wrap_transport=wrap_transport,
-                    summary=summary,
-                )
+            await _apply_app(
+                cfg,
+                cfg.app(app_name),
+                list(group),
+                run_id=run_id,
+                plan_id=plan_id,
+                mode=mode,
+                actor=actor,
+                transport_factory=transport_factory,
+                summary=summary,
             )
+
+    try:
+        _run_coroutine(run_all)
     except BaseException as exc:
         ledger.finish_run(cfg, run_id, "failed", {"reason": f"{type(exc).__name__}: {exc}"})
         raise

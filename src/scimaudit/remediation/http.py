@@ -1,11 +1,13 @@
-"""Sending remediation requests to one app, with the collector's client, auth, retries and rate limit.
+"""Remediation requests to one app, over the collector's client, auth, retries and rate limit.
 
 Nothing here decides transport security, credentials, backoff or throttling: the client comes from
-:func:`scimaudit.collect.scim.client.build_client` (TLS verified, http only on loopback, no redirects),
-credentials from :func:`scimaudit.collect.scim.auth.build_auth`, the wait before a retry from
-:class:`scimaudit.collect.scim.retry.RetryPolicy` (capped exponential backoff with jitter, honouring
-``Retry-After``) and the request budget from :class:`scimaudit.collect.scim.ratelimit.RateLimiter`.
-This module is only the small loop that applies them to one write or read.
+:func:`scimaudit.collect.scim.client.build_client` (TLS verified, http only on loopback, no
+redirects), credentials from :func:`scimaudit.collect.scim.auth.build_auth`, reads go through the
+collector's :class:`~scimaudit.collect.scim.fetch.ScimFetcher`, and the wait before a retried write
+comes from the same :class:`~scimaudit.collect.scim.retry.RetryPolicy` (capped exponential backoff
+with jitter, honouring ``Retry-After``) under the same per-app
+:class:`~scimaudit.collect.scim.ratelimit.RateLimiter`. The collector only GETs, so the small loop
+for PATCH/DELETE lives here.
 
 Retrying writes is safe here because every write is idempotent (removing a member twice, setting
 ``active`` false twice) or conditional (``If-Match``), and DELETE's second answer (404) is read as
@@ -15,7 +17,6 @@ Retrying writes is safe here because every write is idempotent (removing a membe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -24,35 +25,32 @@ import httpx
 import orjson
 
 from scimaudit.collect.scim.auth import build_auth
-from scimaudit.collect.scim.client import SCIM_MEDIA_TYPE, build_client, tls_context
+from scimaudit.collect.scim.client import SCIM_MEDIA_TYPE, build_client
+from scimaudit.collect.scim.collector import TransportFactory
+from scimaudit.collect.scim.fetch import FetchStats, ScimFetcher, scim_error_detail
 from scimaudit.collect.scim.ratelimit import RateLimiter
 from scimaudit.collect.scim.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from scimaudit.config import AppConfig
-
-TransportWrapper = Callable[[str, httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
-"""``(app name, real transport) -> transport``: lets tests inject faults a real server cannot make."""
+from scimaudit.errors import ScimAuthError, ScimHttpError, ScimProtocolError
 
 
 class AppUnreachable(Exception):
-    """Transport errors persisted after every retry; the app cannot be reached now."""
+    """The app can take no more requests this run: unreachable after retries, or auth refused."""
 
-    def __init__(self, message: str, attempts: int) -> None:
-        super().__init__(message)
-        self.attempts = attempts
+
+class ReadFailed(Exception):
+    """One resource could not be read (an error other than 404, 401/403 or the network)."""
 
 
 @dataclass(frozen=True)
 class Reply:
+    """The final answer to a write: status, body, ETag header, attempts, SCIM error detail."""
+
     status: int
     content: bytes
     etag: str | None
     attempts: int
-
-    def json(self) -> Any:
-        try:
-            return orjson.loads(self.content) if self.content else None
-        except orjson.JSONDecodeError:
-            return None
+    detail: str
 
 
 def log_url(app: AppConfig, path: str) -> str:
@@ -65,24 +63,38 @@ def log_url(app: AppConfig, path: str) -> str:
 
 
 class AppSession:
-    """One app's client for a remediation run. Use ``async with``."""
+    """One app's client for a remediation run. Use ``async with``.
 
-    def __init__(self, app: AppConfig, *, wrap_transport: TransportWrapper | None = None) -> None:
+    Reads go through the collector's :class:`~scimaudit.collect.scim.fetch.ScimFetcher` (same retry
+    loop, same errors); writes through :meth:`write`, which applies the same policy and budget.
+    """
+
+    def __init__(
+        self, app: AppConfig, *, transport_factory: TransportFactory | None = None
+    ) -> None:
         self.app = app
-        transport: httpx.AsyncBaseTransport | None = None
-        if wrap_transport is not None:
-            real = httpx.AsyncHTTPTransport(
-                verify=tls_context(app.ca_bundle, app=app.name),
-                limits=httpx.Limits(max_connections=app.concurrency),
-            )
-            transport = wrap_transport(app.name, real)
+        transport = transport_factory(app) if transport_factory else None
         self.client = build_client(
             app, build_auth(app.effective_auth, app=app.name), transport=transport
         )
-        self.policy = RetryPolicy(max_retries=app.max_retries)
+        self.policy = RetryPolicy(
+            max_retries=app.max_retries, max_wait_seconds=app.retry_after_max_seconds
+        )
         self.limiter = RateLimiter(app.requests_per_second)
-        self.requests_sent = 0
-        self.retries = 0
+        self.fetcher = ScimFetcher(
+            self.client, app=app.name, policy=self.policy, limiter=self.limiter
+        )
+        self.stats = FetchStats()
+        self.writes = 0
+        self.write_retries = 0
+
+    @property
+    def requests_sent(self) -> int:
+        return self.stats.requests + self.writes
+
+    @property
+    def retries(self) -> int:
+        return self.stats.retries + self.write_retries
 
     async def __aenter__(self) -> AppSession:
         return self
@@ -90,7 +102,27 @@ class AppSession:
     async def __aexit__(self, *exc: object) -> None:
         await self.client.aclose()
 
-    async def send(
+    async def read(self, path: str) -> dict[str, Any] | None:
+        """GET one resource (``path`` relative to the SCIM base); None when it does not exist (404).
+
+        :raises AppUnreachable: credentials refused (401/403) or the network failed after retries.
+        :raises ReadFailed: any other error answer, with the server's SCIM error detail.
+        """
+        try:
+            fetched = await self.fetcher.get(path.lstrip("/"), {}, self.stats)
+        except ScimAuthError as exc:
+            raise AppUnreachable(str(exc)) from None
+        except ScimHttpError as exc:
+            if exc.status == 404:
+                return None
+            if exc.status is None:
+                raise AppUnreachable(str(exc)) from None
+            raise ReadFailed(str(exc)) from None
+        except ScimProtocolError as exc:
+            raise ReadFailed(str(exc)) from None
+        return fetched.body
+
+    async def write(
         self,
         method: str,
         path: str,
@@ -98,10 +130,11 @@ class AppSession:
         body: dict[str, Any] | None = None,
         if_match: str | None = None,
     ) -> Reply:
-        """Send one request (``path`` relative to the SCIM base), retrying what may be retried.
+        """Send one PATCH or DELETE, retrying 429/5xx/timeouts as the collector retries its GETs.
 
-        :raises AppUnreachable: when transport errors (refused connection, timeout) outlast the
-            retry policy. A final retryable status (e.g. a 503 that never ends) is returned as is.
+        The final answer is returned whatever its status (the caller interprets 404, 412, 400).
+
+        :raises AppUnreachable: credentials refused, or transport errors outlasted the retries.
         """
         headers: dict[str, str] = {}
         content: bytes | None = None
@@ -110,31 +143,44 @@ class AppSession:
             headers["Content-Type"] = SCIM_MEDIA_TYPE
         if if_match is not None:
             headers["If-Match"] = if_match
-        url = path.lstrip("/")
+        where = f"app {self.app.name!r}: {method} {path}"
         attempt = 0
         while True:
             attempt += 1
             await self.limiter.acquire()
-            self.requests_sent += 1
+            self.writes += 1
+            retry_after: float | None = None
             try:
-                response = await self.client.request(method, url, content=content, headers=headers)
-                await response.aread()
+                response = await self.client.request(
+                    method, path.lstrip("/"), content=content, headers=headers
+                )
             except httpx.TransportError as exc:
-                wait = self.policy.delay(attempt, None)
-                if wait is None:
+                problem = f"{type(exc).__name__}"
+            else:
+                if response.status_code in (401, 403):
                     raise AppUnreachable(
-                        f"{method} {log_url(self.app, path)}: {type(exc).__name__}: {exc}", attempt
-                    ) from None
-                self.retries += 1
-                await asyncio.sleep(wait)
-                continue
-            if is_retryable_status(response.status_code):
+                        f"{where}: {response.status_code}: credentials refused or not allowed to "
+                        f"write (needs a token with write scope); {scim_error_detail(response)}"
+                    )
+                if not is_retryable_status(response.status_code):
+                    return _reply(response, attempt)
+                problem = f"HTTP {response.status_code}"
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                wait = self.policy.delay(attempt, retry_after)
-                if wait is not None:
-                    self.retries += 1
-                    await asyncio.sleep(wait)
-                    continue
-            return Reply(
-                response.status_code, response.content, response.headers.get("ETag"), attempt
-            )
+            delay = self.policy.delay(attempt, retry_after, self.fetcher.rng)
+            if delay is None:
+                if problem.startswith("HTTP "):
+                    return _reply(response, attempt)
+                raise AppUnreachable(f"{where}: gave up after {attempt} attempts; {problem}")
+            self.write_retries += 1
+            await asyncio.sleep(delay)
+
+
+def _reply(response: httpx.Response, attempts: int) -> Reply:
+    ok = 200 <= response.status_code < 300
+    return Reply(
+        response.status_code,
+        response.content,
+        response.headers.get("ETag"),
+        attempts,
+        "" if ok else scim_error_detail(response),
+    )

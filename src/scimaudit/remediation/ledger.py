@@ -2,8 +2,9 @@
 
 Why a chain: the log is the evidence that a revocation was requested, sent, answered and verified;
 an auditor must be able to tell that no entry was edited or removed afterwards. Each entry's
-``record_sha256`` covers its fields and the previous entry's hash *of the same plan*; the first entry of
-a plan chains from the plan's own SHA-256, so the log is anchored to exactly what was approved.
+``record_sha256`` covers its fields and the previous entry's hash *of the same plan*; the first
+entry of a plan chains from the plan's own SHA-256, so the log is anchored to exactly what was
+approved.
 :func:`verify_log` recomputes the chain. Entries are only ever inserted.
 
 Every entry is written in its own short transaction as soon as the outcome is known, so a run that
@@ -159,7 +160,9 @@ def _last_hash(con: duckdb.DuckDBPyConnection, plan_id: str) -> str:
     ).fetchone()
     if row is not None:
         return str(row[0])
-    plan = con.execute("SELECT sha256 FROM remediation_plan WHERE plan_id = ?", [plan_id]).fetchone()
+    plan = con.execute(
+        "SELECT sha256 FROM remediation_plan WHERE plan_id = ?", [plan_id]
+    ).fetchone()
     if plan is None:
         raise RemediationError(f"no remediation plan {plan_id}")
     return str(plan[0])
@@ -216,7 +219,9 @@ def append(
 def verify_log(con: duckdb.DuckDBPyConnection, plan_id: str) -> LogCheck:
     """Recompute the plan's log chain from the plan hash; name the first broken entries."""
     problems: list[str] = []
-    plan = con.execute("SELECT sha256 FROM remediation_plan WHERE plan_id = ?", [plan_id]).fetchone()
+    plan = con.execute(
+        "SELECT sha256 FROM remediation_plan WHERE plan_id = ?", [plan_id]
+    ).fetchone()
     if plan is None:
         raise RemediationError(f"no remediation plan {plan_id}")
     prev = str(plan[0])

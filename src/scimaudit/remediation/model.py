@@ -1,10 +1,11 @@
 """The remediation plan as data: what to change, why, and the hash a reviewer approves.
 
-Why a plan document and a hash (as ``terraform plan`` / ``apply``): the person who applies must apply
-exactly what was reviewed. The plan is serialised as *canonical JSON* (sorted keys, no insignificant
-whitespace, UTF-8; only strings, integers, booleans and null, so it coincides with RFC 8785 JCS) and
-its SHA-256 is the plan's fingerprint. ``apply`` re-reads the stored document, recomputes the hash and
-refuses when it differs from the one the operator passes, so an edited plan cannot be executed.
+Why a plan document and a hash (as ``terraform plan`` / ``apply``): the person who applies must
+apply exactly what was reviewed. The plan is serialised as *canonical JSON* (sorted keys, no
+insignificant whitespace, UTF-8; only strings, integers, booleans and null, so it coincides with
+RFC 8785 JCS) and its SHA-256 is the plan's fingerprint. ``apply`` re-reads the stored document,
+recomputes the hash and refuses when it differs from the one the operator passes, so an edited
+plan cannot be executed.
 """
 
 from __future__ import annotations

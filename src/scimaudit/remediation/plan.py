@@ -1,12 +1,12 @@
 """Turn revocations into a reviewed-before-applied plan of SCIM operations, per app.
 
-Every operation is computed against the app's *current complete snapshot* (not the campaign's frozen
-one: the freshest facts win), and carries what the snapshot said the resource looked like (its ETag,
-``meta.version``, and ``meta.lastModified``) so that ``apply`` can skip a resource changed since then
-instead of clobbering it (RFC 7644 §3.14). Requests that would do nothing (the person is no longer a
-member, the account is already inactive or gone) and requests the safety rules forbid (break-glass
-accounts) become *exclusions*, listed in the plan with their reason, so the reviewer sees everything
-that was asked for and what became of it.
+Every operation is computed against the app's *current complete snapshot* (not the campaign's
+frozen one: the freshest facts win), and carries what the snapshot said the resource looked like
+(its ETag, ``meta.version``, and ``meta.lastModified``) so that ``apply`` can skip a resource
+changed since then instead of clobbering it (RFC 7644 §3.14). Requests that would do nothing (the
+person is no longer a member, the account is already inactive or gone) and requests the safety
+rules forbid (break-glass accounts) become *exclusions*, listed in the plan with their reason, so
+the reviewer sees everything that was asked for and what became of it.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class _Draft:
 
 
 @dataclass(frozen=True)
-class _AppFacts:
+class AppFacts:
     """What one app snapshot says about the accounts and groups a plan touches."""
 
     snapshot_id: int
@@ -78,11 +78,15 @@ class _AppFacts:
     group_last_modified: dict[str, str]
 
 
-def _app_facts(
-    con: duckdb.DuckDBPyConnection, snapshot_id: int, revs: Sequence[Revocation]
-) -> _AppFacts:
-    account_ids = sorted({r.account_id for r in revs})
-    params = {"snapshot_id": snapshot_id, "account_ids": account_ids}
+def app_facts(
+    con: duckdb.DuckDBPyConnection,
+    snapshot_id: int,
+    account_ids: Sequence[str],
+    *,
+    with_last_modified: bool = True,
+) -> AppFacts:
+    """What snapshot ``snapshot_id`` says about these accounts and the groups they are in."""
+    params = {"snapshot_id": snapshot_id, "account_ids": sorted(set(account_ids))}
     accounts = {
         row[0]: (row[1], row[2], row[3], row[4])
         for row in con.execute(sql("account_state"), params).fetchall()
@@ -93,18 +97,21 @@ def _app_facts(
         groups[group_id] = (name, etag)
         if member is not None:
             members.add((group_id, member))
-    wanted_groups = sorted({gid for gid, _ in members})
-    last_modified = {
-        row[0]: row[1]
-        for row in con.execute(
-            sql("group_last_modified"), {"snapshot_id": snapshot_id, "group_ids": wanted_groups}
-        ).fetchall()
-        if row[1]
-    }
-    return _AppFacts(snapshot_id, accounts, groups, members, last_modified)
+    last_modified: dict[str, str] = {}
+    if with_last_modified and members:
+        wanted_groups = sorted({gid for gid, _ in members})
+        last_modified = {
+            row[0]: row[1]
+            for row in con.execute(
+                sql("group_last_modified"),
+                {"snapshot_id": snapshot_id, "group_ids": wanted_groups},
+            ).fetchall()
+            if row[1]
+        }
+    return AppFacts(snapshot_id, accounts, groups, members, last_modified)
 
 
-def _find_group(facts: _AppFacts, rev: Revocation) -> tuple[str | None, str | None]:
+def _find_group(facts: AppFacts, rev: Revocation) -> tuple[str | None, str | None]:
     """(group_id, why-not) for a membership revocation: by id first, then by display name."""
     if rev.group_id and rev.group_id in facts.groups:
         return rev.group_id, None
@@ -127,9 +134,7 @@ def _excluded(rev: Revocation, user_name: str | None, why: str) -> ExcludedRevoc
     )
 
 
-def _draft_for(
-    cfg: Config, facts: _AppFacts, rev: Revocation
-) -> _Draft | ExcludedRevocation:
+def _draft_for(cfg: Config, facts: AppFacts, rev: Revocation) -> _Draft | ExcludedRevocation:
     """The operation one revocation needs, or why it needs none (or must not get one)."""
     app = cfg.app(rev.app)
     account = facts.accounts.get(rev.account_id)
@@ -224,7 +229,7 @@ def build_plan(
             continue
         safety.check_snapshot_age(cfg, app_name, snap.snapshot_id, snap.as_of, now=now)
         refs[app_name] = SnapshotRef(snap.snapshot_id, snap.as_of.astimezone(UTC).isoformat())
-        facts = _app_facts(con, snap.snapshot_id, by_app[app_name])
+        facts = app_facts(con, snap.snapshot_id, [r.account_id for r in by_app[app_name]])
         for rev in by_app[app_name]:
             outcome = _draft_for(cfg, facts, rev)
             if isinstance(outcome, ExcludedRevocation):
@@ -241,8 +246,8 @@ def build_plan(
             d.app,
             _ACTION_ORDER[d.action],
             d.group_name or "",
+            d.resource_id if d.action == "remove_member" else "",
             d.user_name or "",
-            d.resource_id,
             d.account_id,
         ),
     )
@@ -289,7 +294,7 @@ def make_plan(
     analysis_run_id: int | None = None,
     now: datetime | None = None,
 ) -> Plan:
-    """Plan from a campaign's final revoke decisions and/or open findings of ``finding_kinds``; store it.
+    """Plan a campaign's final revoke decisions and/or open findings of ``finding_kinds``; store it.
 
     ``apps`` narrows the plan to those apps. Returns the stored :class:`Plan` (its ``plan_id`` and
     ``sha256`` are what ``apply`` needs).
@@ -335,4 +340,3 @@ def make_plan(
             con.execute("ROLLBACK")
             raise
     return plan
-

@@ -2,9 +2,9 @@
 
 The plan is stored twice on purpose: as its canonical JSON document (exactly what the reviewer saw
 and what the hash covers) and as rows (``remediation_plan_operation`` and its sources) that reports
-and :func:`~scimaudit.remediation.status.operation_status` join on. :func:`load_verified_plan` checks
-that the document still hashes to the value the operator approved *and* that the rows still say the
-same thing, so an edit to either is caught before anything is sent to an app.
+and :func:`~scimaudit.remediation.status.operation_status` join on. :func:`load_verified_plan`
+checks that the document still hashes to the value the operator approved *and* that the rows still
+say the same thing, so an edit to either is caught before anything is sent to an app.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Safety rails of remediation: how much one run may do, whom it may never touch, how old its facts are.
+"""Safety rails: how much one run may do, whom it may never touch, how old its facts may be.
 
-Why these three: an automated revocation that goes wrong locks people out of production systems. A
-per-run cap bounds the damage of a wrong plan (a bad filter, a misread HR export) to a handful of
-accounts; break-glass accounts are the way back in when the identity provider itself fails, so no plan
-may ever touch them; and a plan computed from an old snapshot acts on a picture of the app that may no
-longer be true (the person may have been re-hired, the group repurposed).
+Why these three: an automated revocation that goes wrong locks people out of production systems.
+A per-run cap bounds the damage of a wrong plan (a bad filter, a misread HR export) to a handful of
+accounts; break-glass accounts are the way back in when the identity provider itself fails, so no
+plan may ever touch them; and a plan computed from an old snapshot acts on a picture of the app
+that may no longer be true (the person may have been re-hired, the group repurposed).
 """
 
 from __future__ import annotations
@@ -66,9 +66,9 @@ def check_operation_count(count: int, cfg: Config, max_ops: int | None) -> int:
 
 
 def check_break_glass(cfg: Config, app: str, user_name: str | None, account_id: str) -> None:
-    """Refuse an operation on a break-glass account (re-checked at apply: the config may have changed)."""
+    """Refuse an operation on a break-glass account (checked again at apply: config may change)."""
     if is_break_glass(cfg.app(app), user_name):
         raise RemediationError(
-            f"app {app}: the plan touches break-glass account {user_name or account_id}, declared in "
-            f"apps.break_glass_accounts; remediation never touches it. Make a new plan."
+            f"app {app}: the plan touches break-glass account {user_name or account_id}, declared "
+            "in apps.break_glass_accounts; remediation never touches it. Make a new plan."
         )

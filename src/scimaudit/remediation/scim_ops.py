@@ -1,11 +1,13 @@
 """SCIM write requests that remove access, and how to tell from a resource whether it is gone.
 
-Only targeted PATCH operations and DELETE are used, never PUT: a PUT replaces the whole resource and
-would clobber any change made since the snapshot, while a PATCH ``remove`` of one member touches only
-that member (RFC 7644 §3.5.2: the operations of one PATCH request are applied atomically).
+Only targeted PATCH operations and DELETE are used, never PUT: a PUT replaces the whole resource
+and would clobber any change made since the snapshot, while a PATCH ``remove`` of one member
+touches only that member (RFC 7644 §3.5.2: the operations of one PATCH request are applied
+atomically).
 
-* remove a member: ``PATCH /Groups/{id}`` with ``{"op": "remove", "path": "members[value eq \"ID\"]"}``
-  (RFC 7644 §3.5.2.2, the example "remove a single member from a group");
+* remove a member: ``PATCH /Groups/{id}`` with
+  ``{"op": "remove", "path": "members[value eq \"ID\"]"}`` (RFC 7644 §3.5.2.2, the example
+  "remove a single member from a group");
 * deactivate: ``PATCH /Users/{id}`` with ``{"op": "replace", "path": "active", "value": false}``
   (RFC 7644 §3.5.2.3; RFC 7643 §4.1.1 ``active``);
 * delete: ``DELETE /Users/{id}`` (RFC 7644 §3.6).
@@ -24,13 +26,13 @@ PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 
 def resource_path(resource_type: str, resource_id: str) -> str:
-    """``/Users/{id}`` or ``/Groups/{id}``, the id percent-encoded (ids are opaque, RFC 7643 §3.1)."""
+    """``/Users/{id}`` or ``/Groups/{id}``, the id percent-encoded (opaque ids, RFC 7643 §3.1)."""
     endpoint = {"User": "Users", "Group": "Groups"}[resource_type]
     return f"/{endpoint}/{quote(resource_id, safe='')}"
 
 
 def member_filter_path(account_id: str) -> str:
-    """``members[value eq "ID"]``; the id is a SCIM string literal, JSON-escaped (RFC 7644 §3.4.2.2)."""
+    """``members[value eq "ID"]``; the id as a JSON-escaped SCIM string (RFC 7644 §3.4.2.2)."""
     return f"members[value eq {orjson.dumps(account_id).decode()}]"
 
 
@@ -70,7 +72,7 @@ def has_member(group: dict[str, Any], account_id: str) -> bool:
 
 
 def is_active(user: dict[str, Any]) -> bool:
-    """A User's ``active``; absent means active (RFC 7643 §4.1.1 gives no default; we assume the worst).
+    """A User's ``active``; absent counts as active (RFC 7643 §4.1.1 gives no default).
 
     String encodings (``"False"``, ``"false"``) are read too.
     """
@@ -106,20 +108,6 @@ def resource_last_modified(resource: dict[str, Any] | None) -> str | None:
     meta = (resource or {}).get("meta") or {}
     value = meta.get("lastModified")
     return str(value) if value else None
-
-
-def scim_error_detail(body: bytes) -> str:
-    """The ``detail`` (and ``scimType``) of a SCIM error response (RFC 7644 §3.12), else raw text."""
-    try:
-        parsed = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        text = body.decode("utf-8", errors="replace").strip()
-        return text[:300]
-    if isinstance(parsed, dict):
-        detail = str(parsed.get("detail") or "").strip()
-        scim_type = parsed.get("scimType")
-        return f"{scim_type}: {detail}" if scim_type else detail
-    return str(parsed)[:300]
 
 
 def is_no_target(status: int, body: bytes) -> bool:

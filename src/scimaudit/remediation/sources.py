@@ -34,12 +34,15 @@ def campaign_revocations(
     con: duckdb.DuckDBPyConnection, campaign_id: int
 ) -> tuple[list[Revocation], list[ExcludedRevocation]]:
     """Final revoke decisions of a campaign as revocations; changeable ones as exclusions."""
-    if con.execute("SELECT 1 FROM campaign WHERE campaign_id = ?", [campaign_id]).fetchone() is None:
+    if (
+        con.execute("SELECT 1 FROM campaign WHERE campaign_id = ?", [campaign_id]).fetchone()
+        is None
+    ):
         raise RemediationError(f"no campaign with id {campaign_id}")
     rows = con.execute(sql("campaign_revocations"), {"campaign_id": campaign_id}).fetchall()
     wanted: list[Revocation] = []
     pending: list[ExcludedRevocation] = []
-    for (cid, item_id, app, account_id, user_name, group_name, group_id, reason, by, final) in rows:
+    for cid, item_id, app, account_id, user_name, group_name, group_id, reason, by, final in rows:
         source = OperationSource(
             source_kind="campaign",
             campaign_id=int(cid),
@@ -54,7 +57,7 @@ def campaign_revocations(
                     account_id=account_id,
                     user_name=user_name,
                     group_name=group_name,
-                    why="decision not final: the reviewer has not signed off and the campaign is open",
+                    why="decision not final: reviewer has not signed off, campaign still open",
                     sources=(source,),
                 )
             )
@@ -73,9 +76,7 @@ def campaign_revocations(
 
 
 def latest_analysis_run(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute(
-        "SELECT max(run_id) FROM analysis_run WHERE status = 'complete'"
-    ).fetchone()
+    row = con.execute("SELECT max(run_id) FROM analysis_run WHERE status = 'complete'").fetchone()
     if row is None or row[0] is None:
         raise RemediationError("no complete analysis run: run `scimaudit analyze` first")
     return int(row[0])
@@ -84,15 +85,14 @@ def latest_analysis_run(con: duckdb.DuckDBPyConnection) -> int:
 def finding_revocations(
     con: duckdb.DuckDBPyConnection, kinds: Sequence[str], *, run_id: int | None = None
 ) -> tuple[list[Revocation], int]:
-    """Open findings of ``kinds`` as revocations, from ``run_id`` (default: the latest complete run).
+    """Open findings of ``kinds`` as revocations, from ``run_id`` (default: latest complete run).
 
-    Account-level kinds (:data:`ACCOUNT_LEVEL_KINDS`) and findings naming no group remove the account
-    (per the app's ``remove_account`` policy); a finding naming a group removes that membership.
+    Account-level kinds (:data:`ACCOUNT_LEVEL_KINDS`) and findings naming no group remove the
+    account (per the app's ``remove_account`` policy); a finding naming a group removes that
+    membership.
     """
     run = run_id if run_id is not None else latest_analysis_run(con)
-    rows = con.execute(
-        sql("finding_revocations"), {"run_id": run, "kinds": list(kinds)}
-    ).fetchall()
+    rows = con.execute(sql("finding_revocations"), {"run_id": run, "kinds": list(kinds)}).fetchall()
     out: list[Revocation] = []
     for finding_key, kind, app, account_id, user_name, group_name, reason in rows:
         membership = group_name is not None and kind not in ACCOUNT_LEVEL_KINDS

@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from scimaudit.reporting.leavers import LeaverCase  # noqa: E402
 
@@ -63,7 +64,10 @@ def exceptions_by_app(counts: Sequence[tuple[str, str, int]]) -> bytes | None:
             ax.text(total, y, f" {total:,}", va="center", fontsize=7)
         ax.invert_yaxis()
         ax.set_xlabel("exceptions")
-        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlim(0, max(left) * 1.12)
+        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.6 / max(len(apps), 1)),
+                  ncols=min(len(kinds), 4))
         ax.set_title("Exceptions by application and rule", loc="left")
         return _svg(fig)
 
@@ -110,6 +114,7 @@ def leaver_lag(cases: Sequence[LeaverCase], sla_hours: int) -> bytes | None:
             label="exact (server-reported)",
         )
         ax.set_ylabel("accounts")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(
             f"Leaver access removal lag (worst case), SLA {sla_hours} h", loc="left"
         )

@@ -27,6 +27,7 @@ from scimaudit.reporting.results import (
     gather_privileged,
     gather_rule_population,
     map_controls,
+    rows_of_kind,
 )
 from scimaudit.reporting.sampling import SampleFacts, draw_sample
 from scimaudit.reporting.scope import Scope, resolve_scope
@@ -42,7 +43,7 @@ class Caps:
     exceptions: int = 300
     privileged: int = 200
     leavers: int = 200
-    sample: int = 25
+    kind_rows: int = 100
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class StoreFacts:
     controls: list[ControlResult]
     leavers: LeaverSummary
     privileged: list[dict[str, Any]]
+    kind_rows: dict[str, list[dict[str, Any]]]
     sample: SampleFacts
 
     @property
@@ -171,6 +173,7 @@ def gather_facts(
         controls=map_controls(spec, rule_population, exceptions),
         leavers=gather_leavers(con, scope, sla),
         privileged=gather_privileged(con, scope, caps.privileged),
+        kind_rows={"sod_conflict": rows_of_kind(con, "sod_conflict", caps.kind_rows)},
         sample=draw_sample(con, population.sha256, sample_size, population.rows, work_dir),
     )
 
@@ -215,6 +218,7 @@ class ReportContext:
     attachments: list[AttachmentInfo]
     manifest: dict[str, Any]
     manifest_json: str
+    manifest_summary_json: str
     charts: dict[str, str]
     caps: Caps
     signoffs: list[SignOff] = field(default_factory=list)

@@ -156,6 +156,20 @@ def gather_exceptions(
     )
 
 
+def rows_of_kind(con: duckdb.DuckDBPyConnection, kind: str, cap: int) -> list[dict[str, Any]]:
+    """The first ``cap`` exceptions of one kind, in print order (for a report-specific test)."""
+    cur = con.execute(
+        "SELECT * FROM report_exceptions WHERE kind = ? ORDER BY severity_rank(severity),"
+        " app NULLS FIRST, account_id NULLS FIRST, finding_key LIMIT ?",
+        [kind, cap],
+    )
+    cols = [d[0] for d in cur.description or []]
+    rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    for row in rows:
+        row["evidence_text"] = evidence_text(row["evidence"])
+    return rows
+
+
 def gather_rule_population(
     con: duckdb.DuckDBPyConnection, scope: Scope
 ) -> list[dict[str, Any]]:

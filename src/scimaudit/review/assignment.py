@@ -74,9 +74,27 @@ class HrDirectory:
         return person if person is not None and person.available else None
 
 
-def assign_reviewer(hr: HrDirectory, subject_id: str | None, fallback_id: str | None) -> Assignment:
-    """Pick the reviewer of one subject's access in one app (rules in the module docstring)."""
+def assign_reviewer(
+    hr: HrDirectory,
+    subject_id: str | None,
+    fallback_id: str | None,
+    *,
+    lookalike_id: str | None = None,
+) -> Assignment:
+    """Pick the reviewer of one subject's access in one app (rules in the module docstring).
+
+    ``lookalike_id`` is the HR person whose email an *unmatched* account's userName equals: not
+    linked (the correlation may have had reasons), but still never theirs to review; their manager
+    is the next choice after the app's fallback.
+    """
     fallback = hr.reviewer(fallback_id)
+    if subject_id is None and lookalike_id is not None:
+        owner = hr.get(lookalike_id)
+        boss = hr.reviewer(owner.manager_id) if owner else None
+        for person, rule in ((fallback, "app_fallback"), (boss, "manager_of_lookalike")):
+            if person is not None and person.employee_id != lookalike_id:
+                return Assignment(person.employee_id, rule)
+        return _UNASSIGNED
     subject = hr.get(subject_id)
     manager_record = hr.get(subject.manager_id) if subject else None
     manager = manager_record if manager_record is not None and manager_record.available else None

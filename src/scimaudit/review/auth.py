@@ -194,6 +194,17 @@ def authenticate_oidc(config: Config, email: str | None, *, email_verified: bool
     return _actor_for(config, email, "oidc")
 
 
+def still_valid(config: Config, actor: Actor) -> bool:
+    """A password session stays valid while its user is still configured with the same role."""
+    if actor.method != "password":
+        return True
+    wanted = normalise_email(config, actor.email)
+    return any(
+        normalise_email(config, u.email) == wanted and u.role == actor.role and u.password_hash
+        for u in config.dashboard.users
+    )
+
+
 def cli_actor() -> Actor:
     """Whoever runs the CLI with access to the store file: recorded as ``cli:<os user>``."""
     try:

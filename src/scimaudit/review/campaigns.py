@@ -223,7 +223,13 @@ def build_items(
     sql = resources.files("scimaudit.review").joinpath("sql/campaign_items.sql").read_text("utf-8")
     activity = [v for k, v in snapshot_ids.items() if k.startswith("activity:")]
     frame = con.execute(
-        sql, {"run_id": run_id, "apps": list(apps), "activity_snapshots": activity}
+        sql,
+        {
+            "run_id": run_id,
+            "apps": list(apps),
+            "activity_snapshots": activity,
+            "by_title": config.policy.peer_group == "department_title",
+        },
     ).df()
     details: dict[str, Any] = {}
     finding_lists = [orjson.loads(f) for f in frame["findings"]]
@@ -264,9 +270,23 @@ def build_items(
     fallbacks = {a.name: a.fallback_reviewer for a in config.apps}
     memo: dict[tuple[str | None, str], Assignment] = {}
     reviewers: list[Assignment] = []
-    for subject, owner, app in zip(
-        _nullable(frame["employee_id"]), _nullable(frame["owner_id"]), frame["app"], strict=True
+    memo_alias: dict[tuple[str, str], Assignment] = {}
+    for subject, owner, app, user in zip(
+        _nullable(frame["employee_id"]),
+        _nullable(frame["owner_id"]),
+        frame["app"],
+        _nullable(frame["user_name"]),
+        strict=True,
     ):
+        lookalike = hr.by_email.get(str(user).lower()) if user and not (subject or owner) else None
+        if lookalike is not None:
+            akey = (lookalike.employee_id, str(app))
+            if akey not in memo_alias:
+                memo_alias[akey] = assign_reviewer(
+                    hr, None, fallbacks.get(str(app)), lookalike_id=lookalike.employee_id
+                )
+            reviewers.append(memo_alias[akey])
+            continue
         key = (subject or owner, str(app))
         if key not in memo:
             memo[key] = assign_reviewer(hr, key[0], fallbacks.get(str(app)))
@@ -282,16 +302,16 @@ def build_items(
             peer_share=share,
             peer_holders=h,
             peer_count=n,
-            department=dept,
+            peer_group=group,
             person_status=status,
             account_type=str(kind),
         )
-        for fl, share, h, n, dept, status, kind in zip(
+        for fl, share, h, n, group, status, kind in zip(
             finding_lists,
             _nullable(frame["peer_share"]),
             peer_holders,
             peer_count,
-            _nullable(frame["department"]),
+            _nullable(frame["peer_group"]),
             _nullable(frame["person_status"]),
             frame["account_type"],
             strict=True,

@@ -2,7 +2,7 @@
 
 Revoke when an open finding says the access should not exist (the person left, the account has no
 person, the contract ended, it is unused, or the person's role does not explain it). Keep when most of
-the person's department peers hold the same access: a reviewer can then spend their attention on the
+the person's peers (same department, or department and title) hold the same access: a reviewer can then spend their attention on the
 unusual items. Anything else gets no recommendation: the reviewer decides. Exempted findings (risk
 accepted with owner and expiry) do not drive a revoke.
 """
@@ -38,7 +38,7 @@ def recommend(
     peer_share: float | None,
     peer_holders: int | None,
     peer_count: int | None,
-    department: str | None,
+    peer_group: str | None,
     person_status: str | None,
     account_type: str,
 ) -> Recommendation:
@@ -57,7 +57,7 @@ def recommend(
         and peer_holders is not None
         and peer_count
     ):
-        who = f"{department} peers" if department else "peers"
+        who = f"{peer_group} peers" if peer_group else "peers"
         return Recommendation(
             "keep", f"keep: held by {peer_holders} of {peer_count} {who} ({peer_share:.0%})"
         )

@@ -1,4 +1,4 @@
-"""Credentials for SCIM requests, as ``httpx.Auth``: bearer token, HTTP basic, OAuth2 client credentials.
+"""SCIM credentials as ``httpx.Auth``: bearer token, HTTP basic, OAuth2 client credentials.
 
 Secrets come from :class:`~scimaudit.config.SecretRef` and are read when the first request needs
 them; they live only in request headers, never in a repr, a log line, an error message or the store.
@@ -24,7 +24,7 @@ from scimaudit.config import BasicAuth, BearerAuth, OAuth2ClientCredentials
 from scimaudit.errors import ScimAuthError
 
 REFRESH_SKEW_SECONDS = 30.0
-"""Refresh this long before the token's announced expiry, so a request never carries a dead token."""
+"""Refresh this long before the announced expiry, so a request never carries a dead token."""
 
 
 class BearerTokenAuth(httpx.Auth):

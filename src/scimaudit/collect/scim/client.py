@@ -1,9 +1,9 @@
 """One ``httpx.AsyncClient`` per SCIM endpoint, with transport security decided here and only here.
 
 * TLS certificates are always verified (system/certifi roots, or the app's ``ca_bundle``).
-* Plain ``http://`` is refused unless the host is loopback (tokens would cross the network in clear):
-  :class:`~scimaudit.errors.InsecureTransportError`. Config validation refuses it too; this is the
-  second lock on the door, also applied to OAuth2 token endpoints.
+* Plain ``http://`` is refused unless the host is loopback (tokens would cross the network in
+  clear): :class:`~scimaudit.errors.InsecureTransportError`. Config validation refuses it too;
+  this is the second lock on the door, also applied to OAuth2 token endpoints.
 * Redirects are not followed: a SCIM list endpoint has no reason to redirect, and following one
   could carry credentials to another host.
 * A few connections per endpoint (config ``concurrency``): DESIGN.md measured that one client with
@@ -46,7 +46,9 @@ def tls_context(ca_bundle: Path | None, *, app: str) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=str(ca_bundle))
     except ssl.SSLError as exc:
-        raise ConfigError(f"app {app!r}: ca_bundle {ca_bundle} is not a PEM bundle: {exc}") from None
+        raise ConfigError(
+            f"app {app!r}: ca_bundle {ca_bundle} is not a PEM bundle: {exc}"
+        ) from None
 
 
 def build_client(

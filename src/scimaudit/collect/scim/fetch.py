@@ -69,13 +69,15 @@ def excerpt(content: bytes, limit: int = 160) -> str:
 
 
 def scim_error_detail(response: httpx.Response) -> str:
-    """``detail`` and ``scimType`` of a SCIM error body (RFC 7644 §3.12), else a short description."""
+    """``detail`` and ``scimType`` of a SCIM error body (RFC 7644 §3.12), else a description."""
     content_type = response.headers.get("content-type", "?").split(";")[0]
     try:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:
         size = len(response.content)
-        return f"non-SCIM error body ({content_type}, {size} bytes: {excerpt(response.content, 80)!r})"
+        return (
+            f"non-SCIM error body ({content_type}, {size} bytes: {excerpt(response.content, 80)!r})"
+        )
     if not isinstance(body, dict):
         return f"non-SCIM error body ({content_type})"
     parts = []
@@ -145,7 +147,9 @@ class ScimFetcher:
                 if reason.startswith("body is not JSON"):
                     raise ScimProtocolError(message)
                 raise ScimHttpError(message, status=_status_of(reason))
-            stats.note_retry(f"{path} {params.get('startIndex') or params.get('cursor', '')}: {reason}")
+            stats.note_retry(
+                f"{path} {params.get('startIndex') or params.get('cursor', '')}: {reason}"
+            )
             await asyncio.sleep(delay)
 
     def _judge(
@@ -168,7 +172,7 @@ class ScimFetcher:
             raise ScimAuthError(f"{where}: {status}: {hint}; {scim_error_detail(response)}", status)
         if is_retryable_status(status):
             retry_after = parse_retry_after(response.headers.get("retry-after"))
-            return f"HTTP {status}", retry_after
+            return f"HTTP {status}: {scim_error_detail(response)}", retry_after
         if status != 200:
             raise ScimHttpError(f"{where}: HTTP {status}: {scim_error_detail(response)}", status)
         content = response.content
@@ -202,6 +206,5 @@ class ScimFetcher:
 
 def _status_of(reason: str) -> int | None:
     if reason.startswith("HTTP "):
-        return int(reason.split()[1])
+        return int(reason.split()[1].rstrip(":"))
     return None
-

@@ -191,11 +191,12 @@ class IndexPager:
             # A short page: ask for what it left out, unless it was the end of the listing.
             gap_start = req.start_index + n
             gap_end = req.start_index + asked  # exclusive
-            if self.total is None or gap_start <= self.total:
-                if self._empty_at is None or gap_start < self._empty_at:
-                    if self.total is not None:
-                        gap_end = min(gap_end, self.total + 1)
-                    out.append(self._request(gap_start, gap_end - gap_start))
+            within_total = self.total is None or gap_start <= self.total
+            before_empty = self._empty_at is None or gap_start < self._empty_at
+            if within_total and before_empty:
+                if self.total is not None:
+                    gap_end = min(gap_end, self.total + 1)
+                out.append(self._request(gap_start, gap_end - gap_start))
         if self.total is None and not out:
             self._next_start = req.start_index + n
             out.append(self._request(self._next_start, self._size()))

@@ -5,8 +5,9 @@ index vs cursor paging, whether group members come inline, ``active`` sent as th
 where (if anywhere) a last-activity timestamp lives. Every such difference is a field here, set in
 the config, and the collector and the staging SQL read the field; there is no ``if vendor == ...``.
 
-Behaviours every server gets without configuration (the collector never trusts them): ``itemsPerPage``
-is ignored, ``count`` may be lowered or ignored, ``totalResults`` is checked against what arrives.
+Behaviours every server gets without configuration (the collector never trusts them):
+``itemsPerPage`` is ignored, ``count`` may be lowered or ignored, ``totalResults`` is checked
+against what arrives.
 """
 
 from __future__ import annotations

@@ -76,6 +76,8 @@ SELECT
     r.removed_by, coalesce(r.deactivated, false) AS deactivated, r.removed_modified
 FROM leavers AS lv
 JOIN spans AS sp ON sp.employee_id = lv.employee_id
-JOIN links AS l USING (app, account_id, employee_id)
-LEFT JOIN removal AS r USING (app, account_id, employee_id)
+JOIN links AS l
+    ON l.app = sp.app AND l.account_id = sp.account_id AND l.employee_id = sp.employee_id
+LEFT JOIN removal AS r
+    ON r.app = sp.app AND r.account_id = sp.account_id AND r.employee_id = sp.employee_id
 ORDER BY lv.event_date, lv.employee_id, sp.app, sp.account_id;

@@ -1,7 +1,8 @@
 -- grain: one row per (active account, entitlement) of one analysis run in the campaign's apps: the
 -- account itself (entitlement NULL) and each group it is a direct member of, with the context a
 -- reviewer needs (person, title, department, last sign-in, findings on it, share of peers holding it).
--- Parameters: $run_id, $apps (VARCHAR[]), $activity_snapshots (BIGINT[]).
+-- Peers are the person's department, or department and title ($by_title, as policy.peer_group).
+-- Parameters: $run_id, $apps (VARCHAR[]), $activity_snapshots (BIGINT[]), $by_title (BOOLEAN).
 WITH run AS (
     SELECT run_id, hr_snapshot_id FROM analysis_run WHERE run_id = $run_id
 ),
@@ -17,7 +18,10 @@ link AS (
 ),
 emp AS (
     SELECT e.employee_id, e.email, e.first_name, e.last_name, e.status, e.worker_type, e.title,
-           e.department
+           e.department,
+           CASE WHEN e.department IS NULL THEN NULL
+                WHEN $by_title THEN e.department || ' / ' || coalesce(e.title, '')
+                ELSE e.department END AS peer_key
     FROM employee AS e
     JOIN run ON e.snapshot_id = run.hr_snapshot_id
 ),
@@ -49,19 +53,19 @@ signin AS (
     LEFT JOIN act ON act.app = l.app AND act.login = lower(a.user_name)
 ),
 dept AS (
-    SELECT department, count(*) AS n
+    SELECT peer_key, count(*) AS n
     FROM emp
-    WHERE status <> 'terminated' AND department IS NOT NULL
-    GROUP BY department
+    WHERE status <> 'terminated' AND peer_key IS NOT NULL
+    GROUP BY peer_key
 ),
 held AS (
-    SELECT DISTINCT x.app, x.ent, e.department, e.employee_id
+    SELECT DISTINCT x.app, x.ent, e.peer_key, e.employee_id
     FROM access AS x
     JOIN emp AS e ON e.employee_id = x.employee_id
-    WHERE e.status <> 'terminated' AND e.department IS NOT NULL
+    WHERE e.status <> 'terminated' AND e.peer_key IS NOT NULL
 ),
 held_n AS (
-    SELECT app, ent, department, count(*) AS k FROM held GROUP BY ALL
+    SELECT app, ent, peer_key, count(*) AS k FROM held GROUP BY ALL
 ),
 fnd AS (
     SELECT app, account_id, group_name, kind, severity, reason, status, finding_key
@@ -86,6 +90,7 @@ items AS (
         e.worker_type,
         e.title,
         e.department,
+        e.peer_key,
         x.service_owner AS owner_id,
         x.app,
         x.account_id,
@@ -103,13 +108,14 @@ items AS (
     LEFT JOIN signin AS s ON s.snapshot_id = x.snapshot_id AND s.account_id = x.account_id
     LEFT JOIN item_findings AS f
         ON f.snapshot_id = x.snapshot_id AND f.account_id = x.account_id AND f.ent = x.ent
-    LEFT JOIN dept AS d ON d.department = e.department
-    LEFT JOIN held_n AS h ON h.app = x.app AND h.ent = x.ent AND h.department = e.department
+    LEFT JOIN dept AS d ON d.peer_key = e.peer_key
+    LEFT JOIN held_n AS h ON h.app = x.app AND h.ent = x.ent AND h.peer_key = e.peer_key
 )
 SELECT
     employee_id, person_name, person_email, person_status, worker_type, title, department,
     owner_id, app, account_id, user_name, account_type, entitlement, group_id, last_sign_in,
     findings,
+    peer_key AS peer_group,
     (held_k - subject_counted)::INTEGER AS peer_holders,
     (dept_n - subject_counted)::INTEGER AS peer_count
 FROM items

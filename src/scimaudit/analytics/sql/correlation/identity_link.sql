@@ -125,7 +125,7 @@ SELECT
         WHEN name_candidates IS NOT NULL THEN 'low'
     END AS confidence,
     account_type,
-    account_type = 'unmatched' AND len(decided_candidates) > 1 AS ambiguous,
+    coalesce(account_type = 'unmatched' AND len(decided_candidates) > 1, false) AS ambiguous,
     CASE
         WHEN account_type <> 'unmatched' THEN NULL
         WHEN len(decided_candidates) > 1 THEN decided_candidates

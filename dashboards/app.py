@@ -1,0 +1,55 @@
+"""scimaudit dashboard: sign-in, then the pages the signed-in role may use (``st.navigation``).
+
+Run it with ``scimaudit dashboard`` (which passes the config path in ``SCIMAUDIT_CONFIG`` and binds
+127.0.0.1). Pages hold no SQL and no rules: they call ``scimaudit.review`` and
+``scimaudit.dashboard_data`` with the signed-in actor, and those enforce who may see or do what.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+import ui_session as ui
+
+from scimaudit.errors import ScimauditError
+
+PAGES = {
+    # file, title, icon, roles
+    "my_reviews": ("pages/my_reviews.py", "My reviews", ":material/fact_check:",
+                   {"manager", "security", "admin"}),
+    "campaigns": ("pages/campaigns.py", "Campaigns", ":material/assignment:",
+                  {"security", "auditor", "admin"}),
+    "findings": ("pages/findings.py", "Findings", ":material/report:",
+                 {"security", "auditor", "admin"}),
+    "access": ("pages/access_explorer.py", "Access explorer", ":material/travel_explore:",
+               {"security", "auditor", "admin"}),
+    "evidence": ("pages/evidence.py", "Evidence", ":material/verified:",
+                 {"security", "auditor", "admin"}),
+    "collections": ("pages/collections.py", "Collections", ":material/cloud_sync:",
+                    {"security", "auditor", "admin"}),
+}
+
+st.set_page_config(page_title="scimaudit", page_icon=":material/shield_person:", layout="wide")
+
+try:
+    config = ui.config()
+except ScimauditError as exc:
+    st.error(f"The dashboard cannot read its configuration: {exc}")
+    st.stop()
+
+who = ui.resolve_actor(config)
+if who is None:
+    st.navigation([st.Page(ui.sign_in_page, title="Sign in", icon=":material/login:")],
+                  position="hidden").run()
+    st.stop()
+
+pages = [
+    st.Page(path, title=title, icon=icon, url_path=key)
+    for key, (path, title, icon, roles) in PAGES.items()
+    if who.role in roles
+]
+with st.sidebar:
+    st.markdown(f"**{who.name or who.email}**  \n{who.email}")
+    st.caption(f"Role: {who.role}" + (" (read-only)" if who.read_only else ""))
+    if config.dashboard.auth != "header":
+        st.button("Sign out", on_click=ui.sign_out, icon=":material/logout:")
+st.navigation(pages).run()

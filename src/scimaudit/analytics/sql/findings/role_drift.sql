@@ -1,0 +1,62 @@
+-- grain: one row per (account, group) whose entitlement the person's role does not explain; the
+-- reason carries the numbers (mover, policy or peer basis, strongest first)
+WITH hit AS (
+    SELECT
+        *,
+        round(100.0 * holders / nullif(peers, 0))::INTEGER AS peer_pct,
+        department || CASE WHEN $peer_by_title THEN coalesce(' / ' || title, '') ELSE '' END
+            AS peer_label
+    FROM assess_role
+    WHERE basis IS NOT NULL
+)
+SELECT
+    'role_drift' AS kind,
+    app,
+    account_id,
+    user_name,
+    employee_id,
+    group_name,
+    group_key AS detail,
+    CASE basis
+        WHEN 'mover' THEN concat(
+            'moved from ', previous_department, ' to ', coalesce(department, '(no department)'),
+            ' (HR before ', previous_department_as_of, ' said ', previous_department,
+            '); still holds ', app, '/', group_name, ', ',
+            CASE
+                WHEN governed THEN 'allowed for ' || previous_department
+                    || ' by role policy, not for ' || coalesce(department, '(no department)')
+                ELSE concat(previous_department_holders, ' of ', previous_department_people, ' ',
+                    previous_department, ' people hold it, ', department_holders, ' of ',
+                    department_people, ' ', department)
+            END
+        )
+        WHEN 'policy' THEN concat(
+            'role policy for ', coalesce(department, '(no department)'), ' in ', app,
+            ' does not include ', group_name
+        )
+        ELSE concat(
+            holders, ' of ', peers, ' ', peer_label, ' peers hold ', app, '/', group_name, ' (',
+            CASE WHEN peer_pct = 0 THEN '<1' ELSE peer_pct::VARCHAR END, '%)'
+        )
+    END AS reason,
+    json_object(
+        'basis', basis,
+        'group', group_name,
+        'department', department,
+        'title', title,
+        'governed_by_policy', governed,
+        'policy_allows', CASE WHEN governed THEN policy_allows END,
+        'policy_drift', policy_drift,
+        'peer_drift', peer_drift,
+        'peers', peers,
+        'peer_holders', holders,
+        'peer_share', round(holders / nullif(peers, 0), 4),
+        'peer_threshold', $peer_threshold,
+        'previous_department', previous_department,
+        'previous_department_as_of', previous_department_as_of,
+        'previous_department_holders', previous_department_holders,
+        'previous_department_people', previous_department_people,
+        'mover_drift', mover_drift
+    ) AS evidence,
+    [snapshot_id, $hr_snapshot_id] AS snapshot_ids
+FROM hit

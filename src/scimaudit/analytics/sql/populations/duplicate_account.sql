@@ -1,0 +1,13 @@
+-- grain: one row per analysed app: active accounts linked to a person (the population
+-- duplicate_account tested)
+WITH tested AS (
+    SELECT app, count(*) AS n
+    FROM identity_link
+    WHERE run_id = $run_id AND active AND account_type = 'human'
+    GROUP BY app
+)
+SELECT
+    'duplicate_account' AS kind, r.app, coalesce(t.n, 0) AS tested, 0 AS not_assessable,
+    'account' AS unit, 'active accounts linked to an HR person' AS note
+FROM run_app AS r
+LEFT JOIN tested AS t ON t.app = r.app

@@ -1,0 +1,167 @@
+"""``scimaudit collect``: pull every configured source into a new snapshot each.
+
+Sources: the HR export (``[hr]``), each sign-in export (``[[activity]]``) and every SCIM app
+(``[[apps]]``). One failed source does not stop the others; the command then exits non-zero with a
+summary naming each failed source and why (exit 5 for apps; a lone HR/config failure keeps its own
+code). Snapshots left ``running`` by a killed earlier run are marked failed first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+import orjson
+
+from scimaudit.cmd.common import config_from
+from scimaudit.collect.activity import import_activity
+from scimaudit.collect.hr import import_hr
+from scimaudit.collect.scim import collect_apps
+from scimaudit.config import Config
+from scimaudit.errors import CollectionError, ConfigError, ScimauditError
+from scimaudit.output import print_rows
+from scimaudit.store import snapshots
+from scimaudit.store.connect import connect
+
+SOURCES = ("hr", "activity", "apps")
+
+
+@dataclass
+class SourceOutcome:
+    """One line of the summary."""
+
+    kind: str
+    source: str
+    status: str
+    snapshot_id: int | None = None
+    counts: dict[str, Any] = field(default_factory=dict)
+    detail: str = ""
+    exit_code: int = 0
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "status": self.status,
+            "snapshot_id": self.snapshot_id,
+            "counts": self.counts,
+            "detail": self.detail,
+        }
+
+
+def _file_source(kind: str, name: str, run: Any) -> SourceOutcome:
+    try:
+        result = run()
+    except ScimauditError as exc:
+        first = str(exc).splitlines()[0]
+        return SourceOutcome(kind, name, "failed", detail=first, exit_code=exc.exit_code)
+    counts = {"rows": result.rows_read, "imported": result.imported, "rejected": result.rejected}
+    return SourceOutcome(
+        kind, name, "complete", result.snapshot_id, counts, f"sha256 {result.sha256[:12]}"
+    )
+
+
+def collect_sources(
+    config: Config, sources: set[str], app_names: list[str], *, progress: bool
+) -> list[SourceOutcome]:
+    """Collect the chosen sources; never raises for a source that fails (see the outcomes)."""
+    with connect(config.store.path, lock_timeout=config.store.lock_timeout_seconds) as con:
+        snapshots.reap_interrupted(con)
+    out: list[SourceOutcome] = []
+    if "hr" in sources:
+        if config.hr is None:
+            if sources != set(SOURCES):
+                raise ConfigError(f"{config.source}: --source hr, but there is no [hr] section")
+        else:
+            out.append(_file_source("hr", "hr", lambda: import_hr(config)))
+    if "activity" in sources:
+        for activity in config.activity:
+            out.append(
+                _file_source(
+                    "activity",
+                    activity.path.stem,
+                    lambda activity=activity: import_activity(config, activity),
+                )
+            )
+    if "apps" in sources:
+        for result in collect_apps(config, app_names or None, progress=progress):
+            out.append(
+                SourceOutcome(
+                    "app",
+                    result.app,
+                    result.status,
+                    result.snapshot_id,
+                    dict(result.counts),
+                    result.error or f"sha256 {(result.sha256 or '')[:12]}",
+                    result.exit_code,
+                )
+            )
+    return out
+
+
+def failure(outcomes: list[SourceOutcome]) -> ScimauditError | None:
+    """The error to exit with when any source failed: names every failed source and why."""
+    failed = [o for o in outcomes if o.status != "complete"]
+    if not failed:
+        return None
+    lines = [f"{o.kind} {o.source}: {o.detail}" for o in failed]
+    error = CollectionError(
+        f"{len(failed)} of {len(outcomes)} source(s) not collected completely "
+        "(their previous complete snapshots stay current):\n  " + "\n  ".join(lines)
+    )
+    codes = {o.exit_code for o in failed if o.exit_code}
+    if len(codes) == 1:
+        error.exit_code = codes.pop()
+    return error
+
+
+@click.command("collect")
+@click.option(
+    "--app",
+    "app_names",
+    multiple=True,
+    metavar="NAME",
+    help="Collect only this app (repeatable). Implies --source apps.",
+)
+@click.option(
+    "--source",
+    "source_kinds",
+    multiple=True,
+    type=click.Choice(SOURCES),
+    help="Collect only this kind of source (repeatable). Default: all.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.option("--no-progress", is_flag=True, help="No progress bars or progress log lines.")
+@click.pass_context
+def command(
+    ctx: click.Context,
+    app_names: tuple[str, ...],
+    source_kinds: tuple[str, ...],
+    as_json: bool,
+    no_progress: bool,
+) -> None:
+    """Pull the HR export, activity exports and SCIM apps into new snapshots.
+
+    A snapshot is complete only when everything reconciles; otherwise it is kept as failed, the
+    previous complete one stays current, and the exit code is non-zero.
+    """
+    config = config_from(ctx)
+    sources = set(source_kinds) or ({"apps"} if app_names else set(SOURCES))
+    if app_names and "apps" not in sources:
+        raise ConfigError("--app needs --source apps (or no --source)")
+    for name in app_names:
+        config.app(name)  # unknown names fail before anything is collected
+    outcomes = collect_sources(config, sources, list(app_names), progress=not no_progress)
+    rows = [o.row() for o in outcomes]
+    if as_json:
+        click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+    elif rows:
+        for row in rows:
+            row["counts"] = " ".join(f"{k}={v:,}" for k, v in row["counts"].items())
+        print_rows(rows, "table", title="collect")
+    else:
+        click.echo("nothing to collect: the config has no [hr], [[activity]] or [[apps]]")
+    error = failure(outcomes)
+    if error is not None:
+        raise error

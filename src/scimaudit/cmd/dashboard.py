@@ -1,0 +1,107 @@
+"""``scimaudit dashboard``: run the Streamlit dashboard headless on 127.0.0.1.
+
+It listens on loopback only: for other people to reach it, put an authenticating reverse proxy in front
+(and use ``[dashboard] auth = "header"``) or serve it with OIDC sign-in. The config file's absolute path
+travels to the app in ``SCIMAUDIT_CONFIG``; the app opens the store per request, so collections can run
+at the same time.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import httpx
+
+from scimaudit.cmd.common import config_from
+from scimaudit.config import CONFIG_ENV, Config
+from scimaudit.errors import ScimauditError
+
+APP = Path(__file__).resolve().parents[3] / "dashboards" / "app.py"
+
+
+def dashboard_argv(port: int) -> list[str]:
+    """The command line that serves the dashboard on 127.0.0.1:``port``."""
+    if not APP.is_file():
+        raise ScimauditError(f"{APP}: dashboard app not found (run from a scimaudit checkout)")
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.headless=true",
+        "--server.address=127.0.0.1",
+        f"--server.port={port}",
+        "--browser.gatherUsageStats=false",
+        "--server.fileWatcherType=none",
+        "--server.runOnSave=false",
+        "--client.toolbarMode=minimal",
+        "--theme.base=light",
+    ]
+
+
+def dashboard_env(config: Config) -> dict[str, str]:
+    env = dict(os.environ)
+    if config.source is not None:
+        env[CONFIG_ENV] = str(Path(config.source).resolve())
+    return env
+
+
+def start_dashboard(
+    config: Config, *, port: int = 8501, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start the dashboard in the background and wait until it answers; the caller stops it."""
+    out = log.open("ab") if log else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        dashboard_argv(port), env=dashboard_env(config), stdout=out, stderr=subprocess.STDOUT
+    )
+    try:
+        wait_until_healthy(port, proc=proc)
+    except BaseException:
+        proc.terminate()
+        proc.wait(10)
+        raise
+    return proc
+
+
+def wait_until_healthy(
+    port: int, *, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
+    """Poll ``/_stcore/health`` until the server answers ``ok``."""
+    deadline = time.monotonic() + timeout
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise ScimauditError(f"dashboard exited with status {proc.returncode} while starting")
+        try:
+            if httpx.get(url, timeout=2).text.strip() == "ok":
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise ScimauditError(f"dashboard did not answer on {url} within {timeout:.0f}s")
+
+
+@click.command("dashboard")
+@click.option("--port", type=int, default=8501, show_default=True, help="Port on 127.0.0.1.")
+@click.pass_context
+def command(ctx: click.Context, port: int) -> None:
+    """Serve the review dashboard on http://127.0.0.1:PORT until Ctrl-C."""
+    config = config_from(ctx)  # fail here, with a clear message, if the config is wrong
+    if config.dashboard.auth == "users" and not config.dashboard.users:
+        raise ScimauditError(
+            "no dashboard users configured: add [[dashboard.users]] entries (email, role,"
+            " password_hash from `scimaudit hash-password`) or set [dashboard] auth"
+        )
+    click.echo(f"dashboard on http://127.0.0.1:{port} (Ctrl-C to stop)")
+    try:
+        result = subprocess.run(dashboard_argv(port), env=dashboard_env(config), check=False)
+    except KeyboardInterrupt:
+        return
+    if result.returncode not in (0, -2, 130):
+        raise ScimauditError(f"dashboard stopped with status {result.returncode}")

@@ -1,0 +1,95 @@
+"""``scimaudit snapshots``: each collection run with its status, counts, hashes, completeness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from scimaudit.cmd.common import FORMAT_OPTION, config_from
+from scimaudit.output import print_rows
+from scimaudit.store import snapshots
+from scimaudit.store.connect import connect
+
+COLUMNS = (
+    "snapshot_id",
+    "kind",
+    "source",
+    "status",
+    "current",
+    "started_at",
+    "finished_at",
+    "counts",
+    "sha256",
+    "completeness",
+    "error",
+)
+
+
+def _completeness_line(snap: snapshots.Snapshot) -> str:
+    """One line: expected / received / loaded per resource type for apps."""
+    record = snap.completeness or {}
+    resources = record.get("resources")
+    if not isinstance(resources, dict):
+        return ""
+    parts = []
+    for rtype, rec in resources.items():
+        if isinstance(rec, dict):
+            parts.append(
+                f"{rtype}: expected {rec.get('expected')}, received {rec.get('received')}, "
+                f"loaded {rec.get('loaded')}, retries {rec.get('retries')}"
+            )
+    return "; ".join(parts)
+
+
+def snapshot_rows(
+    con: Any, *, source: str | None, limit: int | None, full: bool
+) -> list[dict[str, Any]]:
+    """Rows for the listing; ``full`` keeps the whole completeness record (json output)."""
+    current = {s.snapshot_id for s in snapshots.current_all(con).values()}
+    rows = []
+    for snap in snapshots.list_snapshots(con, source_name=source, limit=limit):
+        rows.append(
+            {
+                "snapshot_id": snap.snapshot_id,
+                "kind": snap.source_kind,
+                "source": snap.source_name,
+                "status": snap.status,
+                "current": snap.snapshot_id in current,
+                "started_at": snap.started_at,
+                "finished_at": snap.finished_at,
+                "as_of": snap.as_of,
+                "location": snap.location,
+                "counts": snap.counts,
+                "sha256": snap.sha256,
+                "completeness": snap.completeness if full else _completeness_line(snap),
+                "error": snap.error,
+            }
+        )
+    return rows
+
+
+@click.command("snapshots")
+@FORMAT_OPTION
+@click.option("--source", default=None, metavar="NAME", help="Only this source (app name, hr, …).")
+@click.option("--limit", type=int, default=None, help="Only the newest N snapshots.")
+@click.pass_context
+def command(ctx: click.Context, fmt: str, source: str | None, limit: int | None) -> None:
+    """List snapshots: status, counts, SHA-256 and completeness of every collection run.
+
+    "current" marks the snapshot analysis uses for each source: its latest complete one.
+    """
+    config = config_from(ctx)
+    with connect(
+        config.store.path, read_only=True, lock_timeout=config.store.lock_timeout_seconds
+    ) as con:
+        rows = snapshot_rows(con, source=source, limit=limit, full=fmt == "json")
+    if fmt == "table":
+        for row in rows:
+            row["counts"] = " ".join(f"{k}={v:,}" for k, v in (row["counts"] or {}).items())
+            row["sha256"] = (row["sha256"] or "")[:12]
+            row["current"] = "yes" if row["current"] else ""
+    elif fmt == "csv":
+        for row in rows:
+            row.pop("location", None)
+    print_rows(rows, fmt, columns=COLUMNS if fmt != "json" else None, title="snapshots")

@@ -1,0 +1,432 @@
+"""Collect apps: one snapshot per app pull, judged complete or failed by its completeness record.
+
+Per app (all apps concurrently, each with its own client and request budget):
+
+1. register a ``running`` snapshot (a short store transaction);
+2. read the discovery endpoints (advice only), choose paging and page size;
+3. list all Users, then all Groups (members inline, or listed without members and read one by one),
+   landing every response in the spool, which the loader thread moves into the store in chunks;
+4. ask for ``totalResults`` again; if the count changed while we pulled (or resources shifted so
+   that ids were repeated), the snapshot is closed ``failed`` and the app is pulled again as a new
+   snapshot, up to :data:`MAX_PULL_ATTEMPTS` times;
+5. close the snapshot ``complete`` only when everything reconciles (see
+   :mod:`scimaudit.collect.scim.completeness`), else ``failed`` with the record kept. A failed pull
+   never replaces the previous complete snapshot (``snapshots.current`` skips it).
+
+:func:`collect_apps` is the library entry point (sync; it runs its own event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+
+from scimaudit.collect.scim.auth import build_auth
+from scimaudit.collect.scim.client import build_client
+from scimaudit.collect.scim.completeness import AppRecord, ResourceRecord
+from scimaudit.collect.scim.discovery import discover
+from scimaudit.collect.scim.fetch import Fetched, FetchStats, ScimFetcher
+from scimaudit.collect.scim.loader import ChunkResult, load_chunk, loaded_counts, page_hashes
+from scimaudit.collect.scim.paginate import CursorPager, IndexPager
+from scimaudit.collect.scim.progress import ProgressSink, make_progress
+from scimaudit.collect.scim.pull import AppSession, pull_listing, read_groups_one_by_one, recount
+from scimaudit.collect.scim.ratelimit import RateLimiter
+from scimaudit.collect.scim.retry import RetryPolicy
+from scimaudit.collect.scim.spool import Spool, SpoolChunk
+from scimaudit.collect.scim.vendors import Quirks
+from scimaudit.config import AppConfig, Config
+from scimaudit.errors import EXIT_BUG, CollectionError, ScimauditError
+from scimaudit.store import snapshots
+from scimaudit.store.connect import connect
+
+MAX_PULL_ATTEMPTS = 3
+"""Pulls of one app per run when the data changes underneath us; then it is reported failed."""
+
+TransportFactory = Callable[[AppConfig], httpx.AsyncBaseTransport | None]
+
+
+@dataclass
+class AppResult:
+    """The outcome for one app: what the CLI summary and the demo print."""
+
+    app: str
+    status: Literal["complete", "failed"]
+    snapshot_id: int | None
+    counts: dict[str, int] = field(default_factory=dict)
+    sha256: str | None = None
+    error: str | None = None
+    exit_code: int = 0
+    duration_seconds: float = 0.0
+    attempts: list[int] = field(default_factory=list)
+    completeness: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "app": self.app,
+            "status": self.status,
+            "snapshot_id": self.snapshot_id,
+            "counts": self.counts,
+            "sha256": self.sha256,
+            "error": self.error,
+            "duration_seconds": round(self.duration_seconds, 3),
+            "snapshot_attempts": self.attempts,
+        }
+
+
+def spool_root(store_path: Path) -> Path:
+    """Where spool chunks of a store wait for loading: a folder beside the store file."""
+    return store_path.parent / f"{store_path.name}.spool"
+
+
+class CollectRun:
+    """One collect run over several apps, sharing one loader thread."""
+
+    def __init__(
+        self,
+        config: Config,
+        progress: ProgressSink,
+        *,
+        transport_factory: TransportFactory | None = None,
+        chunk_bytes: int | None = None,
+    ) -> None:
+        self.config = config
+        self.store_path = config.store.path
+        self.lock_timeout = config.store.lock_timeout_seconds
+        self.progress = progress
+        self.transport_factory = transport_factory
+        self.chunk_bytes = chunk_bytes
+        self.loader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="scim-loader")
+
+    async def _store(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run store work on the loader thread (serialised with chunk loads)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.loader, partial(fn, *args, **kwargs))
+
+    async def run(self, apps: list[AppConfig]) -> list[AppResult]:
+        try:
+            return list(await asyncio.gather(*(self.collect_app(app) for app in apps)))
+        finally:
+            self.loader.shutdown(wait=True)
+
+    async def collect_app(self, app: AppConfig) -> AppResult:
+        """Pull one app, again when its data changed during the pull; never raises."""
+        previous: list[int] = []
+        while True:
+            result, retry = await self._pull_once(app, len(previous) + 1, previous)
+            if result.snapshot_id is not None:
+                previous.append(result.snapshot_id)
+            if not retry or len(previous) >= MAX_PULL_ATTEMPTS:
+                result.attempts = list(previous)
+                self.progress.finish(app.name, result.status, _summary(result))
+                return result
+
+    def _begin(self) -> Callable[[str, str], int]:
+        def begin(name: str, url: str) -> int:
+            with connect(self.store_path, lock_timeout=self.lock_timeout) as con:
+                return snapshots.begin(con, "app", name, location=url)
+
+        return begin
+
+    async def _pull_once(
+        self, app: AppConfig, attempt: int, previous: list[int]
+    ) -> tuple[AppResult, bool]:
+        started = time.monotonic()
+        try:
+            snapshot_id = await self._store(self._begin(), app.name, app.url)
+        except ScimauditError as exc:
+            return AppResult(
+                app.name, "failed", None, error=str(exc), exit_code=exc.exit_code
+            ), False
+        quirks = Quirks.from_app(app)
+        record = AppRecord(
+            app=app.name,
+            url=app.url,
+            snapshot_id=snapshot_id,
+            pull_attempt=attempt,
+            previous_attempts=list(previous),
+            group_members=quirks.group_members,
+        )
+        spool = Spool(spool_root(self.store_path) / str(snapshot_id), **self._chunk_kw())
+        loop = asyncio.get_running_loop()
+        loads: list[asyncio.Future[ChunkResult]] = []
+
+        def submit(chunk: SpoolChunk) -> None:
+            job = partial(
+                load_chunk,
+                self.store_path,
+                lock_timeout=self.lock_timeout,
+                snapshot_id=snapshot_id,
+                app=app.name,
+                quirks=quirks,
+                chunk=chunk,
+            )
+            loads.append(loop.run_in_executor(self.loader, job))
+
+        def land(resource_type: str, fetched: Fetched) -> int:
+            seq, chunk = spool.add(resource_type, fetched)
+            if chunk is not None:
+                submit(chunk)
+            return seq
+
+        exit_code = 0
+        try:
+            await self._pull_types(app, quirks, record, land)
+        except ScimauditError as exc:
+            _attach_error(record, str(exc))
+            exit_code = exc.exit_code
+        except Exception as exc:  # a bug: keep the other apps going, report it
+            _attach_error(record, f"internal error ({type(exc).__name__}: {exc})")
+            exit_code = EXIT_BUG
+        finally:
+            last = spool.flush()
+            if last is not None:
+                submit(last)
+            outcomes = await asyncio.gather(*loads, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                record.errors.append(f"loading into the store failed: {outcome}")
+                exit_code = exit_code or getattr(outcome, "exit_code", EXIT_BUG)
+            else:
+                _merge_chunk(record, outcome)
+        record.duration_seconds = time.monotonic() - started
+        try:
+            result = await self._store(self._finalize, record)
+        except ScimauditError as exc:
+            result = AppResult(
+                app.name, "failed", snapshot_id, error=str(exc), exit_code=exc.exit_code
+            )
+        finally:
+            spool.remove()
+        if result.status == "failed":
+            result.exit_code = exit_code or CollectionError.exit_code
+        result.duration_seconds = record.duration_seconds
+        return result, _worth_another_pull(record)
+
+    def _chunk_kw(self) -> dict[str, int]:
+        return {"chunk_bytes": self.chunk_bytes} if self.chunk_bytes else {}
+
+    async def _pull_types(
+        self,
+        app: AppConfig,
+        quirks: Quirks,
+        record: AppRecord,
+        land: Callable[[str, Fetched], int],
+    ) -> None:
+        auth = build_auth(app.effective_auth, app=app.name)
+        transport = self.transport_factory(app) if self.transport_factory else None
+        async with build_client(app, auth, transport=transport) as client:
+            fetcher = ScimFetcher(
+                client,
+                app=app.name,
+                policy=RetryPolicy(
+                    max_retries=app.max_retries,
+                    base_seconds=app.retry_base_seconds,
+                    max_wait_seconds=app.retry_after_max_seconds,
+                ),
+                limiter=RateLimiter(app.requests_per_second),
+            )
+            session = AppSession(app.name, fetcher, app.concurrency, land, self.progress)
+            caps, landed = await discover(fetcher, FetchStats())
+            for endpoint, fetched in landed:
+                land(endpoint, fetched)
+            record.discovery = caps.as_dict()
+            mode = caps.choose_pagination(quirks.pagination)
+            size = caps.page_size(quirks.page_size)
+            for rtype in ("User", "Group"):
+                rec = ResourceRecord(rtype)
+                record.resources[rtype] = rec
+                pager = IndexPager(size) if mode == "index" else CursorPager(size)
+                one_by_one = rtype == "Group" and quirks.group_members == "per_group"
+                extra = {"excludedAttributes": "members"} if one_by_one else None
+                ids = await pull_listing(
+                    session, rtype, pager, rec, extra_params=extra, keep_ids=one_by_one
+                )
+                if one_by_one:
+                    await read_groups_one_by_one(session, ids, rec)
+                await recount(session, rtype, mode, rec)
+
+    def _finalize(self, record: AppRecord) -> AppResult:
+        """Count what was loaded, hash what was landed, judge, and close the snapshot."""
+        with connect(self.store_path, lock_timeout=self.lock_timeout) as con:
+            counts = loaded_counts(con, record.snapshot_id)
+            whole, per_type, pages = page_hashes(con, record.snapshot_id)
+            record.sha256 = whole
+            record.pages = sum(pages.values())
+            for rtype, key in (("User", "users"), ("Group", "groups")):
+                rec = record.resources.get(rtype)
+                if rec is not None:
+                    rec.loaded = counts[key]
+                    rec.sha256 = per_type.get(rtype)
+            shortfalls = record.shortfalls()
+            status: Literal["complete", "failed"] = "failed" if shortfalls else "complete"
+            error = None
+            if shortfalls:
+                error = shortfalls[0] + (
+                    f" (+{len(shortfalls) - 1} more)" if len(shortfalls) > 1 else ""
+                )
+            completeness = record.as_dict()
+            snapshots.finish(
+                con,
+                record.snapshot_id,
+                status,
+                counts=counts,
+                sha256=whole,
+                completeness=completeness,
+                error=error,
+            )
+        return AppResult(
+            record.app,
+            status,
+            record.snapshot_id,
+            counts=counts,
+            sha256=whole,
+            error=error,
+            completeness=completeness,
+        )
+
+
+def _attach_error(record: AppRecord, message: str) -> None:
+    """Put an error on the resource type being pulled when it happened, else on the app."""
+    for rtype in ("Group", "User"):
+        rec = record.resources.get(rtype)
+        if rec is not None:
+            rec.errors.append(message)
+            return
+    record.errors.append(message)
+
+
+def _merge_chunk(record: AppRecord, outcome: ChunkResult) -> None:
+    for rtype, count in outcome.problem_counts.items():
+        rec = record.resources.get(rtype)
+        if rec is None:
+            rec = record.resources[rtype] = ResourceRecord(rtype)
+        rec.malformed += count
+        if rec.malformed_example is None:
+            first = next((p for p in outcome.problems if p.resource_type == rtype), None)
+            if first is not None:
+                rec.malformed_example = (
+                    f"page seq {first.seq} index {first.index} id {first.id!r}: {first.problem}"
+                )
+    room = 200 - len(record.malformed_resources)
+    record.malformed_resources.extend(p.as_dict() for p in outcome.problems[: max(room, 0)])
+
+
+def _worth_another_pull(record: AppRecord) -> bool:
+    """Pull again only when the data moved under us: the count changed, or ids were repeated."""
+    if record.errors or not record.resources:
+        return False
+    moved = False
+    for rec in record.resources.values():
+        if rec.errors or rec.malformed:
+            return False
+        shifted = rec.duplicates > 0 and rec.expected is not None and rec.unique != rec.expected
+        moved = moved or rec.count_changed() or shifted
+    return moved
+
+
+def _summary(result: AppResult) -> str:
+    if result.status == "complete":
+        c = result.counts
+        return (
+            f"snapshot {result.snapshot_id}: {c.get('users', 0):,} users, "
+            f"{c.get('groups', 0):,} groups, {c.get('memberships', 0):,} memberships"
+        )
+    return f"snapshot {result.snapshot_id}: {result.error}"
+
+
+def clean_stale_spools(store_path: Path) -> None:
+    """Remove spool folders left by killed runs (their snapshots are no longer running)."""
+    root = spool_root(store_path)
+    if not root.is_dir():
+        return
+    with connect(store_path) as con:
+        running = {
+            str(r[0])
+            for r in con.execute(
+                "SELECT snapshot_id FROM snapshot WHERE status = 'running'"
+            ).fetchall()
+        }
+    for child in root.iterdir():
+        if child.name not in running:
+            shutil.rmtree(child, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        root.rmdir()
+
+
+def select_apps(config: Config, app_names: list[str] | None) -> list[AppConfig]:
+    """The apps to collect: all configured, or those named (unknown names are a ConfigError)."""
+    if not app_names:
+        return list(config.apps)
+    return [config.app(name) for name in dict.fromkeys(app_names)]
+
+
+async def collect_apps_async(
+    config: Config,
+    app_names: list[str] | None = None,
+    *,
+    progress: ProgressSink | None = None,
+    transport_factory: TransportFactory | None = None,
+    chunk_bytes: int | None = None,
+) -> list[AppResult]:
+    """Async form of :func:`collect_apps`."""
+    apps = select_apps(config, app_names)
+    sink = progress or make_progress(False)
+    with connect(config.store.path, lock_timeout=config.store.lock_timeout_seconds) as con:
+        snapshots.reap_interrupted(con)
+    clean_stale_spools(config.store.path)
+    run = CollectRun(config, sink, transport_factory=transport_factory, chunk_bytes=chunk_bytes)
+    try:
+        return await run.run(apps)
+    finally:
+        sink.close()
+
+
+def collect_apps(
+    config: Config,
+    app_names: list[str] | None = None,
+    *,
+    progress: bool = True,
+    transport_factory: TransportFactory | None = None,
+) -> list[AppResult]:
+    """Collect the named apps (all when None) into new snapshots; one :class:`AppResult` each.
+
+    Never raises for a failed app (see each result's ``status``/``error``); raises
+    :class:`~scimaudit.errors.ConfigError` for an unknown app name and
+    :class:`~scimaudit.errors.StoreError` when the store cannot be opened. Callable from sync code;
+    when an event loop is already running in this thread it runs in a worker thread.
+    """
+    coro_args = (config, app_names)
+    kwargs: dict[str, Any] = {
+        "progress": make_progress(progress),
+        "transport_factory": transport_factory,
+    }
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(collect_apps_async(*coro_args, **kwargs))
+    box: list[list[AppResult]] = []
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        try:
+            box.append(asyncio.run(collect_apps_async(*coro_args, **kwargs)))
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=runner, name="scimaudit-collect")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return box[0]

@@ -1,0 +1,214 @@
+"""Pull one resource type of one app: drive a pager, fetch pages concurrently, land every response.
+
+Python reads from each page only what paging needs (``totalResults``, ``nextCursor``, the number of
+``Resources`` and their ids, for counting and loop detection); the bytes go to the spool untouched
+and DuckDB parses them later. Index pages are fetched up to ``concurrency`` at a time once the
+first page has told us the total; cursor pages one after another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from scimaudit.collect.scim.completeness import IdLedger, ResourceRecord
+from scimaudit.collect.scim.fetch import Fetched, FetchStats, ScimFetcher
+from scimaudit.collect.scim.paginate import CursorPager, IndexPager, PageRequest, PageResult
+from scimaudit.collect.scim.progress import ProgressSink
+from scimaudit.errors import ScimHttpError, ScimProtocolError
+
+ENDPOINTS = {"User": "Users", "Group": "Groups"}
+
+
+@dataclass
+class AppSession:
+    """What every pull of one app snapshot shares."""
+
+    app: str
+    fetcher: ScimFetcher
+    concurrency: int
+    land: Callable[[str, Fetched], int]
+    progress: ProgressSink
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """The few facts read from one list response."""
+
+    items: int
+    total: int | None
+    next_cursor: str | None
+    ids: list[str | None]
+
+
+def read_list_page(where: str, body: dict[str, Any]) -> ListPage:
+    """Read a ListResponse (RFC 7644 §3.4.2): ``Resources``, ``totalResults``, ``nextCursor``.
+
+    ``itemsPerPage`` is deliberately not read: servers misreport it (SCIMMY echoes ``count``).
+    """
+    total = body.get("totalResults")
+    if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+        total = None
+    resources = body.get("Resources")
+    if resources is None:
+        if total not in (0, None):
+            raise ScimProtocolError(
+                f"{where}: list response without Resources but totalResults={total}"
+            )
+        resources = []
+    if not isinstance(resources, list):
+        raise ScimProtocolError(f"{where}: Resources is not a list (RFC 7644 §3.4.2)")
+    ids: list[str | None] = []
+    for item in resources:
+        value = item.get("id") if isinstance(item, dict) else None
+        if isinstance(value, str) and value:
+            ids.append(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            ids.append(str(value))
+        else:
+            ids.append(None)
+    cursor = body.get("nextCursor")
+    return ListPage(
+        items=len(resources),
+        total=total,
+        next_cursor=cursor if isinstance(cursor, str) and cursor else None,
+        ids=ids,
+    )
+
+
+async def pull_listing(
+    session: AppSession,
+    resource_type: str,
+    pager: IndexPager | CursorPager,
+    record: ResourceRecord,
+    *,
+    extra_params: dict[str, str] | None = None,
+    keep_ids: bool = False,
+) -> list[str]:
+    """List every resource of one type; fill ``record``; return the ids when ``keep_ids``."""
+    path = ENDPOINTS[resource_type]
+    extra = extra_params or {}
+    stats = FetchStats()
+    ledger = IdLedger()
+    kept: list[str] = []
+    started = time.monotonic()
+    record.pagination = pager.mode
+    record.page_size = pager.page_size
+    announced = False
+
+    async def fetch(req: PageRequest) -> tuple[PageRequest, Fetched]:
+        return req, await session.fetcher.get(path, {**req.params(), **extra}, stats)
+
+    pending: deque[PageRequest] = deque([pager.first()])
+    in_flight: set[asyncio.Task[tuple[PageRequest, Fetched]]] = set()
+    try:
+        while pending or in_flight:
+            while pending and len(in_flight) < session.concurrency:
+                in_flight.add(asyncio.create_task(fetch(pending.popleft())))
+            done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                try:
+                    req, fetched = task.result()
+                except ScimHttpError as exc:
+                    first = pager.pages == 0 and pager.send_count
+                    if first and exc.status == 400 and not in_flight:
+                        record.notes.append(f"server refused count ({exc}); paged without count")
+                        pending.append(pager.drop_count())
+                        continue
+                    raise
+                session.land(resource_type, fetched)
+                page = read_list_page(f"app {session.app!r}: GET /{path}", fetched.body)
+                ledger.add(page.ids)
+                if keep_ids:
+                    kept.extend(i for i in page.ids if i is not None)
+                present = [i for i in page.ids if i is not None]
+                fingerprint = hash(tuple(present)) if present else None
+                pending.extend(
+                    pager.on_page(
+                        PageResult(req, page.items, page.total, page.next_cursor, fingerprint)
+                    )
+                )
+                if not announced:
+                    announced = True
+                    session.progress.start(session.app, resource_type, pager.total)
+                session.progress.advance(session.app, resource_type, page.items)
+    except BaseException:
+        for task in in_flight:
+            task.cancel()
+        await asyncio.gather(*in_flight, return_exceptions=True)
+        raise
+    finally:
+        record.requests += stats.requests
+        record.retries += stats.retries
+        record.retry_reasons.extend(stats.retry_reasons)
+        record.duration_seconds += time.monotonic() - started
+        record.pages = pager.pages
+        record.received = pager.received
+        record.expected = pager.total
+        record.effective_page_size = pager.effective_size
+        record.end = pager.end_reason
+        record.more_than_total = pager.more_than_total
+        record.unique = ledger.unique()
+        record.without_id = ledger.without_id
+        record.duplicates = ledger.with_id - record.unique
+    return kept
+
+
+async def recount(
+    session: AppSession, resource_type: str, mode: str, record: ResourceRecord
+) -> None:
+    """Ask for ``totalResults`` again (``count=0``, RFC 7644 §3.4.2.4) and record it."""
+    path = ENDPOINTS[resource_type]
+    params = {"startIndex": "1", "count": "0"} if mode == "index" else {"cursor": "", "count": "0"}
+    stats = FetchStats()
+    try:
+        fetched = await session.fetcher.get(path, params, stats)
+    except ScimHttpError as exc:
+        if exc.status != 400:
+            raise
+        params["count"] = "1"  # some servers refuse count=0
+        fetched = await session.fetcher.get(path, params, stats)
+    finally:
+        record.requests += stats.requests
+        record.retries += stats.retries
+    session.land(resource_type, fetched)
+    record.recount = read_list_page(f"app {session.app!r}: GET /{path}", fetched.body).total
+
+
+async def read_groups_one_by_one(
+    session: AppSession, group_ids: list[str], record: ResourceRecord
+) -> None:
+    """GET /Groups/{id} for each listed group (members of large groups, RFC 7644 §3.4.1)."""
+    stats = FetchStats()
+    done = 0
+    semaphore = asyncio.Semaphore(session.concurrency)
+    started = time.monotonic()
+
+    async def one(group_id: str) -> None:
+        nonlocal done
+        async with semaphore:
+            fetched = await session.fetcher.get(f"Groups/{quote(group_id, safe='')}", {}, stats)
+        session.land("Group", fetched)
+        done += 1
+
+    tasks = [asyncio.create_task(one(g)) for g in group_ids]
+    try:
+        if tasks:
+            _, unfinished = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in unfinished:
+                task.cancel()
+            await asyncio.gather(*unfinished, return_exceptions=True)
+            for task in tasks:
+                if not task.cancelled() and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+    finally:
+        record.per_group_reads = done
+        record.requests += stats.requests
+        record.retries += stats.retries
+        record.retry_reasons.extend(stats.retry_reasons)
+        record.duration_seconds += time.monotonic() - started

@@ -1,0 +1,68 @@
+"""Data dictionary of the attached CSV files, printed in appendix B (and used by tests)."""
+
+from __future__ import annotations
+
+from scimaudit.reporting.population import POPULATION_COLUMNS
+from scimaudit.reporting.results import EXCEPTION_COLUMNS
+from scimaudit.reporting.sampling import SAMPLE_COLUMNS
+
+_CSV_NOTE = (
+    "All files: UTF-8, comma-separated, header row, RFC 4180 quoting. A text cell that a spreadsheet "
+    "would execute as a formula (leading = + - @ TAB CR) is prefixed with an apostrophe (')."
+)
+
+POPULATION = {
+    "app": "Application name as configured (the SCIM endpoint it was collected from).",
+    "account_id": "SCIM resource id of the account (RFC 7643 §3.1 \"id\").",
+    "user_name": "SCIM userName as the application reported it.",
+    "active": "SCIM active flag; empty means the application did not say (treated as active).",
+    "account_type": "human (linked to an HR person), service (declared) or unmatched.",
+    "privileged": "true when the account holds a configured privileged group.",
+    "privileged_groups": "The privileged groups held, '; '-separated.",
+    "employee_id": "HR employee id of the linked person; empty when unmatched or service.",
+    "person_status": "HR status of the linked person at the HR snapshot: active, leave, terminated.",
+    "person_worker_type": "employee or contractor, from HR.",
+    "link_rule": "Correlation rule that linked the account: external_id, employee_number, email, "
+    "name, override.",
+    "link_confidence": "high, medium or low (name-only links are low).",
+    "snapshot_id": "Store snapshot the account row comes from (see section 3).",
+}
+
+EXCEPTIONS = {
+    "rule_id": "Finding kind (rule) that raised the exception; its SQL is attached.",
+    "severity": "critical, high, medium or low.",
+    "status": "open; risk-accepted (approver, expiry, reason); or remediated (resolved_on).",
+    "app": "Application; empty for cross-application findings (e.g. SoD across apps).",
+    "account_id": "SCIM id of the account concerned.",
+    "user_name": "SCIM userName of the account concerned.",
+    "employee_id": "HR employee id of the person concerned, if linked.",
+    "person_name": "First and last name from the HR snapshot.",
+    "group_name": "The entitlement (group) concerned, when the finding is about one.",
+    "reason": "One line a person can act on.",
+    "evidence": "JSON object of the values that made the rule fire.",
+    "first_detected": "As-of date of the first analysis run that found it.",
+    "resolved_on": "As-of date of the first run that no longer found it (remediated only).",
+    "approver": "Owner who accepted the risk (risk-accepted only).",
+    "expires": "When the risk acceptance expires.",
+    "acceptance_reason": "Why the risk was accepted.",
+    "finding_key": "Stable id of the finding across runs: sha256(kind|app|account|detail).",
+    "snapshot_ids": "Store snapshots the finding was computed from, space-separated.",
+}
+
+SAMPLE = {
+    "rank": "Position in the sample (1 = lowest rank hash).",
+    "rank_hash": "sha256(seed|app|account_id) in lowercase hex; see section 7.",
+    **{c: f"As in population.csv ({c})." for c in POPULATION_COLUMNS},
+}
+
+
+def data_dictionary() -> list[tuple[str, list[tuple[str, str]]]]:
+    """``[(file, [(column, meaning), ...]), ...]`` in the column order of each file."""
+    return [
+        ("population.csv", [(c, POPULATION[c]) for c in POPULATION_COLUMNS]),
+        ("exceptions.csv", [(c, EXCEPTIONS[c]) for c in EXCEPTION_COLUMNS]),
+        ("sample.csv", [(c, SAMPLE[c]) for c in SAMPLE_COLUMNS]),
+    ]
+
+
+CSV_NOTE = _CSV_NOTE

@@ -1,0 +1,135 @@
+"""HTML (jinja2) → PDF/A-3b (weasyprint), with the evidence files embedded as attachments.
+
+* ``autoescape=True``: every value from SCIM or HR (userNames, display names, evidence) is text, never
+  markup; ``StrictUndefined``: a template typo fails the build instead of printing an empty cell.
+* PDF/A-3b is the PDF/A level that keeps arbitrary embedded files (1b/2b drop them; ISO 19005-3).
+* Reproducibility: attachments sorted by name with fixed created/modified dates, document dates from
+  ``<meta name="dcterms.created|modified">``; weasyprint derives the file /ID from the content (MD5),
+  so the same context gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from weasyprint import HTML, Attachment
+
+from scimaudit.errors import ReportError
+from scimaudit.reporting.context import AttachmentInfo, ReportContext
+from scimaudit.reporting.dictionary import CSV_NOTE, data_dictionary
+from scimaudit.reporting.leavers import (
+    BREACHED,
+    INDETERMINATE,
+    STILL_ACTIVE,
+    STILL_ACTIVE_BREACHED,
+    WITHIN,
+)
+from scimaudit.reporting.sampling import METHOD, REFERENCE_CODE
+from scimaudit.reporting.signoff import BLANK_ROLES
+from scimaudit.reporting.spec import reports_dir
+
+PDF_VARIANT = "pdf/a-3b"
+
+
+def _num(value: int | float | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _ts(value: datetime | date | str | None) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _hours(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if abs(value) >= 48:
+        return f"{value:,.1f} h ({value / 24:,.1f} d)"
+    return f"{value:,.1f} h"
+
+
+def _short(value: str | None, n: int = 16) -> str:
+    return "—" if not value else value[:n]
+
+
+def _dash(value: Any) -> Any:
+    return "—" if value is None or value == "" else value
+
+
+def environment() -> jinja2.Environment:
+    """The template environment: autoescaping on, undefined names fail loudly."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(reports_dir() / "templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(num=_num, pct=_pct, ts=_ts, hours=_hours, short=_short, dash=_dash)
+    env.globals.update(
+        blank_roles=BLANK_ROLES,
+        data_dictionary=data_dictionary(),
+        csv_note=CSV_NOTE,
+        sample_method=METHOD,
+        sample_code=REFERENCE_CODE,
+        outcomes=(STILL_ACTIVE_BREACHED, BREACHED, STILL_ACTIVE, INDETERMINATE, WITHIN),
+    )
+    return env
+
+
+def render_html(ctx: ReportContext) -> str:
+    """The report as one HTML string (the stylesheet is linked relative to ``reports/``)."""
+    try:
+        template = environment().get_template(f"{ctx.spec.kind}.html")
+        return template.render(ctx=ctx, facts=ctx.facts, scope=ctx.facts.scope)
+    except jinja2.TemplateError as exc:
+        where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        raise ReportError(f"report template error{where}: {exc}") from None
+
+
+def _attachments(items: Sequence[AttachmentInfo], stamp: datetime) -> list[Attachment]:
+    naive = stamp.astimezone(UTC).replace(tzinfo=None)
+    return [
+        Attachment(
+            filename=str(item.path),
+            name=item.name,
+            description=item.description,
+            created=naive,
+            modified=naive,
+            relationship=item.relationship,
+        )
+        for item in sorted(items, key=lambda a: a.name)
+    ]
+
+
+def render_pdf(ctx: ReportContext, target: Path, extra: Sequence[AttachmentInfo] = ()) -> int:
+    """Write the PDF/A-3b to ``target`` with the context's attachments (+ ``extra``); return pages."""
+    html = render_html(ctx)
+    options: dict[str, Any] = {"pdf_variant": PDF_VARIANT}
+    document = HTML(string=html, base_url=str(reports_dir()) + "/").render(**options)
+    document.write_pdf(
+        str(target),
+        attachments=_attachments([*ctx.attachments, *extra], ctx.generated_at),
+        **options,
+    )
+    return len(document.pages)

@@ -1,0 +1,175 @@
+"""Build a store from sample_data/ without servers: HR and sign-ins through their importers, apps as
+SCIM ListResponse pages landed in raw_scim_page and unpacked by the collector's own staging SQL.
+
+The sample users have no ``id`` (a server assigns it) and group members name users by userName
+(sample_data/README.md); here each user gets the id ``<app>-u<n>`` and members are translated to it,
+which is what a server would have done. Pages are shaped like RFC 7644 §3.4.2 list responses, 100
+resources a page, so the same staging path as a real collection is exercised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from scimaudit.collect.activity import import_activity
+from scimaudit.collect.hr.importer import import_hr
+from scimaudit.collect.scim.loader import sql as scim_sql
+from scimaudit.config import Config, parse_config
+from scimaudit.store import snapshots
+from scimaudit.store.connect import connect
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+APPS = ("chat", "code", "erp", "ehr", "crm")
+PRIVILEGED = {
+    "chat": ["admins"],
+    "code": ["admins"],
+    "erp": ["Finance-Admins"],
+    "ehr": ["records-admin", "break-glass"],
+    "crm": ["crm-admins"],
+}
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+PAGE = 100
+
+
+def manifest(sample_dir: Path = SAMPLE) -> dict[str, Any]:
+    data: dict[str, Any] = orjson.loads((sample_dir / "manifest.json").read_bytes())
+    return data
+
+
+def sample_config(tmp_path: Path, sample_dir: Path = SAMPLE) -> Config:
+    """A config for the sample organisation, store in ``tmp_path``; policy from policy.toml."""
+    policy = tomllib.loads((sample_dir / "policy.toml").read_text(encoding="utf-8"))
+    policy["never_used_since"] = "hire_date"
+    raw = {
+        "store": {"path": str(tmp_path / "sample.duckdb")},
+        "hr": {
+            "path": str(sample_dir / "hr.csv"),
+            "columns": {
+                "employee_id": "Employee_ID", "email": "Work_Email", "first_name": "First_Name",
+                "last_name": "Last_Name", "status": "Worker_Status", "worker_type": "Worker_Type",
+                "hire_date": "Hire_Date", "termination_date": "Termination_Date",
+                "contract_end_date": "Contract_End_Date", "department": "Department",
+                "title": "Job_Title", "manager_id": "Manager_ID",
+            },
+            "status": {"active": ["Active"], "leave": ["Leave of Absence"],
+                       "terminated": ["Terminated"]},
+            "worker_type": {"contractor": ["Contingent Worker"]},
+        },
+        "apps": [
+            {"name": app, "url": f"http://127.0.0.1:9/{app}/v2", "token": {"env": "UNUSED"},
+             "privileged_groups": PRIVILEGED[app]}
+            for app in APPS
+        ],
+        "activity": [
+            {"path": str(sample_dir / "signins.csv"), "app_column": "application",
+             "user_column": "login", "last_seen_column": "last_sign_in"}
+        ],
+        "policy": policy,
+        "correlation": {
+            "domain_aliases": {"example-health.org": "example.com"},
+            "overrides": str(sample_dir / "overrides.csv"),
+        },
+    }
+    return parse_config(raw, tmp_path / "scimaudit.toml")
+
+
+def _pages(resources: list[dict[str, Any]]) -> list[bytes]:
+    pages = []
+    for start in range(0, max(len(resources), 1), PAGE):
+        chunk = resources[start : start + PAGE]
+        body = {
+            "schemas": [LIST_RESPONSE],
+            "totalResults": len(resources),
+            "startIndex": start + 1,
+            "itemsPerPage": len(chunk),
+            "Resources": chunk,
+        }
+        pages.append(orjson.dumps(body))
+    return pages
+
+
+def app_resources(app_dir: Path, app: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Users with ids assigned and groups whose members carry those ids, as a server returns them."""
+    users = orjson.loads((app_dir / "users.json").read_bytes())
+    groups = orjson.loads((app_dir / "groups.json").read_bytes())
+    ids: dict[str, str] = {}
+    out_users = []
+    for n, user in enumerate(users, start=1):
+        uid = f"{app}-u{n:05d}"
+        ids[user["userName"]] = uid
+        out_users.append({**user, "id": uid, "meta": {"resourceType": "User"}})
+    out_groups = []
+    for n, group in enumerate(groups, start=1):
+        members = [
+            {"value": ids[m["value"]], "type": "User", "display": m["value"]}
+            for m in group.get("members", [])
+        ]
+        out_groups.append(
+            {**group, "id": f"{app}-g{n:03d}", "members": members, "meta": {"resourceType": "Group"}}
+        )
+    return out_users, out_groups
+
+
+def land_app(
+    config: Config, app: str, app_dir: Path, as_of: datetime, *, status: str = "complete"
+) -> int:
+    """One app snapshot from sample files: raw pages, then the collector's staging SQL."""
+    users, groups = app_resources(app_dir, app)
+    with connect(config.store.path) as con:
+        sid = snapshots.begin(con, "app", app, location=f"sample:{app_dir}", as_of=as_of)
+        seq = 0
+        for rtype, resources in (("User", users), ("Group", groups)):
+            first = seq + 1
+            for body in _pages(resources):
+                seq += 1
+                con.execute(
+                    "INSERT INTO raw_scim_page (snapshot_id, seq, resource_type, request_url,"
+                    " request_params, status_code, received_at, elapsed_ms, attempt, body_sha256,"
+                    " body) VALUES (?, ?, ?, ?, '{}', 200, ?, 1.0, 1, ?, ?)",
+                    [sid, seq, rtype, f"sample://{app}/{rtype}s", as_of,
+                     hashlib.sha256(body).hexdigest(), body.decode()],
+                )
+            span = {"snapshot_id": sid, "first_seq": first, "last_seq": seq}
+            keys = {"snapshot_id": sid, "app": app}
+            if rtype == "User":
+                con.execute(
+                    scim_sql("stage_user"),
+                    {**span, "active_as_string": False, "activity_path": None},
+                )
+                con.execute(scim_sql("load_account"), keys)
+            else:
+                con.execute(scim_sql("stage_group"), {**span, "from_list": True})
+                con.execute(scim_sql("load_membership"), keys)
+                con.execute(scim_sql("load_group"), keys)
+        snapshots.finish(
+            con, sid, "complete" if status == "complete" else "failed",
+            counts={"users": len(users), "groups": len(groups)},
+            error=None if status == "complete" else "sample: simulated partial pull",
+        )
+    return sid
+
+
+def noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=UTC)
+
+
+def build_sample_store(config: Config, sample_dir: Path = SAMPLE) -> dict[str, int]:
+    """HR (previous and current), every app and the sign-ins; returns ``{source: snapshot_id}``."""
+    facts = manifest(sample_dir)
+    as_of = noon(date.fromisoformat(facts["as_of"]))
+    previous = noon(date.fromisoformat(facts["previous_as_of"]))
+    ids = {}
+    ids["hr_previous"] = import_hr(
+        config, path=sample_dir / "hr_previous.csv", as_of=previous
+    ).snapshot_id
+    ids["hr"] = import_hr(config, as_of=as_of).snapshot_id
+    for app in APPS:
+        ids[app] = land_app(config, app, sample_dir / "apps" / app, as_of)
+    ids["signins"] = import_activity(config, config.activity[0], as_of=as_of).snapshot_id
+    return ids

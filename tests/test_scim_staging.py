@@ -1,0 +1,166 @@
+"""Staging SQL: what lands in account / scim_group / membership from raw pages, vendor quirks included."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from faults.harness import TOKEN_ENV, app_table, collect, completeness, make_config, query
+from faults.mock_scim import ENTERPRISE, GROUP, USER, MockScim
+
+VENDOR_EXT = "urn:example:params:scim:schemas:extension:acme:2.0:User"
+
+
+@pytest.fixture(autouse=True)
+def _token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TOKEN_ENV, "test-token")
+
+
+def user(i: int, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "schemas": [USER, ENTERPRISE, VENDOR_EXT],
+        "id": f"id-{i}",
+        "userName": f"user{i}",
+        "externalId": f"ext-{i}",
+        "displayName": f"User {i}",
+        "name": {"givenName": "Ada", "familyName": "Lovelace"},
+        "active": True,
+        "emails": [
+            {"value": f"home{i}@example.net", "type": "home"},
+            {"value": f"work{i}@example.com", "type": "work", "primary": True},
+        ],
+        ENTERPRISE: {"employeeNumber": f"E{i}", "department": "Finance", "manager": {"value": "id-0"}},
+        VENDOR_EXT: {"lastLogin": "2025-03-04T05:06:07Z", "costCenter": "CC-9"},
+        "meta": {
+            "created": "2024-01-02T03:04:05Z",
+            "lastModified": "2024-06-07T08:09:10Z",
+            "version": f'W/"v{i}"',
+        },
+    }
+    body.update(extra)
+    return body
+
+
+def test_user_fields_extension_emails_and_unknown_extension(tmp_path: Path) -> None:
+    server = MockScim([user(0), user(1)])
+    config = make_config(tmp_path, app_table("hr-app", activity_attribute=f"{VENDOR_EXT}:lastLogin"))
+    [result] = collect(config, {"hr-app": server})
+    assert result.status == "complete", result.error
+    row = query(
+        config,
+        "SELECT user_name, external_id, employee_number, display_name, given_name, family_name,"
+        " emails, primary_email, active, department, manager_ref, created::VARCHAR,"
+        " last_modified::VARCHAR, last_activity::VARCHAR, etag, resource"
+        " FROM account WHERE account_id = 'id-1'",
+    )[0]
+    assert row[:11] == (
+        "user1", "ext-1", "E1", "User 1", "Ada", "Lovelace",
+        ["home1@example.net", "work1@example.com"], "work1@example.com", True, "Finance", "id-0",
+    )  # fmt: skip
+    assert row[11:14] == ("2024-01-02 03:04:05+00", "2024-06-07 08:09:10+00", "2025-03-04 05:06:07+00")
+    assert row[14] == 'W/"v1"'
+    assert orjson.loads(row[15])[VENDOR_EXT]["costCenter"] == "CC-9"
+
+
+def test_raw_pages_keep_exact_bytes_and_hashes(tmp_path: Path) -> None:
+    server = MockScim([user(0), user(1)])
+    config = make_config(tmp_path, app_table("a"))
+    [result] = collect(config, {"a": server})
+    rows = query(
+        config,
+        "SELECT resource_type, body_sha256, body FROM raw_scim_page WHERE snapshot_id = ? ORDER BY seq",
+        [result.snapshot_id],
+    )
+    assert {r[0] for r in rows} >= {"ServiceProviderConfig", "User", "Group"}
+    for _, digest, body in rows:
+        assert hashlib.sha256(body.encode()).hexdigest() == digest
+    listed = hashlib.sha256("".join(r[1] + "\n" for r in rows).encode()).hexdigest()
+    assert listed == result.sha256
+    first_user_page = next(r[2] for r in rows if r[0] == "User")
+    assert first_user_page.encode() == orjson.dumps(
+        server.page(server.users, {"startIndex": "1", "count": "10"})
+    )
+
+
+def test_active_as_string_is_a_vendor_option(tmp_path: Path) -> None:
+    users = [user(0, active="True"), user(1, active="false")]
+    strict = make_config(tmp_path / "a", app_table("a"))
+    [failed] = collect(strict, {"a": MockScim(users)})
+    assert failed.status == "failed"
+    assert "set active_as_string = true" in (failed.error or "")
+
+    lenient = make_config(tmp_path / "b", app_table("b", active_as_string=True))
+    [ok] = collect(lenient, {"b": MockScim(users)})
+    assert ok.status == "complete", ok.error
+    assert query(lenient, "SELECT account_id, active FROM account ORDER BY 1") == [
+        ("id-0", True),
+        ("id-1", False),
+    ]
+
+
+def test_one_malformed_resource_is_reported_not_the_whole_page(tmp_path: Path) -> None:
+    users = [user(i) for i in range(5)]
+    del users[3]["userName"]
+    config = make_config(tmp_path, app_table("a"))
+    [result] = collect(config, {"a": MockScim(users)})
+    assert result.status == "failed"
+    record = completeness(config, result.snapshot_id or 0)
+    assert record["resources"]["User"]["malformed"] == 1
+    [bad] = record["malformed_resources"]
+    assert (bad["index"], bad["id"], bad["problem"]) == (3, "id-3", "userName is missing or not a string")
+    assert result.counts["users"] == 5  # the others (and the bad one, keyed by id) were loaded
+
+
+def test_groups_inline_and_per_group_give_the_same_memberships(tmp_path: Path) -> None:
+    users = [user(i) for i in range(6)]
+    groups = [
+        {"schemas": [GROUP], "id": "g-admins", "displayName": "admins",
+         "members": [{"value": "id-1", "type": "User"}, {"value": "id-2"}, {"value": "g-ops", "type": "Group"}]},
+        {"schemas": [GROUP], "id": "g-ops", "displayName": "ops",
+         "members": [{"value": "id-3", "$ref": "https://x/scim/v2/Users/id-3"}]},
+        {"schemas": [GROUP], "id": "g-empty", "displayName": "empty"},
+    ]  # fmt: skip
+    found = []
+    for mode in ("inline", "per_group"):
+        config = make_config(tmp_path / mode, app_table("a", group_members=mode))
+        [result] = collect(config, {"a": MockScim(users, groups)})
+        assert result.status == "complete", result.error
+        found.append(
+            (
+                query(config, "SELECT group_id, display_name, member_count FROM scim_group ORDER BY 1"),
+                query(config, "SELECT group_id, account_id, member_type FROM membership ORDER BY 1, 2"),
+            )
+        )
+    assert found[0] == found[1]
+    assert found[0][0] == [("g-admins", "admins", 3), ("g-empty", "empty", 0), ("g-ops", "ops", 1)]
+    assert found[0][1] == [
+        ("g-admins", "g-ops", "Group"),
+        ("g-admins", "id-1", "User"),
+        ("g-admins", "id-2", None),
+        ("g-ops", "id-3", "User"),
+    ]
+
+
+def test_duplicates_across_pages_are_dropped_and_counted(tmp_path: Path) -> None:
+    users = [user(i) for i in range(12)]
+    server = MockScim(users)
+    config = make_config(tmp_path, app_table("a", page_size=5))
+    real_page = server.page
+
+    def shifted(items: list[dict[str, Any]], params: dict[str, str]) -> dict[str, Any]:
+        body = real_page(items, params)
+        if params.get("startIndex") == "6" and items is server.users:
+            body["Resources"] = [users[4], *body["Resources"][:4]]  # one repeat, one dropped
+            body["Resources"].append(users[9])
+        return body
+
+    server.page = shifted  # type: ignore[method-assign]
+    [result] = collect(config, {"a": server})
+    record = result.completeness["resources"]["User"]
+    assert record["duplicates_dropped"] >= 1
+    assert result.counts["users"] == 12
+    assert query(config, "SELECT count(*) FROM account")[0][0] == 12
