@@ -153,7 +153,9 @@ POPULATIONS = [
 ]
 
 
-def make_config(tmp: Path, *, entity: str = "Example Health <Corp>") -> Config:
+def make_config(
+    tmp: Path, *, entity: str = "Example Health <Corp>", extra_apps: tuple[str, ...] = ()
+) -> Config:
     raw = {
         "store": {"path": str(tmp / "store.duckdb"), "lock_timeout_seconds": 5},
         "apps": [
@@ -161,20 +163,34 @@ def make_config(tmp: Path, *, entity: str = "Example Health <Corp>") -> Config:
              "frameworks": ["SOX", "HIPAA"]},
             {"name": "ehr", "url": "http://127.0.0.1:9/ehr/v2", "token": {"env": "T"},
              "frameworks": ["HIPAA"], "privileged_groups": ["ehr-admins"]},
+            *[{"name": n, "url": f"http://127.0.0.1:9/{n}/v2", "token": {"env": "T"},
+               "frameworks": ["SOX"]} for n in extra_apps],
         ],
         "report": {"entity": entity, "classification": "Confidential", "sample_size": 4},
     }
     return parse_config(raw, tmp / "scimaudit.toml")
 
 
-def build_store(path: Path, *, incomplete: bool = False) -> None:
-    """Write the tiny store; ``incomplete`` makes chat's June 30 pull short of the server total."""
+def _app_record(name: str, url: str, sid: int, users: int) -> dict[str, Any]:
+    """An app completeness record shaped like scimaudit.collect.scim.completeness.AppRecord."""
+    def res(rtype: str, n: int) -> dict[str, Any]:
+        return {"resource_type": rtype, "pagination": "index", "page_size": 200, "expected": n,
+                "recount": n, "received": n, "unique": n, "loaded": n, "pages": 1, "requests": 1,
+                "retries": 0, "errors": [], "end": "total_reached"}
+    return {"app": name, "url": url, "snapshot_id": sid, "complete": True, "shortfalls": [],
+            "resources": {"User": res("User", users), "Group": res("Group", 1 if sid == 5 else 0)},
+            "pages": 2, "hash_method": "sha256 over each page's body_sha256 + newline, in seq order"}
+
+
+def build_store(path: Path, *, hr_rejected: int = 0) -> None:
+    """Write the tiny store; ``hr_rejected`` > 0 records HR rows rejected at import (incomplete)."""
     with connect(path) as con:
         for sid, kind, name, status, started, as_of, loc, users, sha in SNAPSHOTS:
-            expected = users + 1 if incomplete and sid == 4 else users
             completeness = (
-                {"rows": users} if kind == "hr"
-                else {"users": {"expected": expected, "received": users, "loaded": users}, "pages": 1}
+                {"file": loc, "rows_read": users + hr_rejected, "imported": users,
+                 "rejected": hr_rejected, "problems": hr_rejected}
+                if kind == "hr"
+                else _app_record(name, loc, sid, users)
             )
             con.execute(
                 "INSERT INTO snapshot (snapshot_id, source_kind, source_name, status, started_at,"
@@ -190,6 +206,8 @@ def build_store(path: Path, *, incomplete: bool = False) -> None:
                     " (?, 1, 'User', ?, ?, 200, ?, ?, '{}')",
                     [sid, loc + "/Users", '{"startIndex": 1, "count": 200}', ts(started), sha],
                 )
+        for extra in range(hr_rejected):
+            con.execute("INSERT INTO raw_hr_row VALUES (1, ?, '{}')", [100 + extra])
         for i, (eid, first, last, status, wtype, term, cend) in enumerate(PEOPLE, start=1):
             con.execute("INSERT INTO raw_hr_row VALUES (1, ?, ?)", [i, orjson.dumps({"id": eid}).decode()])
             con.execute(
@@ -205,8 +223,14 @@ def build_store(path: Path, *, incomplete: bool = False) -> None:
                 " resource) VALUES (?, ?, ?, ?, ?, ?, '{}')",
                 [sid, app, acc, user, active, ts(modified) if modified else None],
             )
-        con.execute("INSERT INTO scim_group VALUES (5, 'ehr', 'g-adm', 'ehr-admins', NULL, 1, NULL)")
-        con.execute("INSERT INTO membership VALUES (5, 'ehr', 'g-adm', 'e-alice', 'User')")
+        con.execute(
+            "INSERT INTO scim_group (snapshot_id, app, group_id, display_name, member_count)"
+            " VALUES (5, 'ehr', 'g-adm', 'ehr-admins', 1)"
+        )
+        con.execute(
+            "INSERT INTO membership (snapshot_id, app, group_id, account_id, member_type)"
+            " VALUES (5, 'ehr', 'g-adm', 'e-alice', 'User')"
+        )
         for run, as_of, snaps in (
             (1, RUN1_AS_OF, {"app:chat": 2, "app:ehr": 3, "hr:hr": 1}),
             (2, AS_OF, {"app:chat": 4, "app:ehr": 5, "hr:hr": 1}),

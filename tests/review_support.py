@@ -15,7 +15,7 @@ import orjson
 import pandas as pd
 
 from scimaudit.config import Config, parse_config
-from scimaudit.review.auth import Actor, hash_password
+from scimaudit.review.auth import Actor
 from scimaudit.store.connect import connect
 
 PASSWORD = "correct horse battery"
@@ -69,8 +69,11 @@ class F:
 
 
 def password_hash() -> str:
+    """argon2id with low cost parameters (verifying reads them from the hash): fast tests."""
+    from argon2 import PasswordHasher
+
     if PASSWORD not in _HASH_CACHE:
-        _HASH_CACHE[PASSWORD] = hash_password(PASSWORD)
+        _HASH_CACHE[PASSWORD] = PasswordHasher(time_cost=1, memory_cost=1024).hash(PASSWORD)
     return _HASH_CACHE[PASSWORD]
 
 
@@ -118,8 +121,11 @@ def _toml(raw: dict[str, Any]) -> str:
             return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
         raise TypeError(v)
 
-    lines: list[str] = []
-    for key, section in raw.items():
+    def is_table(v: Any) -> bool:
+        return isinstance(v, dict) or (isinstance(v, list) and bool(v) and isinstance(v[0], dict))
+
+    lines: list[str] = [f"{k} = {value(v)}" for k, v in raw.items() if not is_table(v)]
+    for key, section in ((k, v) for k, v in raw.items() if is_table(v)):
         if isinstance(section, list) and section and isinstance(section[0], dict):
             for entry in section:
                 lines.append(f"[[{key}]]")
@@ -135,8 +141,6 @@ def _toml(raw: dict[str, Any]) -> str:
                     for entry in v:
                         lines.append(f"[[{key}.{k}]]")
                         lines += [f"{kk} = {value(vv)}" for kk, vv in entry.items()]
-        else:
-            lines.append(f"{key} = {value(section)}")
     return "\n".join(lines) + "\n"
 
 
@@ -334,3 +338,58 @@ LEO = P("E6", "Leo", "Leaver", manager="E2", status="terminated")
 DEV = P("E7", "Dev", "Eloper", dept="Engineering", manager="E3", title="Engineer")
 SEC = P("E8", "Sec", "Analyst", dept="Security", manager="E1", title="Security Analyst")
 ORG = [CEO, MIA, OLE, SAM, SUE, LEO, DEV, SEC]
+
+
+def team_org(reports: int = 72, *, seed: int = 7) -> tuple[list[P], list[A], list[F]]:
+    """Two managers under a CEO; the first has ``reports`` people, the second eight, each with
+    accounts in crm, code and erp and a few groups (about 7 items a person), some findings planted.
+    With 72 reports the first manager's queue is ~500 items."""
+    import random
+
+    rng = random.Random(seed)
+    people = [
+        P("M0", "Cleo", "Chief", dept="Executive", title="CEO"),
+        P("M1", "Maya", "Lead", dept="Sales", manager="M0", title="Sales Director"),
+        P("M2", "Omar", "Head", dept="Engineering", manager="M0", title="Engineering Manager"),
+        P("S1", "Sasha", "Guard", dept="Security", manager="M0", title="Security Analyst"),
+    ]
+    first = ["Ana", "Ben", "Cai", "Dee", "Eli", "Fay", "Gus", "Hal", "Ivy", "Jon", "Kim", "Lou"]
+    last = ["Ito", "Jansen", "Khan", "Lopez", "Moss", "Nagy", "Ortiz", "Park", "Quinn", "Roy"]
+    for n in range(reports + 8):
+        boss, dept, title = (
+            ("M1", "Sales", rng.choice(["Account Executive", "Sales Engineer"]))
+            if n < reports
+            else ("M2", "Engineering", "Engineer")
+        )
+        status = "terminated" if n % 23 == 5 else "active"
+        people.append(P(f"U{n:03d}", first[n % len(first)], f"{last[n % len(last)]}{n}",
+                        dept=dept, manager=boss, title=title, status=status))
+    accounts: list[A] = []
+    findings: list[F] = []
+    for person in people[4:]:
+        pid = person.id
+        sales = person.dept == "Sales"
+        accounts.append(A("crm", f"crm-{pid}", pid, ["Sales-Users"] if sales else ["Readers"]))
+        groups = ["developers"] + (["admins"] if rng.random() < 0.08 else [])
+        if sales and rng.random() < 0.3:
+            groups = ["readers"]
+        accounts.append(A("code", f"code-{pid}", pid, groups))
+        accounts.append(A("erp", f"erp-{pid}", pid, [rng.choice(["AP-Clerk", "GL-Viewer"])]))
+        if person.status == "terminated":
+            findings += [F("terminated_active", app, f"{app}-{pid}") for app in ("crm", "code")]
+        if "admins" in groups:
+            findings.append(F("privileged_account", "code", f"code-{pid}", group="admins",
+                              severity="medium"))
+        if rng.random() < 0.05:
+            findings.append(F("stale_access", "erp", f"erp-{pid}", severity="medium",
+                              reason="no sign-in for 140 days (threshold 90)"))
+    accounts.append(A("crm", "crm-orphan", None, [], user_name="old.contractor@example.com"))
+    findings.append(F("orphaned_account", "crm", "crm-orphan", reason="no HR person matches"))
+    return people, accounts, findings
+
+
+TEAM_APPS: dict[str, dict[str, Any]] = {
+    "crm": {"fallback_reviewer": "S1", "frameworks": ["SOX"]},
+    "code": {"fallback_reviewer": "M2", "privileged_groups": ["admin*"]},
+    "erp": {"fallback_reviewer": "M1", "frameworks": ["SOX"]},
+}

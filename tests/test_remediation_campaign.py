@@ -26,11 +26,14 @@ from scimaudit.store.connect import connect
 
 pytestmark = pytest.mark.slow
 
-HR = """Employee_ID,Work_Email,First_Name,Last_Name,Worker_Status,Worker_Type,Manager_ID,Department,Job_Title
-E1,mia.manager@example.com,Mia,Manager,Active,Employee,,Sales,Sales Manager
+HR = (
+    "Employee_ID,Work_Email,First_Name,Last_Name,Worker_Status,Worker_Type,Manager_ID,Department,"
+    "Job_Title\n"
+    """E1,mia.manager@example.com,Mia,Manager,Active,Employee,,Sales,Sales Manager
 E2,sam.seller@example.com,Sam,Seller,Active,Employee,E1,Sales,Account Executive
 E3,sue.seller@example.com,Sue,Seller,Active,Employee,E1,Sales,Account Executive
 """
+)
 PEOPLE = ["mia.manager@example.com", "sam.seller@example.com", "sue.seller@example.com"]
 MIA = Actor(email=PEOPLE[0], role="manager", method="password", employee_id="E1", name="Mia")
 

@@ -328,3 +328,17 @@ def test_429_during_apply_is_waited_out_and_retried(scim2: App) -> None:
         ).fetchone()
     assert row == (2, 204)
     assert scim2.members("admins") == {"alice", "root"}
+
+
+def test_access_put_back_after_apply_is_reported_still_present(scim2: App) -> None:
+    plan = scim2.plan([("bob", "admins")])
+    assert apply_plan(scim2.cfg, plan.plan_id, plan.sha256, execute=True).ok
+    stale = verify_plan(scim2.cfg, plan.plan_id, collect=False)  # no pull since the apply
+    assert not stale.ok and stale.counts == {"not_checked": 1}
+    assert "taken after the apply" in stale.collection_errors["chat"]
+
+    scim2.add_member("admins", "bob")  # e.g. a provisioning job puts the access back
+    verified = verify_plan(scim2.cfg, plan.plan_id)
+    assert not verified.ok and verified.counts == {"still_present": 1}
+    assert verified.results[0].detail.startswith('still a member of "admins" in snapshot')
+    assert _states(scim2, plan) == {1: "still_present"}

@@ -1,4 +1,4 @@
-"""Credentials and transport security: bearer, basic, OAuth2 client credentials, http refusal, secrets."""
+"""Credentials and transport security: bearer, basic, OAuth2, http refusal, secrets kept out."""
 
 from __future__ import annotations
 
@@ -132,9 +132,11 @@ def test_basic_auth(tmp_path: Path) -> None:
     server.token = "unused"
     good = "Basic " + base64.b64encode(b"auditor:pw-123").decode()
     server.faults.append(
-        lambda r, s: server.route(r.url.path.split("/scim/v2/", 1)[1], r)
-        if r.headers.get("authorization") == good
-        else json_response(401, {"detail": "basic required"})
+        lambda r, s: (
+            server.route(r.url.path.split("/scim/v2/", 1)[1], r)
+            if r.headers.get("authorization") == good
+            else json_response(401, {"detail": "basic required"})
+        )
     )
     basic = {"kind": "basic", "username": "auditor", "password": {"env": TOKEN_ENV}}
     table = app_table("b", auth=basic)
@@ -148,7 +150,9 @@ def test_basic_auth(tmp_path: Path) -> None:
     assert ok.status == "complete", ok.error
 
 
-def test_bearer_token_value_never_reaches_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bearer_token_value_never_reaches_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = "bearer-s3cr3t-0d1c"
     monkeypatch.setenv(TOKEN_ENV, secret)
     server = MockScim(make_users(15), token=secret)
@@ -191,7 +195,7 @@ def test_oauth2_token_url_over_plain_http_fails_the_app_with_exit_2(tmp_path: Pa
 
 
 def test_missing_ca_bundle_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="ca_bundle .* does not exist"):
+    with pytest.raises(ConfigError, match=r"ca_bundle .* does not exist"):
         tls_context(tmp_path / "nope.pem", app="a")
     bad = tmp_path / "bad.pem"
     bad.write_text("not a certificate")

@@ -162,7 +162,9 @@ def test_truncated_json_always_fails_as_protocol_error(tmp_path: Path) -> None:
     assert_previous_untouched(config, good)
 
 
-def _lying_total(server: MockScim, delta: int) -> Callable[[httpx.Request, Any], httpx.Response | None]:
+def _lying_total(
+    server: MockScim, delta: int
+) -> Callable[[httpx.Request, Any], httpx.Response | None]:
     def fault(request: httpx.Request, state: Any) -> httpx.Response | None:
         if not request.url.path.endswith("/Users"):
             return None
@@ -198,7 +200,11 @@ def test_resource_deleted_during_pull_triggers_a_second_pull(tmp_path: Path) -> 
     deleted: list[str] = []
 
     def delete_once(request: httpx.Request, state: Any) -> httpx.Response | None:
-        if request.url.path.endswith("/Users") and not deleted and state.list_requests["Users"] >= 2:
+        if (
+            request.url.path.endswith("/Users")
+            and not deleted
+            and state.list_requests["Users"] >= 2
+        ):
             deleted.append(server.users.pop(0)["id"])
         return None
 
@@ -234,11 +240,16 @@ def test_resources_added_during_every_pull_fail_after_limited_attempts(tmp_path:
 def test_server_ignoring_count_returns_everything(tmp_path: Path) -> None:
     config, server, _ = baseline(tmp_path)
     server.faults.append(
-        lambda r, s: json_response(
-            200, server.page(server.users, {**dict(r.url.params), "count": "1000", "startIndex": "1"})
+        lambda r, s: (
+            json_response(
+                200,
+                server.page(
+                    server.users, {**dict(r.url.params), "count": "1000", "startIndex": "1"}
+                ),
+            )
+            if r.url.path.endswith("/Users") and r.url.params.get("count") != "0"
+            else None
         )
-        if r.url.path.endswith("/Users") and r.url.params.get("count") != "0"
-        else None
     )
     [result] = collect(config, {"app": server})
     assert result.status == "complete", result.error
@@ -258,9 +269,11 @@ def test_server_lowering_count_is_followed(tmp_path: Path) -> None:
 def test_server_refusing_count_is_paged_without_it(tmp_path: Path) -> None:
     config, server, _ = baseline(tmp_path)
     server.faults.append(
-        lambda r, s: json_response(400, {"schemas": [ERROR], "scimType": "invalidValue"})
-        if r.url.path.endswith("/Users") and r.url.params.get("count") not in (None, "0")
-        else None
+        lambda r, s: (
+            json_response(400, {"schemas": [ERROR], "scimType": "invalidValue"})
+            if r.url.path.endswith("/Users") and r.url.params.get("count") not in (None, "0")
+            else None
+        )
     )
     [result] = collect(config, {"app": server})
     assert result.status == "complete", result.error
@@ -270,11 +283,11 @@ def test_server_refusing_count_is_paged_without_it(tmp_path: Path) -> None:
 def test_server_ignoring_start_index_is_a_protocol_error_not_a_loop(tmp_path: Path) -> None:
     config, server, good = baseline(tmp_path)
     server.faults.append(
-        lambda r, s: json_response(
-            200, server.page(server.users, {**dict(r.url.params), "startIndex": "1"})
+        lambda r, s: (
+            json_response(200, server.page(server.users, {**dict(r.url.params), "startIndex": "1"}))
+            if r.url.path.endswith("/Users")
+            else None
         )
-        if r.url.path.endswith("/Users")
-        else None
     )
     [result] = collect(config, {"app": server})
     assert result.status == "failed"
@@ -285,11 +298,13 @@ def test_server_ignoring_start_index_is_a_protocol_error_not_a_loop(tmp_path: Pa
 def test_cursor_loop_is_an_error(tmp_path: Path) -> None:
     config, server, good = baseline(tmp_path, pagination="cursor")
     server.faults.append(
-        lambda r, s: json_response(
-            200, {"totalResults": 35, "nextCursor": "same", "Resources": server.users[:10]}
+        lambda r, s: (
+            json_response(
+                200, {"totalResults": 35, "nextCursor": "same", "Resources": server.users[:10]}
+            )
+            if r.url.path.endswith("/Users") and r.url.params.get("count") != "0"
+            else None
         )
-        if r.url.path.endswith("/Users") and r.url.params.get("count") != "0"
-        else None
     )
     [result] = collect(config, {"app": server})
     assert result.status == "failed"
@@ -299,7 +314,9 @@ def test_cursor_loop_is_an_error(tmp_path: Path) -> None:
 
 def test_non_scim_error_body_is_described(tmp_path: Path) -> None:
     config, server, good = baseline(tmp_path)
-    html = httpx.Response(502, content=b"<html><body>Bad Gateway</body></html>", headers={"Content-Type": "text/html"})
+    html = httpx.Response(
+        502, content=b"<html><body>Bad Gateway</body></html>", headers={"Content-Type": "text/html"}
+    )
     server.faults.append(on_list("Users", always, lambda: html))
     [result] = collect(config, {"app": server})
     assert result.status == "failed"
@@ -309,7 +326,9 @@ def test_non_scim_error_body_is_described(tmp_path: Path) -> None:
 
 def test_html_login_page_with_200_is_a_protocol_error(tmp_path: Path) -> None:
     config, server, good = baseline(tmp_path)
-    page = httpx.Response(200, content=b"<html>Sign in</html>", headers={"Content-Type": "text/html"})
+    page = httpx.Response(
+        200, content=b"<html>Sign in</html>", headers={"Content-Type": "text/html"}
+    )
     server.faults.append(on_list("Users", always, lambda: page))
     [result] = collect(config, {"app": server})
     assert result.status == "failed"
@@ -317,12 +336,14 @@ def test_html_login_page_with_200_is_a_protocol_error(tmp_path: Path) -> None:
     assert_previous_untouched(config, good)
 
 
-@pytest.mark.parametrize(("status", "words"), [(401, "credentials rejected"), (403, "under-scoped")])
-def test_401_and_403_fail_at_once_with_a_clear_message(tmp_path: Path, status: int, words: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "words"), [(401, "credentials rejected"), (403, "under-scoped")]
+)
+def test_401_and_403_fail_at_once_with_a_clear_message(
+    tmp_path: Path, status: int, words: str
+) -> None:
     config, server, good = baseline(tmp_path)
-    server.faults.append(
-        lambda r, s: json_response(status, {"schemas": [ERROR], "detail": "nope"})
-    )
+    server.faults.append(lambda r, s: json_response(status, {"schemas": [ERROR], "detail": "nope"}))
     before = server.state.requests
     [result] = collect(config, {"app": server})
     assert result.status == "failed"

@@ -1,4 +1,4 @@
-"""Staging SQL: what lands in account / scim_group / membership from raw pages, vendor quirks included."""
+"""Staging SQL: what lands in account / scim_group / membership from raw pages, with quirks."""
 
 from __future__ import annotations
 
@@ -33,7 +33,11 @@ def user(i: int, **extra: Any) -> dict[str, Any]:
             {"value": f"home{i}@example.net", "type": "home"},
             {"value": f"work{i}@example.com", "type": "work", "primary": True},
         ],
-        ENTERPRISE: {"employeeNumber": f"E{i}", "department": "Finance", "manager": {"value": "id-0"}},
+        ENTERPRISE: {
+            "employeeNumber": f"E{i}",
+            "department": "Finance",
+            "manager": {"value": "id-0"},
+        },
         VENDOR_EXT: {"lastLogin": "2025-03-04T05:06:07Z", "costCenter": "CC-9"},
         "meta": {
             "created": "2024-01-02T03:04:05Z",
@@ -47,7 +51,9 @@ def user(i: int, **extra: Any) -> dict[str, Any]:
 
 def test_user_fields_extension_emails_and_unknown_extension(tmp_path: Path) -> None:
     server = MockScim([user(0), user(1)])
-    config = make_config(tmp_path, app_table("hr-app", activity_attribute=f"{VENDOR_EXT}:lastLogin"))
+    config = make_config(
+        tmp_path, app_table("hr-app", activity_attribute=f"{VENDOR_EXT}:lastLogin")
+    )
     [result] = collect(config, {"hr-app": server})
     assert result.status == "complete", result.error
     row = query(
@@ -61,7 +67,11 @@ def test_user_fields_extension_emails_and_unknown_extension(tmp_path: Path) -> N
         "user1", "ext-1", "E1", "User 1", "Ada", "Lovelace",
         ["home1@example.net", "work1@example.com"], "work1@example.com", True, "Finance", "id-0",
     )  # fmt: skip
-    assert row[11:14] == ("2024-01-02 03:04:05+00", "2024-06-07 08:09:10+00", "2025-03-04 05:06:07+00")
+    assert row[11:14] == (
+        "2024-01-02 03:04:05+00",
+        "2024-06-07 08:09:10+00",
+        "2025-03-04 05:06:07+00",
+    )
     assert row[14] == 'W/"v1"'
     assert orjson.loads(row[15])[VENDOR_EXT]["costCenter"] == "CC-9"
 
@@ -72,7 +82,8 @@ def test_raw_pages_keep_exact_bytes_and_hashes(tmp_path: Path) -> None:
     [result] = collect(config, {"a": server})
     rows = query(
         config,
-        "SELECT resource_type, body_sha256, body FROM raw_scim_page WHERE snapshot_id = ? ORDER BY seq",
+        "SELECT resource_type, body_sha256, body FROM raw_scim_page"
+        " WHERE snapshot_id = ? ORDER BY seq",
         [result.snapshot_id],
     )
     assert {r[0] for r in rows} >= {"ServiceProviderConfig", "User", "Group"}
@@ -111,15 +122,23 @@ def test_one_malformed_resource_is_reported_not_the_whole_page(tmp_path: Path) -
     record = completeness(config, result.snapshot_id or 0)
     assert record["resources"]["User"]["malformed"] == 1
     [bad] = record["malformed_resources"]
-    assert (bad["index"], bad["id"], bad["problem"]) == (3, "id-3", "userName is missing or not a string")
+    assert (bad["index"], bad["id"], bad["problem"]) == (
+        3,
+        "id-3",
+        "userName is missing or not a string",
+    )
     assert result.counts["users"] == 5  # the others (and the bad one, keyed by id) were loaded
 
 
 def test_groups_inline_and_per_group_give_the_same_memberships(tmp_path: Path) -> None:
     users = [user(i) for i in range(6)]
+    admins = [
+        {"value": "id-1", "type": "User"},
+        {"value": "id-2"},
+        {"value": "g-ops", "type": "Group"},
+    ]
     groups = [
-        {"schemas": [GROUP], "id": "g-admins", "displayName": "admins",
-         "members": [{"value": "id-1", "type": "User"}, {"value": "id-2"}, {"value": "g-ops", "type": "Group"}]},
+        {"schemas": [GROUP], "id": "g-admins", "displayName": "admins", "members": admins},
         {"schemas": [GROUP], "id": "g-ops", "displayName": "ops",
          "members": [{"value": "id-3", "$ref": "https://x/scim/v2/Users/id-3"}]},
         {"schemas": [GROUP], "id": "g-empty", "displayName": "empty"},
@@ -131,8 +150,12 @@ def test_groups_inline_and_per_group_give_the_same_memberships(tmp_path: Path) -
         assert result.status == "complete", result.error
         found.append(
             (
-                query(config, "SELECT group_id, display_name, member_count FROM scim_group ORDER BY 1"),
-                query(config, "SELECT group_id, account_id, member_type FROM membership ORDER BY 1, 2"),
+                query(
+                    config, "SELECT group_id, display_name, member_count FROM scim_group ORDER BY 1"
+                ),
+                query(
+                    config, "SELECT group_id, account_id, member_type FROM membership ORDER BY 1, 2"
+                ),
             )
         )
     assert found[0] == found[1]

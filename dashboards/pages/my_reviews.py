@@ -5,12 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 import ui_session as ui
+from streamlit.errors import StreamlitAPIException
 
 from scimaudit.review import queries
 from scimaudit.review.assignment import delegate
+from scimaudit.review.auth import require_writer
 from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off
 
 actor = ui.require_actor()
+ui.call(require_writer, actor, "review access")
 config = ui.config()
 
 st.title("My reviews")
@@ -29,33 +32,36 @@ campaign_id = st.selectbox(
 
 COLUMNS = {
     "person": st.column_config.TextColumn("Person", width="medium"),
-    "title": st.column_config.TextColumn("Title"),
     "app": st.column_config.TextColumn("App", width="small"),
-    "account": st.column_config.TextColumn("Account"),
-    "access": st.column_config.TextColumn("Access"),
-    "findings": st.column_config.TextColumn("Findings", help="Open or exempted findings on it"),
-    "last_sign_in": st.column_config.DatetimeColumn("Last sign-in", format="YYYY-MM-DD"),
-    "peer_share": st.column_config.ProgressColumn(
-        "Peers with it", format="percent", min_value=0.0, max_value=1.0,
-        help="Share of the person's peers (same department/title) holding the same access",
-    ),
+    "access": st.column_config.TextColumn("Access", help="(account) = the account itself"),
+    "findings": st.column_config.TextColumn("Findings", help="Findings on this access"),
     "recommendation": st.column_config.TextColumn("Suggested", width="small"),
-    "recommendation_reason": st.column_config.TextColumn("Why", width="medium"),
+    "recommendation_reason": st.column_config.TextColumn("Why", width="large"),
     "decision": st.column_config.TextColumn("Decision", width="small"),
     "reason": st.column_config.TextColumn("Your reason"),
+    "title": st.column_config.TextColumn("Title"),
+    "account": st.column_config.TextColumn("Account"),
+    "last_sign_in": st.column_config.DatetimeColumn("Last sign-in", format="YYYY-MM-DD"),
+    "peer_share": st.column_config.NumberColumn(
+        "Peers with it", format="percent",
+        help="Share of the person's peers (same department and title) holding the same access",
+    ),
 }
 
 
 def _selected_ids(view: pd.DataFrame, key: str) -> list[int]:
-    state = st.session_state.get(key)
-    rows = list(state.selection.rows) if state is not None else []
+    state = st.session_state.get(key) or {}
+    rows = list((state.get("selection") or {}).get("rows") or [])
     return [int(view.iloc[r]["item_id"]) for r in rows if r < len(view)]
 
 
 def _after_change(message: str) -> None:
     ui.flash(message)
     st.session_state["queue_version"] = st.session_state.get("queue_version", 0) + 1
-    st.rerun(scope="fragment")
+    try:
+        st.rerun(scope="fragment")  # only the queue panel re-renders
+    except StreamlitAPIException:  # the panel ran as part of a full run: rerun it all
+        st.rerun()
 
 
 @st.fragment
@@ -81,12 +87,12 @@ def queue_panel(campaign_id: int) -> None:
     with st.expander("By person", expanded=False):
         st.dataframe(queries.people_summary(queue), hide_index=True, width="stretch")
 
-    f1, f2, f3, f4, f5 = st.columns([2, 2, 1, 1, 1.4])
+    f1, f2, f3, f4, f5 = st.columns([2, 2, 1.4, 1.2, 1.2], vertical_alignment="bottom")
     people = ["Everyone", *sorted(items["person"].dropna().unique())]
     person = f1.selectbox("Person", people, key="f_person")
     apps = f2.multiselect("Apps", sorted(items["app"].unique()), key="f_apps")
-    only_flagged = f3.toggle("Flagged only", key="f_flagged")
-    only_open = f4.toggle("Undecided only", key="f_open")
+    only_flagged = f3.toggle("Flagged", key="f_flagged", help="Only items with findings")
+    only_open = f4.toggle("Open", key="f_open", help="Only undecided items")
     rec = f5.selectbox("Suggested", ["Any", "revoke", "keep", "none"], key="f_rec")
     view = queries.filter_queue(
         items,
@@ -105,7 +111,8 @@ def queue_panel(campaign_id: int) -> None:
         selection_mode="multi-row",
         hide_index=True,
         width="stretch",
-        height=min(38 + 35 * max(len(view), 1), 560),
+        height=min(38 + 35 * max(len(view), 1), 640),
+        placeholder="",
         column_order=list(COLUMNS),
         column_config=COLUMNS,
     )

@@ -26,6 +26,8 @@ COMMAND_MODULES = [
     "scimaudit.cmd.review",
     "scimaudit.cmd.dashboard",
     "scimaudit.cmd.hash_password",
+    "scimaudit.cmd.report",
+    "scimaudit.cmd.verify",
 ]
 
 

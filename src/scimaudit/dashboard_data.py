@@ -6,14 +6,19 @@ actor may read store-wide data (security, auditor, admin) and opens the store fo
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pandas as pd
 
 from scimaudit.config import Config
+from scimaudit.errors import ReportError
 from scimaudit.output import to_csv
 from scimaudit.review.auth import READ_ALL, Actor, require_role
 from scimaudit.review.db import fetch_one, open_store
@@ -287,3 +292,52 @@ def _isna(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+PACK_KINDS = ("sox", "hipaa", "leavers", "privileged")
+
+
+def _scimaudit(config: Config, args: list[str], timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    """Run the scimaudit CLI in a child process.
+
+    Evidence packs open the store read-only; DuckDB refuses a read-only and a read-write connection
+    to one file inside one process, and the dashboard's own connections are read-write, so packs are
+    built (and verified) in a separate process, which simply waits its turn for the file lock.
+    """
+    cmd = [sys.executable, "-m", "scimaudit"]
+    if config.source is not None:
+        cmd += ["--config", str(config.source)]
+    return subprocess.run(cmd + args, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def build_pack(
+    config: Config, actor: Actor, kind: str, *, as_of: date | None = None
+) -> tuple[str, bytes, str]:
+    """Produce one evidence pack; return (file name, PDF bytes, the CLI's summary)."""
+    require_role(actor, READ_ALL, "generate evidence packs")
+    if kind not in PACK_KINDS:
+        raise ReportError(f"unknown pack {kind!r}; choose {', '.join(PACK_KINDS)}")
+    with tempfile.TemporaryDirectory(prefix="scimaudit-pack-") as tmp:
+        args = ["report", kind, "--out", tmp] + (["--as-of", as_of.isoformat()] if as_of else [])
+        proc = _scimaudit(config, args)
+        if proc.returncode != 0:
+            raise ReportError(_last_lines(proc.stderr or proc.stdout))
+        pdfs = sorted(Path(tmp).glob("*.pdf"))
+        if not pdfs:
+            raise ReportError(f"`scimaudit report {kind}` wrote no PDF")
+        return pdfs[0].name, pdfs[0].read_bytes(), proc.stdout.strip()
+
+
+def verify_upload(config: Config, actor: Actor, name: str, pdf: bytes) -> tuple[bool, str]:
+    """Run ``scimaudit verify`` on an uploaded PDF against the store; (intact?, its report)."""
+    require_role(actor, READ_ALL, "verify evidence")
+    with tempfile.TemporaryDirectory(prefix="scimaudit-verify-") as tmp:
+        path = Path(tmp) / (Path(name).name or "upload.pdf")
+        path.write_bytes(pdf)
+        proc = _scimaudit(config, ["verify", str(path)], timeout=300)
+    return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
+
+
+def _last_lines(text: str, n: int = 6) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(lines[-n:]) or "the report command failed without a message"

@@ -6,12 +6,10 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-
 from faults.mock_scim import MockScim
 from scimaudit.collect.scim.collector import AppResult, collect_apps_async
 from scimaudit.config import Config, parse_config
-from scimaudit.store import connect
-from scimaudit.store import snapshots
+from scimaudit.store import connect, snapshots
 
 TOKEN_ENV = "SCIMAUDIT_TEST_TOKEN"
 
@@ -67,5 +65,3 @@ def account_ids(config: Config, snapshot_id: int) -> list[str]:
 def completeness(config: Config, snapshot_id: int) -> dict[str, Any]:
     with connect(config.store.path) as con:
         return snapshots.get(con, snapshot_id).completeness
-
-

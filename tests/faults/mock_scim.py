@@ -1,10 +1,10 @@
 """An in-memory SCIM service provider with fault hooks, for faults real servers will not produce.
 
 Used two ways: as an ``httpx.MockTransport`` handler (``MockScim.transport()``), or behind a real
-socket on 127.0.0.1 (``LoopbackServer``) when the code under test opens its own client (the CLI, the
-OAuth2 token endpoint). Paging follows RFC 7644 §3.4.2.4 (index) and RFC 9865 (cursor) unless a fault
-says otherwise. A fault is a callable ``(request, state) -> httpx.Response | None``; the first one
-that returns a response wins, ``None`` lets the request through.
+socket on 127.0.0.1 (``LoopbackServer``) when the code under test opens its own client (the CLI,
+the OAuth2 token endpoint). Paging follows RFC 7644 §3.4.2.4 (index) and RFC 9865 (cursor) unless
+a fault says otherwise. A fault is a callable ``(request, state) -> httpx.Response | None``; the
+first one that returns a response wins, ``None`` lets the request through.
 """
 
 from __future__ import annotations
@@ -49,7 +49,11 @@ def make_users(n: int, *, prefix: str = "u") -> list[dict[str, Any]]:
             "name": {"givenName": f"G{i}", "familyName": f"F{i}"},
             "emails": [{"value": f"{prefix}{i}@example.com", "primary": True}],
             ENTERPRISE: {"employeeNumber": str(1000 + i), "department": "Eng"},
-            "meta": {"resourceType": "User", "created": "2024-05-01T10:00:00Z", "version": f'W/"{i}"'},
+            "meta": {
+                "resourceType": "User",
+                "created": "2024-05-01T10:00:00Z",
+                "version": f'W/"{i}"',
+            },
         }
         for i in range(n)
     ]
@@ -83,7 +87,7 @@ class MockScim:
         users: list[dict[str, Any]],
         groups: list[dict[str, Any]] | None = None,
         *,
-        token: str = "test-token",
+        token: str = "test-token",  # noqa: S107 - a fake server's fake token
         max_results: int = 1000,
         cursor: bool = True,
         discovery: bool = True,
@@ -115,7 +119,9 @@ class MockScim:
                 if response is not None:
                     return response
             if request.headers.get("authorization") != f"Bearer {self.token}":
-                return json_response(401, {"schemas": [ERROR], "status": "401", "detail": "bad token"})
+                return json_response(
+                    401, {"schemas": [ERROR], "status": "401", "detail": "bad token"}
+                )
             return self.route(path, request)
 
     def route(self, path: str, request: httpx.Request) -> httpx.Response:
@@ -147,7 +153,11 @@ class MockScim:
         if "cursor" in params:
             start = int(params["cursor"] or "0")
             chunk = items[start : start + count]
-            body: dict[str, Any] = {"schemas": [LIST], "totalResults": len(items), "itemsPerPage": len(chunk)}
+            body: dict[str, Any] = {
+                "schemas": [LIST],
+                "totalResults": len(items),
+                "itemsPerPage": len(chunk),
+            }
             if start + count < len(items) and count > 0:
                 body["nextCursor"] = str(start + count)
             body["Resources"] = chunk
@@ -218,8 +228,10 @@ class LoopbackServer:
 # ---- faults -------------------------------------------------------------------------------
 
 
-def on_list(path: str, predicate: Callable[[int], bool], respond: Callable[[], httpx.Response]) -> Fault:
-    """Answer the n-th list request to ``path`` (1-based) with ``respond()`` when ``predicate(n)``."""
+def on_list(
+    path: str, predicate: Callable[[int], bool], respond: Callable[[], httpx.Response]
+) -> Fault:
+    """Answer the n-th list request to ``path`` (1-based) with ``respond()`` if ``predicate(n)``."""
 
     def fault(request: httpx.Request, state: State) -> httpx.Response | None:
         if not request.url.path.endswith("/" + path):

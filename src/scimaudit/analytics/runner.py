@@ -4,8 +4,11 @@ The run reads only complete snapshots current on the analysis date (see :mod:`se
 the config's policy into temporary tables (:mod:`scope`), then runs the SQL files in a fixed order
 inside one transaction, so a run is stored whole or not at all:
 
-1. ``correlation/person`` → ``hr_key`` → ``account_key`` → ``override_match`` → ``identity_link``
-   (+ ``override_record``, the overrides as evidence) → ``membership`` (nested groups expanded)
+1. ``correlation/``: ``person`` and ``account`` (numbered, so later joins are on integers) →
+   ``hr_key`` / ``account_key`` → ``link_decision`` (one aggregate decides every account) →
+   ``name_match`` (hints for the unmatched) → ``override_match`` → ``link`` → ``group`` →
+   ``membership`` + ``membership_nested`` (nested groups expanded); stored as ``identity_link`` and ``override_record`` (the overrides
+   as evidence)
 2. ``assess/stale_access``, ``assess/role_drift``: per-item judgements shared by a finding and its
    population, so what was tested and what failed can never disagree
 3. ``findings/<kind>`` for every kind in the registry, then ``populations/<kind>``
@@ -39,9 +42,15 @@ from scimaudit.store.connect import connect
 
 CORRELATION_STEPS = (
     ("person", "correlation/person"),
+    ("acct", "correlation/account"),
     ("hr_key", "correlation/hr_key"),
     ("account_key", "correlation/account_key"),
+    ("link_decision", "correlation/link_decision"),
+    ("name_match", "correlation/name_match"),
     ("override_match", "correlation/override_match"),
+    ("link", "correlation/link"),
+    ("grp", "correlation/group"),
+    ("member", "correlation/membership"),
 )
 ASSESS_STEPS = (
     ("assess_stale", "assess/stale_access"),
@@ -174,9 +183,9 @@ def analyze(
 def _run_steps(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
     for table, name in CORRELATION_STEPS:
         sqlfiles.create_temp(con, table, name, params)
+    sqlfiles.insert_into(con, "member", "correlation/membership_nested", params)
     sqlfiles.insert_into(con, "identity_link", "correlation/identity_link", params)
     sqlfiles.insert_into(con, "correlation_override", "correlation/override_record", params)
-    sqlfiles.create_temp(con, "member", "correlation/membership", params)
     for table, name in ASSESS_STEPS:
         sqlfiles.create_temp(con, table, name, params)
     con.execute(_FINDING_NEW)

@@ -8,6 +8,7 @@ code). Snapshots left ``running`` by a killed earlier run are marked failed firs
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,7 +160,7 @@ def command(
     elif rows:
         for row in rows:
             row["counts"] = " ".join(f"{k}={v:,}" for k, v in row["counts"].items())
-        print_rows(rows, "table", title="collect")
+        print_rows(rows, "table", title="collect", width=None if sys.stdout.isatty() else 200)
     else:
         click.echo("nothing to collect: the config has no [hr], [[activity]] or [[apps]]")
     error = failure(outcomes)

@@ -42,6 +42,7 @@ def dashboard_argv(port: int) -> list[str]:
         "--server.runOnSave=false",
         "--client.toolbarMode=minimal",
         "--theme.base=light",
+        "--theme.primaryColor=#2457c5",
     ]
 
 

@@ -15,7 +15,7 @@ from scimaudit.remediation.apply import ApplySummary, apply_plan
 from scimaudit.remediation.model import Plan
 from scimaudit.remediation.plan import make_plan
 from scimaudit.remediation.plan_store import list_plans, load_plan
-from scimaudit.remediation.status import operation_status
+from scimaudit.remediation.status import OperationStatus, operation_status
 from scimaudit.remediation.verify import verify_plan
 from scimaudit.store.connect import connect
 
@@ -44,9 +44,7 @@ def _show_plan(plan: Plan, fmt: str, max_operations: int) -> None:
     if fmt == "json":
         click.echo(orjson.dumps(render.plan_json(plan), option=orjson.OPT_INDENT_2).decode())
         return
-    parts = [render.plan_header(plan), render.plan_changes(plan), render.plan_exclusions(plan)]
-    parts.append(render.plan_footer(plan, max_operations))
-    click.echo("\n\n".join(p for p in parts if p))
+    click.echo(render.plan_text(plan, max_operations))
 
 
 @command.command("plan")
@@ -218,23 +216,31 @@ def status_cmd(
             )
             return
         rows = operation_status(con, plan_id=plan_id, campaign_id=campaign_id, app=app)
-    print_rows(
-        [r.as_dict() for r in rows],
-        fmt,
-        columns=None
-        if fmt != "table"
-        else [
-            "plan_id",
-            "seq",
-            "app",
-            "action",
-            "user_name",
-            "group_name",
-            "campaign_id",
-            "item_id",
-            "state",
-            "applied_at",
-            "verified_at",
-            "detail",
-        ],
+    if fmt != "table":
+        print_rows([r.as_dict() for r in rows], fmt)
+        return
+    table = [_status_row(r) for r in rows]
+    if plan_id is not None:  # one plan: its id is known, give the room to the detail
+        table = [{k: v for k, v in row.items() if k != "plan"} for row in table]
+    print_rows(table, "table")
+
+
+def _status_row(r: OperationStatus) -> dict[str, object]:
+    """The narrow terminal view of one status row (json/csv carry every field)."""
+    who = r.user_name or r.account_id
+    access = f"{who} in {r.group_name}" if r.group_name else f"{who} (account)"
+    asked = (
+        f"campaign {r.campaign_id} item {r.item_id}"
+        if r.source_kind == "campaign"
+        else f"finding {r.finding_kind}"
     )
+    return {
+        "plan": r.plan_id,
+        "seq": r.seq,
+        "app": r.app,
+        "access": render.printable(access),
+        "asked by": asked,
+        "state": r.state,
+        "since": r.verified_at or r.applied_at or r.requested_at,
+        "detail": render.printable(r.detail or ""),
+    }

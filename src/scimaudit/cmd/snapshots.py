@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -11,6 +12,17 @@ from scimaudit.output import print_rows
 from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
 
+TABLE_COLUMNS = (
+    "snapshot_id",
+    "kind",
+    "source",
+    "status",
+    "current",
+    "finished_at",
+    "counts",
+    "sha256",
+    "error",
+)
 COLUMNS = (
     "snapshot_id",
     "kind",
@@ -86,10 +98,13 @@ def command(ctx: click.Context, fmt: str, source: str | None, limit: int | None)
         rows = snapshot_rows(con, source=source, limit=limit, full=fmt == "json")
     if fmt == "table":
         for row in rows:
-            row["counts"] = " ".join(f"{k}={v:,}" for k, v in (row["counts"] or {}).items())
+            row["counts"] = " ".join(f"{k}={v}" for k, v in (row["counts"] or {}).items())
             row["sha256"] = (row["sha256"] or "")[:12]
             row["current"] = "yes" if row["current"] else ""
     elif fmt == "csv":
         for row in rows:
             row.pop("location", None)
-    print_rows(rows, fmt, columns=COLUMNS if fmt != "json" else None, title="snapshots")
+    columns = {"table": TABLE_COLUMNS, "csv": COLUMNS}.get(fmt)
+    # A pipe or a log gets full lines; a terminal gets its own width.
+    width = None if sys.stdout.isatty() else 200
+    print_rows(rows, fmt, columns=columns, title="snapshots", width=width)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -319,7 +318,7 @@ def apply_plan(
         run_id,
         "complete" if summary.ok else "failed",
         {
-            "counts": dict(Counter({k: v for k, v in summary.counts.items()})),
+            "counts": dict(summary.counts),
             "settled_before": summary.settled_before,
             "not_attempted": summary.not_attempted,
             "requests": summary.requests,

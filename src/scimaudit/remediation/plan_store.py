@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -65,7 +66,7 @@ _EXCLUSION_COLUMNS = (
 class PlanSummary:
     plan_id: str
     sha256: str
-    created_at: str
+    created_at: datetime
     created_by: str
     op_count: int
     excluded_count: int
@@ -241,7 +242,7 @@ def list_plans(con: duckdb.DuckDBPyConnection, *, limit: int = 50) -> list[PlanS
         PlanSummary(
             plan_id=r[0],
             sha256=r[1],
-            created_at=r[2].isoformat(),
+            created_at=r[2],
             created_by=r[3],
             op_count=int(r[4]),
             excluded_count=int(r[5]),

@@ -121,6 +121,13 @@ def plan_footer(plan: Plan, max_operations: int) -> str:
     return "\n".join(lines)
 
 
+def plan_text(plan: Plan, max_operations: int) -> str:
+    """The whole plan as a reviewer reads it: header, changes, what was left out, how to apply."""
+    parts = [plan_header(plan), plan_changes(plan), plan_exclusions(plan)]
+    parts.append(plan_footer(plan, max_operations))
+    return "\n\n".join(part for part in parts if part)
+
+
 def plan_json(plan: Plan) -> dict[str, Any]:
     """``{"plan_id", "sha256", "plan"}``; ``sha256`` is over the canonical JSON of ``plan``."""
     return {"plan_id": plan.plan_id, "sha256": plan.sha256, "plan": plan.document()}

@@ -99,7 +99,7 @@ def judge(row: dict[str, Any], sla_hours: int) -> LeaverCase:
             assert modified is not None
             exact = modified
             lag_min = lag_max = _hours(modified, start)
-            resolution = "exact (server meta.lastModified)"
+            resolution = "exact (server-reported)"
         else:
             lag_min = None if last_active is None else _hours(last_active, start)
             lag_max = _hours(removed_by, start)

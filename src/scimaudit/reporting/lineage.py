@@ -66,39 +66,21 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix.rstrip("."): value}
 
 
-def _pick_int(flat: dict[str, Any], *names: str) -> int | None:
-    """First integer among candidate keys of the completeness record (its shape is the collector's)."""
-    for name in names:
-        value = flat.get(name)
-        if isinstance(value, bool):
-            continue
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str) and value.isdigit():
-            return int(value)
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
     return None
 
 
-def _expected(flat: dict[str, Any]) -> int | None:
-    return _pick_int(
-        flat,
-        "users.expected",
-        "users.total_results",
-        "users.totalResults",
-        "users.server_total",
-        "expected_users",
-        "users_expected",
-        "expected.users",
-        "total_results",
-        "expected",
-    )
-
-
-def _received(flat: dict[str, Any], counts: dict[str, Any]) -> int | None:
-    found = _pick_int(
-        flat, "users.received", "received_users", "users_received", "received.users", "received"
-    )
-    return found if found is not None else _pick_int(_flatten(counts), "users", "rows")
+def _resource(record: dict[str, Any], rtype: str) -> dict[str, Any]:
+    """``completeness.resources.<User|Group>`` of an app snapshot (collect/scim/completeness.py)."""
+    resources = record.get("resources")
+    found = resources.get(rtype) if isinstance(resources, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 def _counts(
@@ -114,7 +96,7 @@ def _counts(
 
 
 def _page_stats(con: duckdb.DuckDBPyConnection, ids: list[int]) -> dict[int, tuple[int, int, str]]:
-    """Pages received, retried responses, and the first list request's parameters, per snapshot."""
+    """Pages stored, responses that needed a retry, first list request's parameters, per snapshot."""
     if not ids:
         return {}
     rows = con.execute(
@@ -127,12 +109,95 @@ def _page_stats(con: duckdb.DuckDBPyConnection, ids: list[int]) -> dict[int, tup
     return {int(r[0]): (int(r[1]), int(r[2]), r[3] or "") for r in rows}
 
 
+_RECORD_SKIP = ("discovery.", "malformed_resources", "columns", "date_formats")
+
+
 def _record(snap: snapshots.Snapshot) -> list[tuple[str, str]]:
+    """The stored completeness record as (field, value) lines, without the bulky discovery data."""
     flat = _flatten(snap.completeness)
     return [
-        (key, orjson.dumps(value).decode() if not isinstance(value, str) else value)
+        (key, value if isinstance(value, str) else orjson.dumps(value).decode())
         for key, value in sorted(flat.items())
+        if not key.startswith(_RECORD_SKIP) and value not in (None, [], {})
     ]
+
+
+class _Checks:
+    def __init__(self) -> None:
+        self.items: list[ReconCheck] = []
+
+    def add(self, source: str, check: str, expected: Any, actual: Any, passed: bool) -> None:
+        def show(v: Any) -> str:
+            return "—" if v is None else f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
+
+        self.items.append(ReconCheck(source, check, show(expected), show(actual), passed))
+
+    def equal(self, source: str, check: str, expected: int | None, actual: int | None) -> None:
+        if expected is None and actual is None:
+            return
+        self.add(source, check, expected, actual, expected is not None and expected == actual)
+
+
+def _app_source(
+    snap: snapshots.Snapshot, label: str, stats: tuple[int, int, str], loaded: int,
+    groups: int, members: int, analysed: int, checks: _Checks,
+) -> SourceLineage:
+    users, grp = _resource(snap.completeness, "User"), _resource(snap.completeness, "Group")
+    expected, received = _int(users.get("expected")), _int(users.get("unique", users.get("received")))
+    if "complete" in snap.completeness:
+        shortfalls = snap.completeness.get("shortfalls") or []
+        checks.add(label, "collector record: complete", "true",
+                   "true" if snap.completeness["complete"] else "; ".join(map(str, shortfalls))[:120],
+                   bool(snap.completeness["complete"]))
+    if expected is not None or users.get("end") is None:
+        checks.equal(label, "users: server totalResults = unique received", expected, received)
+    else:
+        checks.add(label, "users: clean end of listing (no totalResults)", "clean end",
+                   users.get("end"), users.get("end") in ("empty_page", "no_next_cursor"))
+    checks.equal(label, "users: received = loaded (recounted in store)", received, loaded)
+    if grp:
+        g_expected, g_received = _int(grp.get("expected")), _int(grp.get("unique", grp.get("received")))
+        if g_expected is not None:
+            checks.equal(label, "groups: server totalResults = unique received", g_expected, g_received)
+        checks.equal(label, "groups: received = loaded (recounted in store)", g_received, groups)
+    checks.equal(label, "accounts loaded = accounts analysed", loaded, analysed)
+    pages, retried, params = stats
+    record_pages = _int(snap.completeness.get("pages"))
+    retries = sum(_int(r.get("retries")) or 0 for r in (users, grp)) if users else retried
+    if users.get("pagination"):
+        params = f"{users.get('pagination')} pagination, page size {users.get('page_size')}"
+    return SourceLineage(
+        label=label, snapshot_id=snap.snapshot_id, source_kind=snap.source_kind,
+        source_name=snap.source_name, status=snap.status, location=snap.location or "",
+        as_of=snap.as_of, started_at=snap.started_at, finished_at=snap.finished_at,
+        sha256=snap.sha256 or "", request_params=params,
+        pages=record_pages if record_pages is not None else pages, retries=retries,
+        expected=expected, received=received, loaded=loaded, groups_loaded=groups,
+        memberships_loaded=members, record=_record(snap),
+    )
+
+
+def _file_source(
+    snap: snapshots.Snapshot, label: str, raw_rows: int, loaded: int, checks: _Checks
+) -> SourceLineage:
+    record = snap.completeness
+    rows_read = _int(record.get("rows_read"))
+    if rows_read is not None:
+        checks.equal(label, "rows in file = raw rows stored", rows_read, raw_rows)
+    rejected = _int(record.get("rejected"))
+    if rejected is not None:
+        checks.add(label, "rows rejected at import", 0, rejected, rejected == 0)
+    if snap.source_kind == "hr":
+        imported = _int(record.get("imported"))
+        checks.equal(label, "people imported = people in store", imported if imported is not None else raw_rows, loaded)
+    return SourceLineage(
+        label=label, snapshot_id=snap.snapshot_id, source_kind=snap.source_kind,
+        source_name=snap.source_name, status=snap.status,
+        location=str(record.get("file") or snap.location or ""), as_of=snap.as_of,
+        started_at=snap.started_at, finished_at=snap.finished_at, sha256=snap.sha256 or "",
+        request_params="", pages=0, retries=0, expected=rows_read, received=raw_rows,
+        loaded=loaded, groups_loaded=None, memberships_loaded=None, record=_record(snap),
+    )
 
 
 def gather_lineage(
@@ -149,82 +214,31 @@ def gather_lineage(
     accounts = _counts(con, "account", ids)
     groups = _counts(con, "scim_group", ids)
     members = _counts(con, "membership", ids)
-    hr_raw = _counts(con, "raw_hr_row", ids)
-    employees = _counts(con, "employee", ids)
-    act_raw = _counts(con, "raw_activity_row", ids)
-    activity = _counts(con, "activity", ids)
+    raw_rows = {**_counts(con, "raw_hr_row", ids), **_counts(con, "raw_activity_row", ids)}
+    loaded = {**_counts(con, "employee", ids), **_counts(con, "activity", ids)}
     pages = _page_stats(con, ids)
-    linked = dict(
+    analysed = dict(
         con.execute(
             "SELECT app, count(*) FROM identity_link WHERE run_id = ? GROUP BY 1",
             [scope.run.run_id],
         ).fetchall()
     )
+    checks = _Checks()
     sources: list[SourceLineage] = []
-    checks: list[ReconCheck] = []
     for label, sid in wanted:
         snap = snapshots.get(con, sid)
-        flat = _flatten(snap.completeness)
-        checks.append(
-            ReconCheck(label, "snapshot status", "complete", snap.status, snap.status == "complete")
-        )
-        page_count, retried, params = pages.get(sid, (0, 0, ""))
-        expected = received = None
+        checks.add(label, "snapshot status", "complete", snap.status, snap.status == "complete")
         if snap.source_kind == "app":
-            expected, received = _expected(flat), _received(flat, snap.counts)
-            loaded = accounts.get(sid, 0)
-            if expected is not None and received is not None:
-                checks.append(
-                    ReconCheck(label, "users: server total = received", str(expected),
-                               str(received), expected == received)
-                )
-            if received is not None:
-                checks.append(
-                    ReconCheck(label, "users: received = loaded (store)", str(received),
-                               str(loaded), received == loaded)
-                )
-            in_population = int(linked.get(snap.source_name, 0))
-            checks.append(
-                ReconCheck(label, "accounts loaded = accounts analysed", str(loaded),
-                           str(in_population), loaded == in_population)
-            )
-        elif snap.source_kind == "hr":
-            received, loaded = hr_raw.get(sid, 0), employees.get(sid, 0)
-            expected = _pick_int(flat, "rows", "rows_read", "data_rows", "expected")
-            checks.append(
-                ReconCheck(label, "HR rows read = people loaded", str(received), str(loaded),
-                           received == loaded)
+            sources.append(
+                _app_source(snap, label, pages.get(sid, (0, 0, "")), accounts.get(sid, 0),
+                            groups.get(sid, 0), members.get(sid, 0),
+                            int(analysed.get(snap.source_name, 0)), checks)
             )
         else:
-            received, loaded = act_raw.get(sid, 0), activity.get(sid, 0)
-        sources.append(
-            SourceLineage(
-                label=label,
-                snapshot_id=sid,
-                source_kind=snap.source_kind,
-                source_name=snap.source_name,
-                status=snap.status,
-                location=snap.location or "",
-                as_of=snap.as_of,
-                started_at=snap.started_at,
-                finished_at=snap.finished_at,
-                sha256=snap.sha256 or "",
-                request_params=params,
-                pages=page_count,
-                retries=retried,
-                expected=expected,
-                received=received,
-                loaded=loaded,
-                groups_loaded=groups.get(sid, 0) if snap.source_kind == "app" else None,
-                memberships_loaded=members.get(sid, 0) if snap.source_kind == "app" else None,
-                record=_record(snap),
-            )
-        )
+            sources.append(_file_source(snap, label, raw_rows.get(sid, 0), loaded.get(sid, 0), checks))
     if scope.run.hr_snapshot_id is None:
-        checks.append(ReconCheck("hr", "HR snapshot used by the analysis", "present", "none", False))
+        checks.add("hr", "HR snapshot used by the analysis", "present", "none", False)
     for app in scope.missing_apps:
-        checks.append(
-            ReconCheck(f"app:{app}", "in-scope app collected and analysed", "snapshot in run",
-                       "missing", False)
-        )
-    return sources, checks
+        checks.add(f"app:{app}", "in-scope app collected and analysed", "snapshot in run",
+                   "missing", False)
+    return sources, checks.items

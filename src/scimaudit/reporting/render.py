@@ -122,6 +122,15 @@ def _attachments(items: Sequence[AttachmentInfo], stamp: datetime) -> list[Attac
     ]
 
 
+def _dedupe_associated_files(_document: Any, pdf: Any) -> None:
+    """weasyprint 70 lists each attachment twice in the catalog's /AF array; keep one of each."""
+    af = pdf.catalog.get("AF")
+    if af:
+        unique = list(dict.fromkeys(af))
+        af.clear()
+        af.extend(unique)
+
+
 def render_pdf(ctx: ReportContext, target: Path, extra: Sequence[AttachmentInfo] = ()) -> int:
     """Write the PDF/A-3b to ``target`` with the context's attachments (+ ``extra``); return pages."""
     html = render_html(ctx)
@@ -129,6 +138,7 @@ def render_pdf(ctx: ReportContext, target: Path, extra: Sequence[AttachmentInfo]
     document = HTML(string=html, base_url=str(reports_dir()) + "/").render(**options)
     document.write_pdf(
         str(target),
+        finisher=_dedupe_associated_files,
         attachments=_attachments([*ctx.attachments, *extra], ctx.generated_at),
         **options,
     )

@@ -34,6 +34,7 @@ class AnalysisRun:
     params: dict[str, Any]
     params_sha256: str
     tool_version: str
+    notes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,14 @@ class Scope:
 
 _RUN_COLUMNS = (
     "run_id, as_of, started_at, finished_at, hr_snapshot_id, snapshot_ids, params,"
-    " params_sha256, tool_version"
+    " params_sha256, tool_version, notes"
 )
 
 
 def _run(row: tuple[Any, ...]) -> AnalysisRun:
     ids = orjson.loads(row[5]) if row[5] else {}
     params = orjson.loads(row[6]) if row[6] else {}
+    notes = orjson.loads(row[9]) if row[9] else []
     return AnalysisRun(
         run_id=int(row[0]),
         as_of=row[1],
@@ -68,6 +70,7 @@ def _run(row: tuple[Any, ...]) -> AnalysisRun:
         params=params,
         params_sha256=str(row[7]),
         tool_version=str(row[8]),
+        notes=tuple(str(n) for n in notes) if isinstance(notes, list) else (str(notes),),
     )
 
 

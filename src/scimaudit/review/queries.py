@@ -21,24 +21,33 @@ from scimaudit.review.campaigns import CampaignInfo, get_campaign, list_campaign
 from scimaudit.review.db import fetch_one, open_store
 
 OVERVIEW_SQL = """
+WITH tally AS (
+    SELECT r.campaign_id,
+           count(d.item_id) AS decided,
+           count(*) FILTER (d.decision = 'keep') AS kept,
+           count(*) FILTER (d.decision = 'revoke') AS revoked,
+           count(*) FILTER (r.reviewer_id IS NULL) AS unassigned,
+           count(DISTINCT r.reviewer_id) AS reviewers
+    FROM campaign_item_reviewer r
+    LEFT JOIN campaign_decision_current d
+        ON d.campaign_id = r.campaign_id AND d.item_id = r.item_id
+    GROUP BY r.campaign_id
+),
+signed AS (
+    SELECT campaign_id, count(*) AS signed_off FROM campaign_signoff GROUP BY campaign_id
+)
 SELECT c.campaign_id, c.name,
        CASE WHEN cl.campaign_id IS NULL THEN 'open' ELSE 'closed' END AS status,
        c.due, cl.campaign_id IS NULL AND c.due < $today AS overdue,
-       c.item_count AS items,
-       count(d.item_id) AS decided,
-       count(*) FILTER (d.decision = 'keep') AS kept,
-       count(*) FILTER (d.decision = 'revoke') AS revoked,
-       c.item_count - count(d.item_id) AS undecided,
-       count(*) FILTER (r.reviewer_id IS NULL) AS unassigned,
-       count(DISTINCT r.reviewer_id) AS reviewers,
-       (SELECT count(*) FROM campaign_signoff s WHERE s.campaign_id = c.campaign_id) AS signed_off,
-       round(count(d.item_id) / c.item_count, 3) AS progress,
-       c.created_at, c.created_by, cl.closed_at
+       c.item_count AS items, t.decided, t.kept, t.revoked,
+       c.item_count - t.decided AS undecided, t.unassigned, t.reviewers,
+       coalesce(s.signed_off, 0) AS signed_off,
+       round(t.decided / c.item_count, 3) AS progress,
+       c.default_undecided, c.created_at, c.created_by, cl.closed_at
 FROM campaign c
-JOIN campaign_item_reviewer r ON r.campaign_id = c.campaign_id
-LEFT JOIN campaign_decision_current d ON d.campaign_id = r.campaign_id AND d.item_id = r.item_id
+JOIN tally t ON t.campaign_id = c.campaign_id
+LEFT JOIN signed s ON s.campaign_id = c.campaign_id
 LEFT JOIN campaign_closed cl ON cl.campaign_id = c.campaign_id
-GROUP BY ALL
 ORDER BY c.campaign_id DESC
 """
 
@@ -117,7 +126,7 @@ def campaign_items(config: Config, actor: Actor, campaign_id: int) -> pd.DataFra
     require_role(actor, READ_ALL, "see every review item")
     with open_store(config) as con:
         get_campaign(con, campaign_id)
-        return con.execute(ITEMS_SQL.format(where=""), {"cid": campaign_id}).df()
+        return con.execute(ITEMS_SQL.replace("{where}", ""), {"cid": campaign_id}).df()
 
 
 def my_campaigns(config: Config, actor: Actor) -> list[CampaignInfo]:
@@ -143,7 +152,7 @@ def my_queue(config: Config, actor: Actor, campaign_id: int) -> Queue:
     with open_store(config) as con:
         info = get_campaign(con, campaign_id)
         frame = con.execute(
-            ITEMS_SQL.format(where="AND r.reviewer_id = $me"),
+            ITEMS_SQL.replace("{where}", "AND r.reviewer_id = $me"),
             {"cid": campaign_id, "me": actor.employee_id},
         ).df()
         row = fetch_one(

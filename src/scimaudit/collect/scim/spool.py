@@ -19,6 +19,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
@@ -60,7 +61,7 @@ class _Buffer:
     request_url: list[str] = field(default_factory=list)
     request_params: list[str] = field(default_factory=list)
     status_code: list[int] = field(default_factory=list)
-    received_at: list[object] = field(default_factory=list)
+    received_at: list[int] = field(default_factory=list)  # microseconds since the epoch, UTC
     elapsed_ms: list[float] = field(default_factory=list)
     attempt: list[int] = field(default_factory=list)
     body: list[bytes] = field(default_factory=list)
@@ -88,7 +89,7 @@ class Spool:
         buf.request_url.append(fetched.url)
         buf.request_params.append(orjson.dumps(fetched.params).decode())
         buf.status_code.append(fetched.status)
-        buf.received_at.append(fetched.received_at)
+        buf.received_at.append(round(fetched.received_at.timestamp() * 1_000_000))
         buf.elapsed_ms.append(round(fetched.elapsed_ms, 3))
         buf.attempt.append(fetched.attempt)
         buf.body.append(fetched.content)
@@ -112,10 +113,13 @@ class Spool:
                 "request_url": pa.array(buf.request_url, pa.string()),
                 "request_params": pa.array(buf.request_params, pa.string()),
                 "status_code": pa.array(buf.status_code, pa.int32()),
-                "received_at": pa.array(buf.received_at, pa.timestamp("us", tz="UTC")),
+                # from integers: converting datetime objects would import pandas (seconds)
+                "received_at": pa.array(buf.received_at, pa.int64()).cast(
+                    pa.timestamp("us", tz="UTC")
+                ),
                 "elapsed_ms": pa.array(buf.elapsed_ms, pa.float64()),
                 "attempt": pa.array(buf.attempt, pa.int32()),
-                "body": pa.array(buf.body, pa.large_binary()),
+                "body": _binary_array(buf.body),
             },
             schema=SPOOL_SCHEMA,
         )
@@ -134,6 +138,20 @@ class Spool:
         """Delete the spool directory (after loading, or when giving up)."""
         with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(self.directory)
+
+
+def _binary_array(bodies: list[bytes]) -> pa.Array:
+    """Bodies as one Arrow ``large_binary`` array, built from two buffers.
+
+    ``pa.array(list_of_bytes)`` took ~90 ms per MiB here (3.8 s for a 34 MiB chunk); joining the
+    bytes and handing Arrow the offsets directly costs one memcpy.
+    """
+    offsets = np.zeros(len(bodies) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in bodies], out=offsets[1:])
+    data = b"".join(bodies)
+    return pa.Array.from_buffers(
+        pa.large_binary(), len(bodies), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
 
 
 def read_chunk(chunk: SpoolChunk) -> pa.Table:

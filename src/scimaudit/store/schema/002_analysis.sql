@@ -20,7 +20,9 @@ CREATE TABLE analysis_run (
     error          VARCHAR                    -- why a failed run failed, one line
 );
 
--- grain: one row per account per analysis run: which person (if any) it belongs to and why
+-- grain: one row per account per analysis run: which person (if any) it belongs to and why.
+-- Unique on (run_id, app, account_id) by construction (one row per account of the run's app
+-- snapshots); no PRIMARY KEY because its index would cost more than the rest of a 2M-account run.
 CREATE TABLE identity_link (
     run_id         BIGINT NOT NULL,
     snapshot_id    BIGINT NOT NULL,           -- the app snapshot the account came from
@@ -38,8 +40,7 @@ CREATE TABLE identity_link (
                                               -- name-only (low confidence, not linked) suggestions
     service_owner  VARCHAR,                   -- owner of a declared service account (employee id
                                               -- when resolvable in HR, else as written)
-    note           VARCHAR,                   -- e.g. "email points to E1002" when rules disagree
-    PRIMARY KEY (run_id, app, account_id)
+    note           VARCHAR                    -- e.g. "other rules point to E1002", override line
 );
 
 -- grain: one row per manual override line per analysis run: what it did (evidence of overrides)

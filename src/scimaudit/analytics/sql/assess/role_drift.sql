@@ -1,5 +1,6 @@
--- grain: one row per (active account linked to a current, non-terminated person, group the account
--- holds): what explains the entitlement. Three tests, all with their numbers kept:
+-- grain: one row per (active account k linked to a current, non-terminated person, group gidx the
+-- account holds): what explains the entitlement, as integers and flags (findings/role_drift.sql
+-- adds names only to the rows that drift). Three tests, all with their numbers kept:
 --   policy: in a governed app (one with any role_policy entry) the person's department (and title)
 --           entries must list the group; a department with no entry may hold no group there.
 --   peer:   fewer than peer_threshold of at least peer_min_group_size peers (same department, and
@@ -7,109 +8,132 @@
 --   mover:  the department changed since an earlier HR snapshot and the group is explained by the
 --           previous department but not by the current one (policy in governed apps, otherwise
 --           department peers at the same threshold).
-WITH people AS (
+WITH dept AS (
+    SELECT key, row_number() OVER (ORDER BY key) AS idx
+    FROM (SELECT department_key AS key FROM person UNION SELECT previous_department_key FROM person)
+    WHERE key IS NOT NULL
+),
+people AS (
     SELECT
-        employee_id, full_name, department, title, department_key, title_key,
-        previous_department, previous_department_key, previous_department_as_of,
+        p.pidx, p.department_key, p.title_key, d.idx AS dept_idx, pd.idx AS prev_dept_idx,
         CASE
-            WHEN department_key IS NULL THEN NULL
-            WHEN $peer_by_title THEN department_key || '|' || coalesce(title_key, '')
-            ELSE department_key
-        END AS peer_key
-    FROM person
-    WHERE NOT terminated
+            WHEN d.idx IS NULL THEN NULL
+            WHEN $peer_by_title THEN dense_rank() OVER (ORDER BY d.idx, p.title_key)
+            ELSE d.idx
+        END AS peer_idx,
+        dense_rank() OVER (ORDER BY d.idx, p.title_key) AS role_idx
+    FROM person AS p
+    LEFT JOIN dept AS d ON d.key = p.department_key
+    LEFT JOIN dept AS pd ON pd.key = p.previous_department_key
+    WHERE NOT p.terminated
 ),
 held AS (
     SELECT
-        m.snapshot_id, m.app, m.account_id, l.user_name, m.group_id, m.group_name, m.group_key,
-        p.*
+        m.k, m.gidx, g.governed, p.pidx, p.dept_idx, p.prev_dept_idx, p.peer_idx, p.role_idx
     FROM member AS m
-    JOIN identity_link AS l
-        ON l.run_id = $run_id AND l.app = m.app AND l.account_id = m.account_id
-    JOIN people AS p ON p.employee_id = l.employee_id
+    JOIN link AS l ON l.k = m.k
+    JOIN people AS p ON p.pidx = l.pidx
+    JOIN grp AS g ON g.gidx = m.gidx
     WHERE l.active AND l.account_type = 'human'
 ),
 person_group AS (
-    SELECT DISTINCT employee_id, peer_key, department_key, app, group_key FROM held
+    SELECT DISTINCT pidx, peer_idx, dept_idx, gidx FROM held
 ),
-peer_size AS (
-    SELECT peer_key, count(*) AS peers FROM people WHERE peer_key IS NOT NULL GROUP BY peer_key
+peer_stat AS (
+    SELECT h.peer_idx, h.gidx, h.holders, s.peers
+    FROM (SELECT peer_idx, gidx, count(*) AS holders FROM person_group GROUP BY ALL) AS h
+    JOIN (SELECT peer_idx, count(*) AS peers FROM people GROUP BY ALL) AS s
+        ON s.peer_idx = h.peer_idx
 ),
-peer_hold AS (
-    SELECT peer_key, app, group_key, count(*) AS holders
-    FROM person_group
-    GROUP BY peer_key, app, group_key
+roles AS (
+    SELECT DISTINCT role_idx, dept_idx, department_key, title_key FROM people
+),
+role_allowed AS (
+    SELECT DISTINCT r.role_idx, g.gidx
+    FROM roles AS r
+    JOIN cfg_role_allowed AS c ON c.department_key = r.department_key AND c.title_key = ''
+    JOIN grp AS g ON g.app = c.app AND g.group_key = c.group_key
+    UNION
+    SELECT r.role_idx, g.gidx
+    FROM roles AS r
+    JOIN cfg_role_allowed AS c
+        ON c.department_key = r.department_key AND c.title_key = r.title_key
+    JOIN grp AS g ON g.app = c.app AND g.group_key = c.group_key
+),
+dept_allowed AS (
+    SELECT DISTINCT d.idx AS dept_idx, g.gidx
+    FROM dept AS d
+    JOIN cfg_role_allowed AS c ON c.department_key = d.key AND c.title_key = ''
+    JOIN grp AS g ON g.app = c.app AND g.group_key = c.group_key
+),
+mover AS (
+    SELECT k, gidx, pidx, dept_idx, prev_dept_idx, governed FROM held WHERE prev_dept_idx IS NOT NULL
 ),
 dept_size AS (
-    SELECT department_key, count(*) AS people
-    FROM people
-    WHERE department_key IS NOT NULL
-    GROUP BY department_key
+    SELECT dept_idx, count(*) AS people FROM people WHERE dept_idx IS NOT NULL GROUP BY ALL
 ),
 dept_hold AS (
-    SELECT department_key, app, group_key, count(*) AS holders
-    FROM person_group
-    GROUP BY department_key, app, group_key
+    SELECT g.dept_idx, g.gidx, count(*) AS holders
+    FROM person_group AS g
+    SEMI JOIN (
+        SELECT dept_idx, gidx FROM mover UNION SELECT prev_dept_idx, gidx FROM mover
+    ) AS wanted ON wanted.dept_idx = g.dept_idx AND wanted.gidx = g.gidx
+    GROUP BY g.dept_idx, g.gidx
 ),
-measured AS (
+mover_judged AS (
     SELECT
-        h.*,
-        gv.app IS NOT NULL AS governed,
-        a_any.group_key IS NOT NULL OR a_title.group_key IS NOT NULL AS policy_allows,
-        a_prev.group_key IS NOT NULL AS previous_policy_allows,
-        coalesce(ps.peers, 0) AS peers,
-        coalesce(ph.holders, 0) AS holders,
-        coalesce(ds.people, 0) AS department_people,
-        coalesce(dh.holders, 0) AS department_holders,
-        coalesce(pds.people, 0) AS previous_department_people,
-        coalesce(pdh.holders, 0) AS previous_department_holders
-    FROM held AS h
-    LEFT JOIN cfg_role_governed AS gv ON gv.app = h.app
-    LEFT JOIN cfg_role_allowed AS a_any
-        ON a_any.department_key = h.department_key AND a_any.title_key = ''
-        AND a_any.app = h.app AND a_any.group_key = h.group_key
-    LEFT JOIN cfg_role_allowed AS a_title
-        ON a_title.department_key = h.department_key AND a_title.title_key = h.title_key
-        AND a_title.app = h.app AND a_title.group_key = h.group_key
-    LEFT JOIN cfg_role_allowed AS a_prev
-        ON a_prev.department_key = h.previous_department_key AND a_prev.title_key = ''
-        AND a_prev.app = h.app AND a_prev.group_key = h.group_key
-    LEFT JOIN peer_size AS ps ON ps.peer_key = h.peer_key
-    LEFT JOIN peer_hold AS ph
-        ON ph.peer_key = h.peer_key AND ph.app = h.app AND ph.group_key = h.group_key
-    LEFT JOIN dept_size AS ds ON ds.department_key = h.department_key
-    LEFT JOIN dept_hold AS dh
-        ON dh.department_key = h.department_key AND dh.app = h.app AND dh.group_key = h.group_key
-    LEFT JOIN dept_size AS pds ON pds.department_key = h.previous_department_key
-    LEFT JOIN dept_hold AS pdh
-        ON pdh.department_key = h.previous_department_key AND pdh.app = h.app
-        AND pdh.group_key = h.group_key
+        m.k, m.gidx,
+        coalesce(ch.holders, 0) AS department_holders,
+        coalesce(cs.people, 0) AS department_people,
+        coalesce(ph.holders, 0) AS previous_department_holders,
+        coalesce(ps.people, 0) AS previous_department_people,
+        CASE
+            WHEN m.governed THEN ca.gidx IS NOT NULL
+            WHEN coalesce(cs.people, 0) >= $peer_min_group_size
+                THEN coalesce(ch.holders, 0) >= $peer_threshold * cs.people
+        END AS current_explains,
+        CASE
+            WHEN m.governed THEN pa.gidx IS NOT NULL
+            WHEN coalesce(ps.people, 0) >= $peer_min_group_size
+                THEN coalesce(ph.holders, 0) >= $peer_threshold * ps.people
+        END AS previous_explains
+    FROM mover AS m
+    LEFT JOIN dept_allowed AS ca ON ca.dept_idx = m.dept_idx AND ca.gidx = m.gidx
+    LEFT JOIN dept_allowed AS pa ON pa.dept_idx = m.prev_dept_idx AND pa.gidx = m.gidx
+    LEFT JOIN dept_size AS cs ON cs.dept_idx = m.dept_idx
+    LEFT JOIN dept_size AS ps ON ps.dept_idx = m.prev_dept_idx
+    LEFT JOIN dept_hold AS ch ON ch.dept_idx = m.dept_idx AND ch.gidx = m.gidx
+    LEFT JOIN dept_hold AS ph ON ph.dept_idx = m.prev_dept_idx AND ph.gidx = m.gidx
 ),
 tested AS (
     SELECT
-        *,
-        governed AND NOT policy_allows AS policy_drift,
-        peers >= $peer_min_group_size AND holders < $peer_threshold * peers AS peer_drift,
-        CASE
-            WHEN governed THEN policy_allows
-            WHEN department_people >= $peer_min_group_size
-                THEN department_holders >= $peer_threshold * department_people
-        END AS current_explains,
-        CASE
-            WHEN previous_department_key IS NULL THEN NULL
-            WHEN governed THEN previous_policy_allows
-            WHEN previous_department_people >= $peer_min_group_size
-                THEN previous_department_holders >= $peer_threshold * previous_department_people
-        END AS previous_explains
-    FROM measured
+        h.k,
+        h.gidx,
+        h.pidx,
+        h.governed,
+        ra.gidx IS NOT NULL AS policy_allows,
+        coalesce(ps.peers, 0) AS peers,
+        coalesce(ps.holders, 0) AS holders,
+        h.governed AND ra.gidx IS NULL AS policy_drift,
+        coalesce(ps.peers >= $peer_min_group_size AND ps.holders < $peer_threshold * ps.peers,
+            false) AS peer_drift,
+        coalesce(mj.previous_explains AND NOT mj.current_explains, false) AS mover_drift,
+        mj.previous_explains IS NOT NULL AS mover_assessable,
+        mj.department_holders,
+        mj.department_people,
+        mj.previous_department_holders,
+        mj.previous_department_people
+    FROM held AS h
+    LEFT JOIN role_allowed AS ra ON ra.role_idx = h.role_idx AND ra.gidx = h.gidx
+    LEFT JOIN peer_stat AS ps ON ps.peer_idx = h.peer_idx AND ps.gidx = h.gidx
+    LEFT JOIN mover_judged AS mj ON mj.k = h.k AND mj.gidx = h.gidx
 )
 SELECT
     *,
-    coalesce(previous_explains AND NOT current_explains, false) AS mover_drift,
     CASE
-        WHEN coalesce(previous_explains AND NOT current_explains, false) THEN 'mover'
+        WHEN mover_drift THEN 'mover'
         WHEN policy_drift THEN 'policy'
         WHEN peer_drift THEN 'peer'
     END AS basis,
-    governed OR peers >= $peer_min_group_size OR previous_explains IS NOT NULL AS assessable
+    governed OR peers >= $peer_min_group_size OR mover_assessable AS assessable
 FROM tested

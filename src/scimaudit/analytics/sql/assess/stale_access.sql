@@ -2,22 +2,22 @@
 -- matched on userName or any email, case-insensitively, and the app's activity attribute), the date
 -- its age is measured from, and whether staleness can be judged at all. An app with no activity
 -- export rows, no configured activity attribute and no activity values has no signal: every account
--- in it is not assessable (never "stale").
-WITH acct AS (
-    SELECT
-        l.snapshot_id, l.app, l.account_id, l.user_name, l.employee_id, a.emails, a.primary_email,
-        a.created::DATE AS created_on, a.last_activity, p.hire_date
-    FROM identity_link AS l
-    JOIN account AS a ON a.snapshot_id = l.snapshot_id AND a.account_id = l.account_id
-    LEFT JOIN person AS p ON p.employee_id = l.employee_id
-    WHERE l.run_id = $run_id AND l.active
+-- in it is not assessable (never "stale"). A NULL last_seen in an export means "never signed in".
+WITH acct_live AS (
+    SELECT a.k, a.snapshot_id, a.app, a.account_id, a.user_name, a.user_name_key, a.emails,
+        a.primary_email_key, a.created_on, a.last_activity, l.employee_id, p.hire_date
+    FROM acct AS a
+    JOIN link AS l ON l.k = a.k
+    LEFT JOIN person AS p ON p.pidx = l.pidx
+    WHERE a.active
 ),
 login_key AS (
-    SELECT app, account_id, text_key(user_name) AS login_key FROM acct
+    SELECT k, app, user_name_key AS login_key FROM acct_live WHERE user_name_key IS NOT NULL
     UNION ALL
-    SELECT app, account_id, text_key(unnest(emails)) FROM acct
+    SELECT k, app, text_key(unnest(emails)) FROM acct_live
     UNION ALL
-    SELECT app, account_id, text_key(primary_email) FROM acct
+    SELECT k, app, primary_email_key FROM acct_live
+    WHERE primary_email_key IS DISTINCT FROM user_name_key
 ),
 signin AS (
     SELECT x.app, text_key(x.login) AS login_key, max(x.last_seen) AS last_seen,
@@ -27,21 +27,21 @@ signin AS (
     GROUP BY x.app, text_key(x.login)
 ),
 seen AS (
-    SELECT k.app, k.account_id, max(s.last_seen) AS last_seen, max(s.snapshot_id) AS snapshot_id
+    SELECT k.k, max(s.last_seen) AS last_seen, max(s.snapshot_id) AS snapshot_id
     FROM login_key AS k
     JOIN signin AS s ON s.app = k.app AND s.login_key = k.login_key
-    GROUP BY k.app, k.account_id
+    GROUP BY k.k
 ),
 signal_app AS (
     SELECT app FROM signin
     UNION
     SELECT app FROM cfg_activity_app
     UNION
-    SELECT app FROM acct WHERE last_activity IS NOT NULL
+    SELECT app FROM acct_live WHERE last_activity IS NOT NULL
 ),
 judged AS (
     SELECT
-        a.snapshot_id, a.app, a.account_id, a.user_name, a.employee_id,
+        a.k, a.snapshot_id, a.app, a.account_id, a.user_name, a.employee_id,
         greatest(s.last_seen, a.last_activity) AS last_seen,
         s.snapshot_id AS activity_snapshot_id,
         CASE
@@ -50,13 +50,12 @@ judged AS (
         END AS age_from,
         CASE
             WHEN $never_used_since = 'hire_date' AND a.hire_date IS NOT NULL THEN 'hire_date'
-            WHEN $never_used_since = 'hire_date' AND a.created_on IS NOT NULL THEN 'account_created'
             WHEN a.created_on IS NOT NULL THEN 'account_created'
             WHEN a.hire_date IS NOT NULL THEN 'hire_date'
         END AS age_from_field,
         g.app IS NOT NULL AS app_has_signal
-    FROM acct AS a
-    LEFT JOIN seen AS s ON s.app = a.app AND s.account_id = a.account_id
+    FROM acct_live AS a
+    LEFT JOIN seen AS s ON s.k = a.k
     LEFT JOIN signal_app AS g ON g.app = a.app
 )
 SELECT

@@ -1,4 +1,4 @@
--- grain: one row per person in the current HR snapshot, with whether they count as terminated on the
+-- grain: one row per person in the current HR snapshot (numbered: pidx, for cheap joins), with whether they count as terminated on the
 -- analysis date and the department they held in the latest earlier HR snapshot where it differed.
 -- Leave of absence is employment: never terminated. "active" with a termination date on or before
 -- the analysis date (HR exported before a scheduled leave date) counts as terminated unless a later
@@ -25,6 +25,7 @@ moved AS (
     GROUP BY c.employee_id
 )
 SELECT
+    row_number() OVER () AS pidx,
     c.employee_id,
     text_key(c.employee_id) AS employee_key,
     c.email,

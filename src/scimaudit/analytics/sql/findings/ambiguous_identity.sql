@@ -3,9 +3,9 @@ WITH hit AS (
     SELECT
         l.snapshot_id, l.app, l.account_id, l.user_name, l.rule, l.candidates,
         a.external_id, a.employee_number, a.emails, a.display_name
-    FROM identity_link AS l
+    FROM link AS l
     JOIN account AS a ON a.snapshot_id = l.snapshot_id AND a.account_id = l.account_id
-    WHERE l.run_id = $run_id AND l.active AND l.ambiguous
+    WHERE l.active AND l.ambiguous
 )
 SELECT
     'ambiguous_identity' AS kind,

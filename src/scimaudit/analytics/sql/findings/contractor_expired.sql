@@ -5,9 +5,9 @@ WITH hit AS (
         l.snapshot_id, l.app, l.account_id, l.user_name, l.employee_id, l.rule, l.confidence,
         p.full_name, p.status, p.contract_end_date,
         date_diff('day', p.contract_end_date, $as_of::DATE) AS days_since
-    FROM identity_link AS l
-    JOIN person AS p ON p.employee_id = l.employee_id
-    WHERE l.run_id = $run_id AND l.active AND l.account_type = 'human'
+    FROM link AS l
+    JOIN person AS p ON p.pidx = l.pidx
+    WHERE l.active AND l.account_type = 'human'
         AND p.worker_type = 'contractor' AND NOT p.terminated
         AND p.contract_end_date < $as_of::DATE
 )

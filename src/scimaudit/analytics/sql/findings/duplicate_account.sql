@@ -1,16 +1,16 @@
 -- grain: one row per active account of a person who has two or more active accounts in one app
 -- (every one of them is listed, each naming the others)
 WITH linked AS (
-    SELECT l.snapshot_id, l.app, l.account_id, l.user_name, l.employee_id, l.rule
-    FROM identity_link AS l
-    WHERE l.run_id = $run_id AND l.active AND l.account_type = 'human'
+    SELECT l.snapshot_id, l.app, l.account_id, l.user_name, l.employee_id, l.pidx, l.rule
+    FROM link AS l
+    WHERE l.active AND l.account_type = 'human'
 ),
 multi AS (
     SELECT
-        app, employee_id, count(*) AS accounts,
+        app, pidx, count(*) AS accounts,
         list_sort(list(coalesce(user_name, account_id))) AS user_names
     FROM linked
-    GROUP BY app, employee_id
+    GROUP BY app, pidx
     HAVING count(*) > 1
 )
 SELECT
@@ -21,9 +21,8 @@ SELECT
     l.employee_id,
     l.employee_id AS detail,
     concat(
-        coalesce(p.full_name, l.employee_id), ' (', l.employee_id, ') has ', m.accounts,
-        ' active accounts in ', l.app, ': ', array_to_string(m.user_names, ', '),
-        '; keep one'
+        p.full_name, ' (', l.employee_id, ') has ', m.accounts, ' active accounts in ', l.app,
+        ': ', array_to_string(m.user_names, ', '), '; keep one'
     ) AS reason,
     json_object(
         'accounts', m.user_names,
@@ -33,5 +32,5 @@ SELECT
     ) AS evidence,
     [l.snapshot_id, $hr_snapshot_id] AS snapshot_ids
 FROM linked AS l
-JOIN multi AS m ON m.app = l.app AND m.employee_id = l.employee_id
-LEFT JOIN person AS p ON p.employee_id = l.employee_id
+JOIN multi AS m ON m.app = l.app AND m.pidx = l.pidx
+JOIN person AS p ON p.pidx = l.pidx

@@ -1,14 +1,19 @@
 -- grain: one row per (active account, privileged group it holds directly or through nesting)
-WITH hit AS (
+WITH privileged AS (
+    SELECT g.gidx, g.app, g.group_name, g.group_key, c.pattern
+    FROM grp AS g
+    JOIN cfg_privileged_group AS c ON c.app = g.app AND c.group_id = g.group_id
+),
+hit AS (
     SELECT
-        m.snapshot_id, m.app, m.account_id, l.user_name, l.employee_id, l.account_type,
-        m.group_name, m.group_key, m.via_group_id, g.pattern,
-        p.full_name, p.status, p.terminated
+        l.snapshot_id, l.app, l.account_id, l.user_name, l.employee_id, l.account_type,
+        g.group_name, g.group_key, g.pattern, v.group_name AS via_group,
+        p.full_name, p.status
     FROM member AS m
-    JOIN cfg_privileged_group AS g ON g.app = m.app AND g.group_id = m.group_id
-    JOIN identity_link AS l
-        ON l.run_id = $run_id AND l.app = m.app AND l.account_id = m.account_id
-    LEFT JOIN person AS p ON p.employee_id = l.employee_id
+    JOIN privileged AS g ON g.gidx = m.gidx
+    JOIN link AS l ON l.k = m.k
+    LEFT JOIN grp AS v ON v.gidx = m.via_gidx
+    LEFT JOIN person AS p ON p.pidx = l.pidx
     WHERE l.active
 )
 SELECT
@@ -27,13 +32,13 @@ SELECT
             ELSE ''
         END,
         ' is in privileged group ', app, '/', group_name,
-        CASE WHEN via_group_id IS NOT NULL THEN ' through a nested group' ELSE '' END,
+        CASE WHEN via_group IS NOT NULL THEN ' through nested group ' || via_group ELSE '' END,
         '; confirm it is still needed'
     ) AS reason,
     json_object(
         'group', group_name,
         'matched_pattern', pattern,
-        'via_group_id', via_group_id,
+        'via_group', via_group,
         'account_type', account_type,
         'person', full_name,
         'hr_status', status

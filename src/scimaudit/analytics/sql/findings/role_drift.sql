@@ -2,12 +2,17 @@
 -- reason carries the numbers (mover, policy or peer basis, strongest first)
 WITH hit AS (
     SELECT
-        *,
-        round(100.0 * holders / nullif(peers, 0))::INTEGER AS peer_pct,
-        department || CASE WHEN $peer_by_title THEN coalesce(' / ' || title, '') ELSE '' END
+        r.*, l.snapshot_id, l.app, l.account_id, l.user_name, p.employee_id, p.department,
+        p.title, p.previous_department, p.previous_department_as_of, g.group_name, g.group_key,
+        round(100.0 * r.holders / nullif(r.peers, 0))::INTEGER AS peer_pct,
+        coalesce(p.department, '(no department)') AS department_label,
+        p.department || CASE WHEN $peer_by_title THEN coalesce(' / ' || p.title, '') ELSE '' END
             AS peer_label
-    FROM assess_role
-    WHERE basis IS NOT NULL
+    FROM assess_role AS r
+    JOIN link AS l ON l.k = r.k
+    JOIN person AS p ON p.pidx = r.pidx
+    JOIN grp AS g ON g.gidx = r.gidx
+    WHERE r.basis IS NOT NULL
 )
 SELECT
     'role_drift' AS kind,
@@ -19,20 +24,19 @@ SELECT
     group_key AS detail,
     CASE basis
         WHEN 'mover' THEN concat(
-            'moved from ', previous_department, ' to ', coalesce(department, '(no department)'),
-            ' (HR before ', previous_department_as_of, ' said ', previous_department,
-            '); still holds ', app, '/', group_name, ', ',
+            'moved from ', previous_department, ' to ', department_label,
+            ' (HR export of ', previous_department_as_of, '); still holds ', app, '/', group_name,
+            ': ',
             CASE
                 WHEN governed THEN 'allowed for ' || previous_department
-                    || ' by role policy, not for ' || coalesce(department, '(no department)')
+                    || ' by role policy, not for ' || department_label
                 ELSE concat(previous_department_holders, ' of ', previous_department_people, ' ',
                     previous_department, ' people hold it, ', department_holders, ' of ',
-                    department_people, ' ', department)
+                    department_people, ' ', department_label)
             END
         )
         WHEN 'policy' THEN concat(
-            'role policy for ', coalesce(department, '(no department)'), ' in ', app,
-            ' does not include ', group_name
+            'role policy for ', department_label, ' in ', app, ' does not include ', group_name
         )
         ELSE concat(
             holders, ' of ', peers, ' ', peer_label, ' peers hold ', app, '/', group_name, ' (',

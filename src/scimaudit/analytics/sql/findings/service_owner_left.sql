@@ -2,8 +2,8 @@
 -- analysis date or is not in the current HR export at all
 WITH svc AS (
     SELECT l.snapshot_id, l.app, l.account_id, l.user_name, l.service_owner, l.note
-    FROM identity_link AS l
-    WHERE l.run_id = $run_id AND l.active AND l.account_type = 'service'
+    FROM link AS l
+    WHERE l.active AND l.account_type = 'service'
         AND l.service_owner IS NOT NULL
 ),
 hit AS (

@@ -3,16 +3,16 @@
 -- holder. Every account that contributes a side gets a row naming what the holder holds in total.
 WITH held AS (
     SELECT
-        s.rule_name, s.side, s.cross_app, s.severity, m.snapshot_id, m.app, m.account_id,
-        l.user_name, l.employee_id, m.group_name,
+        s.rule_name, s.side, s.cross_app, s.severity, l.snapshot_id, l.app, l.account_id,
+        l.user_name, l.employee_id, g.group_name,
         CASE
             WHEN l.employee_id IS NOT NULL THEN l.employee_id
-            WHEN NOT s.cross_app THEN '#' || m.app || '/' || m.account_id
+            WHEN NOT s.cross_app THEN '#' || l.app || '/' || l.account_id
         END AS holder
     FROM cfg_sod_side AS s
-    JOIN member AS m ON m.app = s.app AND m.group_key = s.group_key
-    JOIN identity_link AS l
-        ON l.run_id = $run_id AND l.app = m.app AND l.account_id = m.account_id
+    JOIN grp AS g ON g.app = s.app AND g.group_key = s.group_key
+    JOIN member AS m ON m.gidx = g.gidx
+    JOIN link AS l ON l.k = m.k
     WHERE l.active
 ),
 conflicted AS (

@@ -6,9 +6,9 @@ WITH hit AS (
         l.snapshot_id, l.app, l.account_id, l.user_name, l.employee_id, l.rule, l.confidence,
         p.full_name, p.status, p.termination_date, p.worker_type,
         date_diff('day', p.termination_date, $as_of::DATE) AS days_since
-    FROM identity_link AS l
-    JOIN person AS p ON p.employee_id = l.employee_id
-    WHERE l.run_id = $run_id AND l.active AND l.account_type = 'human' AND p.terminated
+    FROM link AS l
+    JOIN person AS p ON p.pidx = l.pidx
+    WHERE l.active AND l.account_type = 'human' AND p.terminated
 ),
 judged AS (
     SELECT *, coalesce(days_since * 24 > $deprovision_sla_hours, true) AS sla_breached

@@ -2,9 +2,9 @@
 -- contractor_expired tested)
 WITH tested AS (
     SELECT l.app, count(*) AS n
-    FROM identity_link AS l
-    JOIN person AS p ON p.employee_id = l.employee_id
-    WHERE l.run_id = $run_id AND l.active AND l.account_type = 'human'
+    FROM link AS l
+    JOIN person AS p ON p.pidx = l.pidx
+    WHERE l.active AND l.account_type = 'human'
         AND p.worker_type = 'contractor'
     GROUP BY l.app
 )

@@ -2,8 +2,8 @@
 -- duplicate_account tested)
 WITH tested AS (
     SELECT app, count(*) AS n
-    FROM identity_link
-    WHERE run_id = $run_id AND active AND account_type = 'human'
+    FROM link
+    WHERE active AND account_type = 'human'
     GROUP BY app
 )
 SELECT

@@ -1,8 +1,8 @@
 -- grain: one row per analysed app: every active account (the population orphaned_account tested)
 WITH tested AS (
     SELECT app, count(*) AS n
-    FROM identity_link
-    WHERE run_id = $run_id AND active
+    FROM link
+    WHERE active
     GROUP BY app
 )
 SELECT

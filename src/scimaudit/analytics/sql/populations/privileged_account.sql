@@ -1,12 +1,11 @@
 -- grain: one row per analysed app: memberships of active accounts (the population that
 -- privileged_account screened against the app's privileged groups)
 WITH counted AS (
-    SELECT m.app, count(*) AS n
+    SELECT l.app, count(*) AS n
     FROM member AS m
-    JOIN identity_link AS l
-        ON l.run_id = $run_id AND l.app = m.app AND l.account_id = m.account_id
+    JOIN link AS l ON l.k = m.k
     WHERE l.active
-    GROUP BY m.app
+    GROUP BY l.app
 ),
 configured AS (
     SELECT app, count(*) AS groups FROM cfg_privileged_group GROUP BY app

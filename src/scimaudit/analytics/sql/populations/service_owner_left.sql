@@ -5,8 +5,8 @@ WITH tested AS (
         app,
         count(*) FILTER (WHERE service_owner IS NOT NULL) AS n,
         count(*) FILTER (WHERE service_owner IS NULL) AS unowned
-    FROM identity_link
-    WHERE run_id = $run_id AND active AND account_type = 'service'
+    FROM link
+    WHERE active AND account_type = 'service'
     GROUP BY app
 )
 SELECT

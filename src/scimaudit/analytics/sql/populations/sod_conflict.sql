@@ -12,9 +12,9 @@ holders AS (
             WHEN l.employee_id IS NOT NULL THEN l.employee_id
             WHEN NOT c.only_cross THEN '#' || l.account_id
         END) AS n
-    FROM identity_link AS l
+    FROM link AS l
     JOIN covered AS c ON c.app = l.app
-    WHERE l.run_id = $run_id AND l.active
+    WHERE l.active
     GROUP BY l.app
 )
 SELECT

@@ -1,0 +1,266 @@
+"""Benchmark the SCIM collector against the raw-fetch floor and the scim2-client baseline.
+
+One run measures, against a fast loopback SCIM server (``tests/faults/fast_scim_server.py``, pages
+pre-rendered so the server is not the bottleneck):
+
+(a) ``collect``: our full pull into a fresh DuckDB store (raw pages + staged account / group /
+    membership rows, completeness record), in a child process whose peak RSS is sampled;
+(b) the floor: the same pages fetched with one ``httpx.AsyncClient`` and ``orjson.loads`` and
+    nothing else (same page size and concurrency);
+(c) the peer baseline: scim2-client + scim2-models (``query(User[EnterpriseUser], ...)``), run on a
+    subset and extrapolated linearly (it parses ~1–3k users/s; a full 1M pull would take many
+    minutes);
+then collect throughput vs ``concurrency`` with 50 ms injected server latency, and peak RSS at two
+tenant sizes (memory must not grow with the tenant).
+
+Run: ``.venv/bin/python bench/bench_collect.py`` (defaults: 1,000,000 users, 10,000 groups).
+Figures are wall-clock on whatever machine runs it; on a shared 2-core box they are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVER = ROOT / "tests" / "faults" / "fast_scim_server.py"
+TOKEN = "bench-token"
+
+
+class Server:
+    """The fast loopback SCIM server in a child process."""
+
+    def __init__(self, users: int, groups: int, *, latency_ms: float = 0, max_results: int = 1000):
+        started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(SERVER), "--users", str(users), "--groups", str(groups),
+             "--latency-ms", str(latency_ms), "--max-results", str(max_results),
+             "--token", TOKEN, "--watch-stdin"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        self.base_url: str = orjson.loads(self.proc.stdout.readline())["base_url"]
+        self.startup = time.perf_counter() - started
+
+    def stop(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+# ---- (b) the floor ----------------------------------------------------------------------------
+
+
+async def floor_pull(base_url: str, page_size: int, concurrency: int) -> tuple[int, int, float]:
+    """GET every Users and Groups page (index paging), orjson-parse, count. Nothing else."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    started = time.perf_counter()
+    counts = {}
+    async with httpx.AsyncClient(base_url=base_url + "/", headers=headers, limits=limits) as c:
+        for path in ("Users", "Groups"):
+            first = orjson.loads((await c.get(path, params={"startIndex": 1, "count": page_size})).content)
+            total = first["totalResults"]
+            got = len(first["Resources"])
+            semaphore = asyncio.Semaphore(concurrency)
+
+            async def page(start: int, path: str = path) -> int:
+                async with semaphore:
+                    r = await c.get(path, params={"startIndex": start, "count": page_size})
+                return len(orjson.loads(r.content)["Resources"])
+
+            got += sum(await asyncio.gather(*(page(s) for s in range(1 + page_size, total + 1, page_size))))
+            counts[path] = got
+    return counts["Users"], counts["Groups"], time.perf_counter() - started
+
+
+# ---- (a) our collect, in a child process ------------------------------------------------------
+
+
+def child_collect(base_url: str, store: str, page_size: int, concurrency: int) -> None:
+    """Run in the child: one full collect; print a JSON line with the outcome."""
+    from scimaudit.collect.scim import collect_apps
+    from scimaudit.config import parse_config
+
+    os.environ["BENCH_TOKEN"] = TOKEN
+    config = parse_config(
+        {
+            "store": {"path": store},
+            "apps": [
+                {
+                    "name": "bench",
+                    "url": base_url,
+                    "token": {"env": "BENCH_TOKEN"},
+                    "page_size": page_size,
+                    "concurrency": concurrency,
+                    "timeout_seconds": 120,
+                }
+            ],
+        },
+        Path(store).with_suffix(".toml"),
+    )
+    started = time.perf_counter()
+    [result] = collect_apps(config, progress=False)
+    elapsed = time.perf_counter() - started
+    print(orjson.dumps({"elapsed": elapsed, **result.as_dict()}).decode(), flush=True)
+
+
+def run_collect(base_url: str, page_size: int, concurrency: int) -> dict[str, Any]:
+    """Collect in a child process; sample its RSS every 20 ms for the peak."""
+    with tempfile.TemporaryDirectory(prefix="bench-collect-", dir=ROOT / "bench") as tmp:
+        store = str(Path(tmp) / "bench.duckdb")
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--child-collect", base_url, store, str(page_size), str(concurrency)],
+            stdout=subprocess.PIPE,
+        )  # fmt: skip
+        peak = 0
+        watcher = psutil.Process(proc.pid)
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                try:
+                    peak = max(peak, watcher.memory_info().rss)
+                except psutil.Error:
+                    return
+                time.sleep(0.02)
+
+        thread = threading.Thread(target=sample, daemon=True)
+        thread.start()
+        out, _ = proc.communicate()
+        done.set()
+        thread.join()
+        result: dict[str, Any] = orjson.loads(out.splitlines()[-1])
+        result["peak_rss_mb"] = peak / 2**20
+        result["store_mb"] = sum(p.stat().st_size for p in Path(tmp).glob("bench.duckdb*")) / 2**20
+    return result
+
+
+# ---- (c) scim2-client baseline ------------------------------------------------------------------
+
+
+def scim2_client_pull(base_url: str, users: int, page_size: int) -> tuple[int, float]:
+    """Pull ``users`` users with scim2-client/scim2-models over httpx (sync, as the library is used)."""
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from scim2_client import BaseSyncSCIMClient
+    from scim2_models import EnterpriseUser, Group, SearchRequest, User
+
+    class HttpxSCIMClient(BaseSyncSCIMClient):
+        """scim2-client 0.13 ships an engine for httpx2 only; this is the same engine for httpx."""
+
+        def __init__(self, client: httpx.Client, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.client = client
+
+        def _stays_under_base_url(self, endpoint: str) -> bool:
+            return True
+
+        def _parse_json(self, response: Any) -> Any:
+            return response.json()
+
+        def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+            return self.client.request(method, url, **kwargs)
+
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    got = 0
+    started = time.perf_counter()
+    with httpx.Client(base_url=base_url + "/", headers=headers, timeout=120) as http:
+        client = HttpxSCIMClient(http, resource_models=[User[EnterpriseUser], Group])
+        for start in range(1, users + 1, page_size):
+            response = client.query(
+                User[EnterpriseUser],
+                query_parameters=SearchRequest(start_index=start, count=page_size),
+            )
+            got += len(response.resources or [])
+    return got, time.perf_counter() - started
+
+
+# ---- the run ----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child-collect":
+        child_collect(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+        return
+    parser = argparse.ArgumentParser(description="SCIM collector benchmark")
+    parser.add_argument("--users", type=int, default=1_000_000)
+    parser.add_argument("--groups", type=int, default=10_000)
+    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--small-users", type=int, default=100_000, help="second size, for memory")
+    parser.add_argument("--baseline-users", type=int, default=20_000, help="scim2-client subset")
+    parser.add_argument("--latency-users", type=int, default=20_000)
+    parser.add_argument("--latency-page-size", type=int, default=100)
+    args = parser.parse_args()
+    P, C = args.page_size, args.concurrency
+
+    print(f"# SCIM collect benchmark: {args.users:,} users, {args.groups:,} groups, page {P}, "
+          f"concurrency {C}, {os.cpu_count()} CPUs")  # fmt: skip
+    big = Server(args.users, args.groups)
+    print(f"server ready in {big.startup:.1f}s at {big.base_url}")
+    try:
+        fu, fg, floor_s = asyncio.run(floor_pull(big.base_url, P, C))
+        print(f"(b) floor    : {fu:,} users + {fg:,} groups in {floor_s:.1f}s = {fu / floor_s:,.0f} users/s")
+        ours = run_collect(big.base_url, P, C)
+        users = ours["counts"].get("users", 0)
+        print(
+            f"(a) collect  : {users:,} users, {ours['counts'].get('groups', 0):,} groups, "
+            f"{ours['counts'].get('memberships', 0):,} memberships, status {ours['status']} in "
+            f"{ours['elapsed']:.1f}s = {users / ours['elapsed']:,.0f} users/s; "
+            f"peak RSS {ours['peak_rss_mb']:.0f} MiB; store {ours['store_mb']:.0f} MiB"
+        )
+    finally:
+        big.stop()
+
+    small = Server(args.small_users, max(args.groups // 10, 1))
+    try:
+        ours_small = run_collect(small.base_url, P, C)
+        print(f"(a) collect at {args.small_users:,} users: {ours_small['elapsed']:.1f}s, "
+              f"peak RSS {ours_small['peak_rss_mb']:.0f} MiB")  # fmt: skip
+        b_users, b_s = scim2_client_pull(small.base_url, args.baseline_users, P)
+        print(f"(c) scim2-client: {b_users:,} users in {b_s:.1f}s = {b_users / b_s:,.0f} users/s "
+              f"(subset; extrapolated to {args.users:,}: {args.users / (b_users / b_s) / 60:.0f} min)")  # fmt: skip
+    finally:
+        small.stop()
+
+    print(f"# throughput vs concurrency with 50 ms latency ({args.latency_users:,} users, "
+          f"page {args.latency_page_size})")  # fmt: skip
+    slow = Server(args.latency_users, 10, latency_ms=50)
+    scaling = []
+    try:
+        for conc in (1, 2, 4, 8):
+            r = run_collect(slow.base_url, args.latency_page_size, conc)
+            rate = r["counts"].get("users", 0) / r["elapsed"]
+            scaling.append((conc, rate))
+            print(f"  concurrency {conc}: {r['elapsed']:.1f}s = {rate:,.0f} users/s ({r['status']})")
+    finally:
+        slow.stop()
+
+    rate_a = users / ours["elapsed"]
+    rate_b = fu / floor_s
+    rate_c = b_users / b_s
+    print("# summary")
+    print(f"collect / floor       = {rate_a / rate_b:.2f}  (target >= 0.7)")
+    print(f"collect / scim2-client = {rate_a / rate_c:.1f}  (target >= 5)")
+    print(f"peak RSS: {ours_small['peak_rss_mb']:.0f} MiB at {args.small_users:,} users, "
+          f"{ours['peak_rss_mb']:.0f} MiB at {args.users:,} users")  # fmt: skip
+    print(f"latency scaling 1 -> 8 connections: {scaling[-1][1] / scaling[0][1]:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

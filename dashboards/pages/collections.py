@@ -1,0 +1,39 @@
+"""Collections: every snapshot with its status, completeness record, timings and failures."""
+
+from __future__ import annotations
+
+import streamlit as st
+import ui_session as ui
+
+from scimaudit import dashboard_data as data
+from scimaudit.review.auth import READ_ALL, require_role
+
+actor = ui.require_actor()
+ui.call(require_role, actor, READ_ALL, "open Collections")
+config = ui.config()
+
+st.title("Collections")
+frame = ui.call(data.collections, config, actor)
+if frame.empty:
+    st.info("Nothing collected yet: run `scimaudit collect`.")
+    st.stop()
+
+latest = frame.sort_values("snapshot_id").groupby(["source_kind", "source_name"]).tail(1)
+failed = frame[frame["status"] == "failed"]
+a, b, c = st.columns(3)
+a.metric("Sources", len(latest))
+b.metric("Latest pull failed", int((latest["status"] == "failed").sum()))
+c.metric("Failed snapshots (recent)", len(failed))
+
+st.subheader("Latest per source")
+st.dataframe(latest, hide_index=True, width="stretch",
+             column_order=["source_kind", "source_name", "status", "as_of", "seconds", "counts",
+                           "error"])
+if not failed.empty:
+    st.subheader("Failures")
+    st.dataframe(failed, hide_index=True, width="stretch",
+                 column_order=["snapshot_id", "source_name", "started_at", "error", "completeness"])
+st.subheader("All snapshots")
+st.dataframe(frame, hide_index=True, width="stretch", height=360,
+             column_config={"seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
+                            "sha256": st.column_config.TextColumn("SHA-256", width="small")})

@@ -1,0 +1,77 @@
+"""Findings: filter by kind, app and severity; chart; export; drill into one account."""
+
+from __future__ import annotations
+
+import streamlit as st
+import ui_session as ui
+
+from scimaudit import dashboard_data as data
+from scimaudit.review.auth import READ_ALL, require_role
+
+actor = ui.require_actor()
+ui.call(require_role, actor, READ_ALL, "open Findings")
+config = ui.config()
+
+st.title("Findings")
+run = ui.call(data.latest_run, config, actor)
+if run is None:
+    st.info("No complete analysis yet: run `scimaudit analyze` after collecting.")
+    st.stop()
+st.caption(f"Analysis run {run['run_id']} as of {run['as_of']:%d %b %Y}.")
+
+frame = ui.call(data.findings, config, actor, int(run["run_id"]))
+c1, c2, c3, c4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+kinds = c1.multiselect("Kind", sorted(frame["kind"].unique()), key="fk")
+apps = c2.multiselect("App", sorted(frame["app"].dropna().unique()), key="fa")
+sev = c3.multiselect("Severity", ["critical", "high", "medium", "low"], key="fs")
+exempted = c4.toggle("Show exempted", value=True, key="fe")
+view = data.filter_findings(frame, kinds=kinds, apps=apps, severities=sev,
+                            include_exempted=exempted).reset_index(drop=True)
+
+m1, m2, m3 = st.columns(3)
+m1.metric("Findings", len(view))
+m2.metric("Open", int((view["status"] == "open").sum()))
+m3.metric("Accounts", view[["app", "account_id"]].drop_duplicates().shape[0])
+
+chart = data.findings_by_app_and_kind(view)
+if not chart.empty:
+    st.bar_chart(chart, stack=True, height=260, y_label="findings")
+
+picked = st.dataframe(
+    view, hide_index=True, width="stretch", height=380, key="findings_table",
+    on_select="rerun", selection_mode="single-row",
+    column_order=["severity", "kind", "app", "user_name", "person", "group_name", "status",
+                  "reason", "first_seen"],
+    column_config={"user_name": "Account", "group_name": "Group", "first_seen": "First seen"},
+)
+st.download_button("Export CSV", data.csv_bytes(view), file_name="findings.csv", mime="text/csv",
+                   icon=":material/download:")
+
+rows = picked.selection.rows if picked is not None else []
+if rows:
+    chosen = view.iloc[rows[0]]
+    st.subheader(f"{chosen['user_name'] or chosen['account_id']} in {chosen['app']}")
+    detail = ui.call(data.account_detail, config, actor, int(run["run_id"]), str(chosen["app"]),
+                     str(chosen["account_id"]))
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Identity link**")
+        if detail.link:
+            link = detail.link
+            st.write(
+                f"{link.get('account_type')} account · person: {link.get('person') or '—'} "
+                f"({link.get('employee_id') or 'none'}) · rule: {link.get('rule') or '—'} · "
+                f"confidence: {link.get('confidence') or '—'} · HR status: "
+                f"{link.get('hr_status') or '—'}"
+            )
+        st.markdown("**Groups**")
+        st.write(", ".join(detail.groups) or "none")
+        st.markdown("**History**")
+        st.dataframe(detail.history, hide_index=True, width="stretch")
+    with right:
+        st.markdown("**Findings and evidence**")
+        for f in detail.findings:
+            st.markdown(f"`{f['kind']}` · {f['severity']} · {f['status']}: {f['reason']}")
+            st.json(f["evidence"], expanded=False)
+else:
+    st.caption("Select a row to see the account's link, evidence and history.")

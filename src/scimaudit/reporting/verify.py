@@ -1,0 +1,299 @@
+"""``scimaudit verify``: is this evidence pack intact, and does it still agree with the store?
+
+Checks, each reported separately so an auditor sees exactly what holds:
+
+1. *Document*: SHA-256 and size of the PDF equal ``pdf`` in the sidecar manifest beside it.
+2. *PDF/A*: the file parses and declares PDF/A-3B in its XMP metadata (ISO 19005-3).
+3. *Embedded manifest*: ``manifest.json`` is attached and equals the sidecar (minus ``pdf``).
+4. *Attachments*: each attachment's SHA-256 and size equal the embedded manifest; none is missing,
+   none was added.
+5. *Signature* (if signed): pyHanko recomputes the signed byte range digest (integrity, not trust).
+6. *Store* (if available): the analysis run, its parameters hash and every snapshot hash are still as
+   recorded, and the population and exceptions files recomputed now hash to the recorded values.
+
+A check that cannot run (no sidecar, no store) is *skipped* and said so; any failed check makes the
+pack fail verification (:class:`~scimaudit.errors.VerificationError`, exit 8).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pypdf
+
+from scimaudit.errors import ReportError, VerificationError
+from scimaudit.reporting import manifest as mf
+from scimaudit.reporting.population import build_population
+from scimaudit.reporting.results import gather_exceptions
+from scimaudit.reporting.scope import Scope, app_snapshots, get_run
+from scimaudit.reporting.spec import ReportSpec
+from scimaudit.reporting.sqlfiles import install_macros
+from scimaudit.store import snapshots
+from scimaudit.store.connect import connect
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool | None
+    """True passed, False failed, None skipped (could not be checked)."""
+    detail: str
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    pdf_path: Path
+    report_id: str
+    checks: list[Check]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok is not False for c in self.checks)
+
+    @property
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if c.ok is False]
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _document_checks(data: bytes, pdf_path: Path, checks: list[Check]) -> dict[str, Any] | None:
+    sidecar = mf.sidecar_path(pdf_path)
+    if not sidecar.is_file():
+        checks.append(Check("document hash", None, f"no {sidecar.name} beside the PDF"))
+        return None
+    side = mf.loads(sidecar.read_bytes(), str(sidecar))
+    want = side.get("pdf", {})
+    got = _sha(data)
+    ok = want.get("sha256") == got and want.get("bytes") == len(data)
+    detail = (
+        f"SHA-256 {got} matches {sidecar.name}"
+        if ok
+        else f"SHA-256 {got} ({len(data)} bytes) but {sidecar.name} records "
+        f"{want.get('sha256')} ({want.get('bytes')} bytes): the PDF was altered"
+    )
+    checks.append(Check("document hash", ok, detail))
+    return side
+
+
+def _pdfa_check(reader: pypdf.PdfReader) -> Check:
+    try:
+        meta = reader.xmp_metadata
+        part = meta.pdfaid_part if meta is not None else None
+        conformance = meta.pdfaid_conformance if meta is not None else None
+    except Exception as exc:  # pypdf raises assorted errors on damaged XMP
+        return Check("PDF/A-3B", False, f"XMP metadata unreadable: {exc}")
+    ok = str(part) == "3" and str(conformance).upper() == "B"
+    return Check("PDF/A-3B", ok, f"pdfaid:part={part}, pdfaid:conformance={conformance}")
+
+
+def _attachment_checks(
+    reader: pypdf.PdfReader, side: dict[str, Any] | None, checks: list[Check]
+) -> dict[str, Any] | None:
+    try:
+        embedded = {name: blobs[0] for name, blobs in reader.attachments.items() if blobs}
+    except Exception as exc:
+        checks.append(Check("attachments", False, f"embedded files unreadable: {exc}"))
+        return None
+    raw = embedded.pop(mf.MANIFEST_NAME, None)
+    if raw is None:
+        checks.append(Check("embedded manifest", False, "manifest.json is not attached"))
+        return None
+    try:
+        body = mf.loads(raw, "embedded manifest.json")
+    except VerificationError as exc:
+        checks.append(Check("embedded manifest", False, str(exc)))
+        return None
+    if side is None:
+        checks.append(Check("embedded manifest", True, "present (no sidecar to compare with)"))
+    else:
+        same = mf.without_pdf(side) == body
+        checks.append(
+            Check(
+                "embedded manifest",
+                same,
+                "identical to the sidecar manifest"
+                if same
+                else "differs from the sidecar manifest: one of them was altered",
+            )
+        )
+    listed = mf.attachment_entries(body)
+    matched = 0
+    for name in sorted(set(listed) | set(embedded)):
+        entry, blob = listed.get(name), embedded.get(name)
+        if entry is None:
+            checks.append(Check(f"attachment {name}", False, "attached but not in the manifest"))
+        elif blob is None:
+            checks.append(Check(f"attachment {name}", False, "in the manifest but not attached"))
+        elif _sha(blob) != entry.get("sha256") or len(blob) != entry.get("bytes"):
+            checks.append(
+                Check(
+                    f"attachment {name}",
+                    False,
+                    f"SHA-256 {_sha(blob)} ({len(blob)} bytes) but the manifest records "
+                    f"{entry.get('sha256')} ({entry.get('bytes')} bytes)",
+                )
+            )
+        else:
+            matched += 1
+    checks.append(
+        Check(
+            "attachments",
+            matched == len(listed) and set(embedded) <= set(listed),
+            f"{matched} of {len(listed)} attachments match the SHA-256 and size in the manifest",
+        )
+    )
+    return body
+
+
+def _signature_checks(data: bytes, checks: list[Check]) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+
+    try:
+        sigs = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+    except Exception as exc:
+        checks.append(Check("signature", False, f"cannot read signature fields: {exc}"))
+        return
+    for sig in sigs:
+        try:
+            status = validate_pdf_signature(sig)
+        except Exception as exc:
+            checks.append(Check(f"signature {sig.field_name}", False, f"cannot validate: {exc}"))
+            continue
+        ok = bool(status.intact and status.valid)
+        checks.append(
+            Check(
+                f"signature {sig.field_name}",
+                ok,
+                f"intact, signed by {status.signing_cert.subject.human_friendly} "
+                "(trust in the certificate is not evaluated)"
+                if ok
+                else "the signed bytes were altered or the signature is invalid",
+            )
+        )
+
+
+def _scope_from_manifest(con: duckdb.DuckDBPyConnection, body: dict[str, Any]) -> Scope:
+    run = get_run(con, int(body["analysis_run"]["run_id"]))
+    apps = tuple(body["scope"]["apps"])
+    in_run = app_snapshots(run)
+    return Scope(
+        run=run,
+        apps=apps,
+        app_snapshot_ids={a: in_run[a] for a in apps if a in in_run},
+        missing_apps=tuple(a for a in apps if a not in in_run),
+        scope_note="",
+        period_start=date.fromisoformat(body["scope"]["period_start"]),
+        period_end=date.fromisoformat(body["scope"]["period_end"]),
+    )
+
+
+def _store_checks(store: Path, lock_timeout: float, body: dict[str, Any], checks: list[Check]) -> None:
+    with connect(store, read_only=True, lock_timeout=lock_timeout) as con:
+        install_macros(con)
+        try:
+            scope = _scope_from_manifest(con, body)
+        except (ReportError, KeyError, ValueError) as exc:
+            checks.append(Check("store: analysis run", False, str(exc)))
+            return
+        recorded = body["analysis_run"]["params_sha256"]
+        checks.append(
+            Check(
+                "store: analysis run",
+                scope.run.params_sha256 == recorded and str(scope.run.as_of) == body["scope"]["as_of"],
+                f"run #{scope.run.run_id} as of {scope.run.as_of}, parameters hash "
+                f"{scope.run.params_sha256[:16]}… (manifest {recorded[:16]}…)",
+            )
+        )
+        bad = []
+        for snap in body.get("snapshots", []):
+            try:
+                current = snapshots.get(con, int(snap["snapshot_id"]))
+            except Exception:
+                bad.append(f"{snap['label']} (#{snap['snapshot_id']} missing)")
+                continue
+            if current.sha256 != snap.get("sha256") or current.status != snap.get("status"):
+                bad.append(f"{snap['label']} (#{snap['snapshot_id']})")
+        checks.append(
+            Check(
+                "store: snapshots",
+                not bad,
+                f"{len(body.get('snapshots', []))} snapshot hashes as recorded"
+                if not bad
+                else "changed since the pack was made: " + ", ".join(bad),
+            )
+        )
+        spec = ReportSpec(
+            kind=body["report"]["kind"], title="", framework="", objective="",
+            exception_kinds=tuple(body["scope"]["exception_kinds"]), tests=(),
+            privileged_only=bool(body["scope"]["privileged_only"]), controls=(),
+            source_file="", source_sha256="",
+        )
+        with tempfile.TemporaryDirectory(prefix="scimaudit-verify-") as tmp:
+            population = build_population(con, scope, Path(tmp))
+            exceptions = gather_exceptions(con, scope, spec, Path(tmp), cap=0)
+    for label, key, got, rows in (
+        ("population", "population", population.sha256, population.rows),
+        ("exceptions", "exceptions", exceptions.sha256, exceptions.total),
+    ):
+        want = body[key]["sha256"]
+        ok = got == want and rows == body[key]["rows"]
+        checks.append(
+            Check(
+                f"store: {label}",
+                ok,
+                f"recomputed {rows:,} rows, SHA-256 {got[:16]}… equals the manifest"
+                if ok
+                else f"recomputed {rows:,} rows with SHA-256 {got} but the manifest records "
+                f"{body[key]['rows']:,} rows, {want}",
+            )
+        )
+
+
+def verify_pack(
+    pdf_path: Path, *, store_path: Path | None = None, lock_timeout: float = 30.0
+) -> VerificationReport:
+    """Run every check that can run; never raises for a failed check (see :func:`require_ok`)."""
+    if not pdf_path.is_file():
+        raise ReportError(f"{pdf_path}: no such file")
+    data = pdf_path.read_bytes()
+    checks: list[Check] = []
+    side = _document_checks(data, pdf_path, checks)
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        _ = len(reader.pages)
+    except Exception as exc:
+        checks.append(Check("PDF structure", False, f"not a readable PDF: {exc}"))
+        report_id = str((side or {}).get("report", {}).get("id", "unknown"))
+        return VerificationReport(pdf_path, report_id, checks)
+    checks.append(_pdfa_check(reader))
+    body = _attachment_checks(reader, side, checks)
+    _signature_checks(data, checks)
+    report_id = str(((body or side) or {}).get("report", {}).get("id", "unknown"))
+    if body is None:
+        checks.append(Check("store", None, "no usable manifest: nothing to compare with"))
+    elif store_path is None or not store_path.exists():
+        checks.append(Check("store", None, f"store not available ({store_path or 'not configured'})"))
+    else:
+        _store_checks(store_path, lock_timeout, body, checks)
+    return VerificationReport(pdf_path, report_id, checks)
+
+
+def require_ok(report: VerificationReport) -> None:
+    """Raise :class:`VerificationError` naming every failed check."""
+    if report.ok:
+        return
+    lines = [f"  {c.name}: {c.detail}" for c in report.failures]
+    raise VerificationError(
+        f"{report.pdf_path}: verification FAILED ({len(lines)} check(s))\n" + "\n".join(lines)
+    )

@@ -1,0 +1,180 @@
+"""Dashboard page logic with streamlit.testing.v1.AppTest: sign-in, routing by role, server-side
+authorization, deciding from the queue, auditor read-only with downloads."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from review_support import MIA, OLE, ORG, PASSWORD, SEC, A, F, build_store, make_config
+from streamlit.testing.v1 import AppTest
+
+from scimaudit.config import CONFIG_ENV, Config
+from scimaudit.review.campaigns import start_campaign
+from scimaudit.store.connect import connect
+
+pytestmark = pytest.mark.slow  # each test drives several full app runs (1–3 s)
+
+APP = "../dashboards/app.py"  # AppTest resolves it against this file's folder
+AUDITOR = "auditor@example.com"
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Config, int]:
+    config = make_config(
+        tmp_path,
+        apps={"crm": {"fallback_reviewer": "E8"}, "code": {"fallback_reviewer": "E3"}},
+        users=[(MIA.email, "manager"), (OLE.email, "manager"), (SEC.email, "security"),
+               (AUDITOR, "auditor")],
+    )
+    build_store(
+        config,
+        ORG,
+        [
+            A("crm", "c-sam", "E4", ["Sales-Users"]),
+            A("crm", "c-sue", "E5", ["Sales-Users", "Sales-Admins"]),
+            A("crm", "c-leo", "E6", []),
+            A("code", "k-dev", "E7", ["developers"]),
+        ],
+        [F("terminated_active", "crm", "c-leo")],
+    )
+    cid = start_campaign(config, name="Q1 review", due=date.today() + timedelta(days=7),
+                         actor="cli:test")
+    monkeypatch.setenv(CONFIG_ENV, str(config.source))
+    return config, cid
+
+
+def signed_in(email: str, password: str = PASSWORD) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_input(key="sign_in_email").set_value(email)
+    at.text_input(key="sign_in_password").set_value(password)
+    at.button[0].click()  # the form's submit button
+    return at.run()
+
+
+def decisions(config: Config, cid: int) -> dict[str, tuple[str, str | None]]:
+    with connect(config.store.path) as con:
+        rows = con.execute(
+            "SELECT i.account_id || '/' || coalesce(i.entitlement, ''), d.decision, d.actor"
+            " FROM campaign_decision_current d JOIN campaign_item i USING (campaign_id, item_id)"
+            " WHERE campaign_id = ?",
+            [cid],
+        ).fetchall()
+    return {k: (d, a) for k, d, a in rows}
+
+
+def test_sign_in_is_required_and_wrong_passwords_are_refused(store: tuple[Config, int]) -> None:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Work email", "Password"]
+    assert not at.dataframe  # nothing from the store before sign-in
+    at = signed_in(MIA.email, "not the password")
+    assert [e.value for e in at.error] == ["wrong email or password"]
+    assert not at.dataframe
+    at = signed_in("nobody@example.com")
+    assert [e.value for e in at.error] == ["wrong email or password"]
+
+
+def test_manager_sees_only_their_queue_and_decides(store: tuple[Config, int]) -> None:
+    config, cid = store
+    at = signed_in(MIA.email)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "My reviews"
+    queue = at.dataframe(key=f"queue_{cid}_0").value
+    assert set(queue["person"]) == {"Sam Seller", "Sue Seller", "Leo Leaver"}
+    assert "Dev Eloper" not in set(queue["person"])
+    assert at.metric[0].value == str(len(queue))
+
+    # tick the first two rows (Leo's flagged account first), revoke with a reason
+    at.session_state[f"queue_{cid}_0"] = {"selection": {"rows": [0, 1], "columns": []}}
+    at.radio(key="decision_choice").set_value("revoke")
+    at.text_input(key="decision_reason").set_value("left the company")
+    at.button(key="apply_selected").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == ["Recorded revoke on 2 item(s)."]
+    got = decisions(config, cid)
+    assert len(got) == 2 and all(v == ("revoke", MIA.email) for v in got.values())
+
+    # bulk keep the rest (none flagged) and sign off
+    at.button[1].click()  # "Keep all unflagged (n)"
+    at = at.run()
+    assert "one bulk action" in at.success[0].value
+    at.checkbox(key="certify").check()
+    at = at.run()
+    at.button(key="sign_off").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert any("Signed off" in s.value for s in at.success)
+    assert len(decisions(config, cid)) == len(queue)
+
+
+def test_manager_cannot_reach_other_pages_or_items(store: tuple[Config, int]) -> None:
+    config, cid = store
+    at = signed_in(OLE.email)
+    queue = at.dataframe(key=f"queue_{cid}_0").value
+    assert set(queue["person"]) == {"Dev Eloper"}
+    # a selection index outside one's own view cannot reach Mia's items: it maps to Ole's rows only
+    at.session_state[f"queue_{cid}_0"] = {"selection": {"rows": [0, 5, 9], "columns": []}}
+    at.radio(key="decision_choice").set_value("keep")
+    at.button(key="apply_selected").click()
+    at = at.run()
+    assert set(decisions(config, cid)) == {"k-dev/"}
+    # forcing another role's page (AppTest can, a browser can't: st.navigation only routes the
+    # role's pages) still shows nothing: the page and the library refuse on the server
+    at.switch_page("pages/campaigns.py")
+    at = at.run()
+    assert not at.title and not at.dataframe
+    assert [e.value for e in at.error] == [
+        "ole.owner@example.com (manager) may not open Campaigns; needs admin or auditor or security"
+    ]
+
+
+def test_auditor_is_read_only_and_downloads_campaign_evidence(store: tuple[Config, int]) -> None:
+    config, cid = store
+    at = signed_in(AUDITOR)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Campaigns"
+    labels = [b.label for b in at.button]
+    assert "Close campaign" not in labels and "Start campaign" not in labels
+    assert any("Read-only" in i.value for i in at.info)
+    at.button(key="prep_csv").click()
+    at = at.run()
+    names = [d.label for d in at.get("download_button")]
+    assert f"Download campaign-{cid}-decisions.csv" in names
+    # My reviews is not a page for auditors, and forcing it shows nothing
+    at.switch_page("pages/my_reviews.py")
+    at = at.run()
+    assert not at.title and not at.dataframe
+    assert "read-only" in at.error[0].value
+
+
+def test_security_sees_campaigns_findings_and_collections(store: tuple[Config, int]) -> None:
+    config, cid = store
+    at = signed_in(SEC.email)
+    assert not at.exception, at.exception
+    for page, title in (("pages/campaigns.py", "Campaigns"), ("pages/findings.py", "Findings"),
+                        ("pages/collections.py", "Collections"),
+                        ("pages/access_explorer.py", "Access explorer"),
+                        ("pages/evidence.py", "Evidence")):
+        at.switch_page(page)
+        at = at.run()
+        assert not at.exception, (page, at.exception)
+        assert at.title[0].value == title
+    at.switch_page("pages/findings.py")
+    at = at.run()
+    findings = at.dataframe(key="findings_table").value
+    assert list(findings["kind"]) == ["terminated_active"]
+
+
+def test_header_mode_refuses_without_the_proxy_header(
+    store: tuple[Config, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, _ = store
+    header_cfg = make_config(tmp_path / "h", extra={"dashboard": {"auth": "header"},
+                                                     "store": {"path": str(config.store.path)}})
+    monkeypatch.setenv(CONFIG_ENV, str(header_cfg.source))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert any("X-Forwarded-Email" in e.value for e in at.error)
+    assert not at.dataframe and not at.text_input

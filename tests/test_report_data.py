@@ -1,0 +1,237 @@
+"""Evidence-pack data, without rendering: scope, specs, leaver verdicts, sampling, CSV safety, refusal.
+
+Everything here reads the tiny store of ``report_support`` through the same functions the PDF uses,
+so the figures a pack prints are tested quickly; rendering is covered by test_report_pdf.py (slow).
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from report_support import AS_OF, FORMULA, XSS, Expected, build_store, make_config
+
+from scimaudit.analytics.registry import KINDS
+from scimaudit.config import Config
+from scimaudit.errors import ReportError
+from scimaudit.reporting import manifest
+from scimaudit.reporting.build import build_report, generation_time, report_identity
+from scimaudit.reporting.context import Caps, StoreFacts, gather_facts
+from scimaudit.reporting.leavers import BREACHED, INDETERMINATE, STILL_ACTIVE_BREACHED, WITHIN, judge
+from scimaudit.reporting.sampling import rederive
+from scimaudit.reporting.spec import REPORT_KINDS, load_spec
+from scimaudit.store.connect import connect
+
+
+def _facts(config: Config, kind: str, work: Path, **dates: date | None) -> StoreFacts:
+    with connect(config.store.path, read_only=True) as con:
+        return gather_facts(
+            con,
+            config,
+            load_spec(kind),
+            as_of=dates.get("as_of"),
+            period_start=dates.get("period_start"),
+            period_end=dates.get("period_end"),
+            work_dir=work,
+            caps=Caps(),
+            sample_size=config.report.sample_size,
+        )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Config:
+    config = make_config(tmp_path)
+    build_store(config.store.path)
+    return config
+
+
+def test_every_report_kind_has_a_valid_spec_with_controls() -> None:
+    for kind in REPORT_KINDS:
+        spec = load_spec(kind)
+        assert spec.controls, kind
+        assert spec.exception_kinds, kind
+        known = {k.id for k in KINDS}
+        for control in spec.controls:
+            assert set(control.finding_kinds) <= known, (kind, control.id)
+
+
+def test_hipaa_spec_covers_the_required_sections() -> None:
+    ids = {c.id for c in load_spec("hipaa").controls}
+    assert ids >= {
+        "164.308(a)(1)(ii)(D)", "164.308(a)(3)(ii)(B)", "164.308(a)(3)(ii)(C)",
+        "164.308(a)(4)(ii)(B)", "164.308(a)(4)(ii)(C)", "164.312(a)(1)", "164.312(a)(2)(i)",
+        "164.312(b)",
+    }
+
+
+def test_framework_files_map_every_control_the_finding_registry_cites() -> None:
+    """reports/frameworks and analytics.registry must not disagree about which kind tests what."""
+    specs = {"SOX": load_spec("sox"), "HIPAA": load_spec("hipaa")}
+    for kind in KINDS:
+        for control in kind.controls:
+            spec = specs[control.framework]
+            mapped = {c.id: c.finding_kinds for c in spec.controls}
+            assert control.ref in mapped, (kind.id, control.ref)
+            assert kind.id in mapped[control.ref], (kind.id, control.ref)
+
+
+def test_unknown_kind_is_a_report_error() -> None:
+    with pytest.raises(ReportError, match="unknown report kind"):
+        load_spec("pci")
+
+
+def _row(**kw: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "employee_id": "E9", "person_name": "P", "worker_type": "employee", "event": "termination",
+        "event_date": date(2024, 6, 10), "app": "chat", "account_id": "a", "user_name": "u",
+        "last_active_at": None, "removed_by": None, "removed_modified": None, "deactivated": False,
+    }
+    base.update(kw)
+    return base
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_leaver_verdicts_are_given_only_when_the_whole_bracket_is_on_one_side() -> None:
+    within = judge(_row(last_active_at=_at("2024-06-09 06:00"), removed_by=_at("2024-06-10 20:00")), 24)
+    assert (within.outcome, within.lag_max_hours) == (WITHIN, 20.0)
+    late = judge(_row(last_active_at=_at("2024-06-12 06:00"), removed_by=_at("2024-06-13 06:00")), 24)
+    assert late.outcome == BREACHED and late.lag_min_hours == 54.0
+    spans = judge(_row(last_active_at=_at("2024-06-10 06:00"), removed_by=_at("2024-06-12 06:00")), 24)
+    assert spans.outcome == INDETERMINATE and spans.resolution.startswith("bracketed")
+    still = judge(_row(last_active_at=_at("2024-06-30 06:00")), 24)
+    assert still.outcome == STILL_ACTIVE_BREACHED and still.lag_max_hours is None
+
+
+def test_exact_removal_time_needs_a_deactivation_inside_the_bracket() -> None:
+    exact = judge(
+        _row(last_active_at=_at("2024-06-01 06:00"), removed_by=_at("2024-06-30 06:00"),
+             removed_modified=_at("2024-06-10 10:00"), deactivated=True),
+        24,
+    )
+    assert exact.resolution.startswith("exact") and exact.lag_max_hours == 10.0
+    assert exact.outcome == WITHIN
+    outside = judge(
+        _row(last_active_at=_at("2024-06-01 06:00"), removed_by=_at("2024-06-30 06:00"),
+             removed_modified=_at("2024-05-01 10:00"), deactivated=True),
+        24,
+    )
+    assert outside.resolution.startswith("bracketed")
+    deleted = judge(
+        _row(last_active_at=_at("2024-06-01 06:00"), removed_by=_at("2024-06-30 06:00"),
+             removed_modified=_at("2024-06-10 10:00"), deactivated=False),
+        24,
+    )
+    assert deleted.resolution.startswith("bracketed")
+
+
+def test_facts_match_the_store(store: Config, tmp_path: Path) -> None:
+    facts = _facts(store, "hipaa", tmp_path)
+    expected = Expected()
+    assert facts.complete, facts.failed_checks
+    assert facts.population.rows == expected.population
+    assert {a.app: a.accounts for a in facts.population.by_app} == {
+        "chat": expected.population_chat, "ehr": expected.population_ehr,
+    }
+    assert facts.exceptions.count(status="open") == expected.open_exceptions
+    assert facts.exceptions.count(status="risk-accepted") == 1
+    assert facts.exceptions.count(status="remediated") == 1
+    assert facts.population.privileged == 1
+    assert facts.sla_hours == 24
+    by_person = {c.employee_id: c for c in facts.leavers.cases}
+    assert set(by_person) == {"E2", "E3", "E4"}
+    assert by_person["E2"].outcome == STILL_ACTIVE_BREACHED
+    assert by_person["E4"].resolution.startswith("exact") and by_person["E4"].lag_max_hours == 34.0
+    assert by_person["E3"].outcome == INDETERMINATE
+    assert facts.leavers.terminations == 2 and facts.leavers.contract_ends == 1
+
+
+def test_sox_scope_is_the_apps_tagged_sox(store: Config, tmp_path: Path) -> None:
+    facts = _facts(store, "sox", tmp_path)
+    assert facts.scope.apps == ("chat",)
+    assert facts.population.rows == Expected().population_chat
+    assert {s.label for s in facts.lineage} == {"app:chat", "hr:hr"}
+
+
+def test_as_of_must_name_an_existing_run(store: Config, tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match=r"no complete analysis run as of 2024-07-15.*2024-06-30"):
+        _facts(store, "sox", tmp_path, as_of=date(2024, 7, 15))
+    facts = _facts(store, "sox", tmp_path, as_of=date(2024, 6, 1))
+    assert facts.scope.run.run_id == 1
+    with pytest.raises(ReportError, match="after --as-of"):
+        _facts(store, "sox", tmp_path, as_of=date(2024, 6, 1), period_end=date(2024, 6, 30))
+
+
+def test_default_period_is_the_90_days_ending_at_the_run(store: Config, tmp_path: Path) -> None:
+    facts = _facts(store, "leavers", tmp_path)
+    assert (facts.scope.period_start, facts.scope.period_end) == (date(2024, 4, 2), AS_OF)
+    narrow = _facts(store, "leavers", tmp_path, period_start=date(2024, 6, 15))
+    assert {c.employee_id for c in narrow.leavers.cases} == {"E4"}
+
+
+def test_csv_attachments_defuse_formulas_and_keep_markup_as_text(store: Config, tmp_path: Path) -> None:
+    facts = _facts(store, "hipaa", tmp_path)
+    with facts.population.csv_path.open(newline="", encoding="utf-8") as fh:
+        names = {row["user_name"] for row in csv.DictReader(fh)}
+    assert "'" + FORMULA in names and FORMULA not in names
+    assert XSS in names
+    with facts.exceptions.csv_path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert all(not v.startswith(("=", "+", "-", "@")) for r in rows for v in r.values() if v)
+    assert any(r["user_name"] == "'" + FORMULA for r in rows)
+
+
+def test_sample_is_rederivable_from_the_population_csv_alone(store: Config, tmp_path: Path) -> None:
+    facts = _facts(store, "hipaa", tmp_path)
+    assert facts.sample.seed == facts.population.sha256
+    drawn = [(r["app"], r["account_id"]) for r in facts.sample.rows]
+    assert len(drawn) == store.report.sample_size
+    assert drawn == rederive(facts.population.csv_path, store.report.sample_size)
+
+
+def test_incomplete_hr_import_is_refused_before_any_pdf(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    build_store(config.store.path, hr_rejected=1)
+    with pytest.raises(ReportError, match=r"(?s)rows rejected at import.*--force"):
+        build_report(config, "sox", as_of=None, period_start=None, period_end=None,
+                     out_dir=tmp_path / "out")
+    assert not list((tmp_path / "out").glob("*.pdf"))
+
+
+def test_in_scope_app_missing_from_the_run_fails_completeness(tmp_path: Path) -> None:
+    config = make_config(tmp_path, extra_apps=("erp",))
+    build_store(config.store.path)
+    facts = _facts(config, "sox", tmp_path)
+    assert not facts.complete
+    assert [c.source for c in facts.failed_checks] == ["app:erp"]
+
+
+def test_source_date_epoch_pins_the_generation_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1719792000")
+    assert generation_time() == datetime(2024, 7, 1, tzinfo=UTC)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(ReportError, match="SOURCE_DATE_EPOCH"):
+        generation_time()
+
+
+def test_report_id_depends_on_the_data_and_the_time(store: Config, tmp_path: Path) -> None:
+    facts = _facts(store, "sox", tmp_path)
+    stamp = datetime(2024, 7, 1, tzinfo=UTC)
+    first = report_identity("sox", facts, "Entity", stamp)
+    assert first == report_identity("sox", facts, "Entity", stamp)
+    assert first.startswith("SOX-20240630-")
+    assert first != report_identity("sox", facts, "Entity", datetime(2024, 7, 2, tzinfo=UTC))
+
+
+def test_manifest_serialisation_is_canonical() -> None:
+    body = {"format": manifest.MANIFEST_FORMAT, "b": 1, "a": [2, 1]}
+    raw = manifest.dumps(body)
+    assert raw == manifest.dumps(dict(reversed(list(body.items()))))
+    assert manifest.loads(raw, "x") == body
+    side = manifest.with_pdf(body, name="x.pdf", sha256="0" * 64, size=3)
+    assert manifest.without_pdf(side) == body
+    assert manifest.sidecar_path(Path("/o/SOX-1.pdf")) == Path("/o/SOX-1.manifest.json")

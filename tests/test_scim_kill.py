@@ -1,0 +1,90 @@
+"""SIGKILL ``scimaudit collect`` mid-pull: the store stays consistent, the next run completes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from scimaudit.store import connect, snapshots
+
+pytestmark = pytest.mark.slow
+
+FAST_SERVER = Path(__file__).resolve().parent / "faults" / "fast_scim_server.py"
+
+
+def write_config(path: Path, store: Path, url: str, *, page_size: int, concurrency: int) -> None:
+    path.write_text(
+        f'[store]\npath = "{store}"\n'
+        f'[[apps]]\nname = "big"\nurl = "{url}"\ntoken = {{ env = "KILL_TEST_TOKEN" }}\n'
+        f"page_size = {page_size}\nconcurrency = {concurrency}\n"
+    )
+
+
+def test_sigkill_mid_collect_leaves_a_consistent_store(tmp_path: Path) -> None:
+    server = subprocess.Popen(
+        [sys.executable, str(FAST_SERVER), "--users", "6000", "--groups", "20",
+         "--latency-ms", "40", "--token", "kill-token", "--watch-stdin"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        ready = orjson.loads(server.stdout.readline())
+        store = tmp_path / "store.duckdb"
+        slow_cfg, fast_cfg = tmp_path / "slow.toml", tmp_path / "fast.toml"
+        write_config(slow_cfg, store, ready["base_url"], page_size=50, concurrency=1)
+        write_config(fast_cfg, store, ready["base_url"], page_size=1000, concurrency=4)
+        env = {**os.environ, "KILL_TEST_TOKEN": "kill-token"}
+        argv = [sys.executable, "-m", "scimaudit", "--config"]
+        victim = subprocess.Popen(
+            [*argv, str(slow_cfg), "collect", "--app", "big", "--no-progress"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        spool = tmp_path / "store.duckdb.spool"
+        deadline = time.monotonic() + 60
+        while not any(spool.glob("*/chunk-*")) and not list(spool.glob("*")):
+            assert victim.poll() is None, "collect ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(1.0)  # well into the pull (120 pages at 40 ms each, one at a time)
+        assert victim.poll() is None
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=10)
+
+        with connect(store) as con:
+            [snap] = snapshots.list_snapshots(con)
+            assert snap.status == "running"
+            assert snapshots.current(con, "app", "big") is None
+
+        done = subprocess.run(
+            [*argv, str(fast_cfg), "collect", "--app", "big", "--json", "--no-progress"],
+            env=env,
+            capture_output=True,
+            timeout=240,
+        )
+        assert done.returncode == 0, done.stderr.decode()
+        with connect(store) as con:
+            killed, finished = sorted(snapshots.list_snapshots(con), key=lambda s: s.snapshot_id)
+            assert killed.status == "failed" and "interrupted" in (killed.error or "")
+            assert finished.status == "complete"
+            assert finished.counts["users"] == 6000
+            current = snapshots.current(con, "app", "big")
+            assert current is not None and current.snapshot_id == finished.snapshot_id
+            rows = con.execute(
+                "SELECT count(*) FROM account WHERE snapshot_id = ?", [finished.snapshot_id]
+            ).fetchone()
+            assert rows == (6000,)
+        assert not spool.exists() or not any(spool.iterdir())
+    finally:
+        if server.stdin:
+            server.stdin.close()
+        server.wait(timeout=10)
