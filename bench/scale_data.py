@@ -60,7 +60,7 @@ SELECT
     CASE WHEN NOT $old AND hash(i, 'status') % 100 < 5
         THEN $as_of::DATE - (hash(i, 'left') % 300)::INTEGER END,
     CASE WHEN hash(i, 'type') % 100 < 8
-        THEN $as_of::DATE + (hash(i, 'contract') % 200)::INTEGER - 60 END,
+        THEN $as_of::DATE + (hash(i, 'contract') % 400)::INTEGER - 20 END,
     'Dept' || ((hash(i, 'dept') + CASE WHEN $old AND hash(i, 'mover') % 100 < 2 THEN 1 ELSE 0 END)
         % $departments),
     'Title' || (hash(i, 'title') % $titles),
@@ -137,7 +137,7 @@ WHERE department IS NOT NULL AND h % 10 < 9
 UNION ALL
 SELECT $sid, $app, $app || '/' || (['admins', 'approvers', 'vendor-master', 'auditors', 'reports',
     'exports', 'everyone'])[(h // 7 % 7)::INTEGER + 1], account_id, 'User'
-FROM acct WHERE h % 100 < 12
+FROM acct WHERE h % 100 < 5
 UNION ALL
 SELECT $sid, $app, $app || '/admins', $app || '/super-admins', 'Group'
 """
@@ -145,7 +145,7 @@ SELECT $sid, $app, $app || '/admins', $app || '/super-admins', 'Group'
 _ACTIVITY = """
 INSERT INTO activity
 SELECT $sid, a.app, a.user_name,
-    $as_of::TIMESTAMPTZ - to_days((CASE WHEN hash(a.account_id, 'recent') % 100 < 85
+    $as_of::TIMESTAMPTZ - to_days((CASE WHEN hash(a.account_id, 'recent') % 100 < 92
         THEN hash(a.account_id, 'seen') % 30 ELSE hash(a.account_id, 'seen') % 300 END)::INTEGER),
     1
 FROM account AS a

@@ -48,8 +48,9 @@ pages = [
     if who.role in roles
 ]
 with st.sidebar:
-    st.markdown(f"**{who.name or who.email}**  \n{who.email}")
-    st.caption(f"Role: {who.role}" + (" (read-only)" if who.read_only else ""))
+    if who.name:
+        st.text(who.name)
+    st.caption(f"{who.email} · {who.role}" + (" (read-only)" if who.read_only else ""))
     if config.dashboard.auth != "header":
         st.button("Sign out", on_click=ui.sign_out, icon=":material/logout:")
 st.navigation(pages).run()

@@ -147,3 +147,8 @@ def show_flash() -> None:
     kind, message = st.session_state.pop("scimaudit_flash", (None, None))
     if message:
         getattr(st, kind)(message)
+
+
+def table_height(rows: int, *, max_rows: int = 14) -> int:
+    """Pixel height that fits ``rows`` (header + rows), scrolling beyond ``max_rows``."""
+    return 38 + 35 * min(max(rows, 1), max_rows)

@@ -1,4 +1,4 @@
-"""Tiny evidence-pack stores built by direct inserts, so reports are tested without collector/analytics.
+"""Tiny evidence-pack stores built by direct inserts: reports tested without collector/analytics.
 
 The story (period 2024-04-02 .. 2024-06-30, two analysis runs: June 1 and June 30):
 
@@ -48,11 +48,61 @@ class Expected:
 
 SNAPSHOTS = [
     # id, kind, name, status, started, as_of, location, users, sha
-    (1, "hr", "hr", "complete", "2024-06-30 05:00:00", "2024-06-30 00:00:00", "/exports/hr.csv", 5, "a1" * 32),
-    (2, "app", "chat", "complete", "2024-06-01 06:00:00", "2024-06-01 06:00:00", "http://127.0.0.1:9/chat/v2", 4, "b2" * 32),
-    (3, "app", "ehr", "complete", "2024-06-01 06:00:00", "2024-06-01 06:00:00", "http://127.0.0.1:9/ehr/v2", 3, "c3" * 32),
-    (4, "app", "chat", "complete", "2024-06-30 06:00:00", "2024-06-30 06:00:00", "http://127.0.0.1:9/chat/v2", 5, "d4" * 32),
-    (5, "app", "ehr", "complete", "2024-06-30 06:00:00", "2024-06-30 06:00:00", "http://127.0.0.1:9/ehr/v2", 2, "e5" * 32),
+    (
+        1,
+        "hr",
+        "hr",
+        "complete",
+        "2024-06-30 05:00:00",
+        "2024-06-30 00:00:00",
+        "/exports/hr.csv",
+        5,
+        "a1" * 32,
+    ),
+    (
+        2,
+        "app",
+        "chat",
+        "complete",
+        "2024-06-01 06:00:00",
+        "2024-06-01 06:00:00",
+        "http://127.0.0.1:9/chat/v2",
+        4,
+        "b2" * 32,
+    ),
+    (
+        3,
+        "app",
+        "ehr",
+        "complete",
+        "2024-06-01 06:00:00",
+        "2024-06-01 06:00:00",
+        "http://127.0.0.1:9/ehr/v2",
+        3,
+        "c3" * 32,
+    ),
+    (
+        4,
+        "app",
+        "chat",
+        "complete",
+        "2024-06-30 06:00:00",
+        "2024-06-30 06:00:00",
+        "http://127.0.0.1:9/chat/v2",
+        5,
+        "d4" * 32,
+    ),
+    (
+        5,
+        "app",
+        "ehr",
+        "complete",
+        "2024-06-30 06:00:00",
+        "2024-06-30 06:00:00",
+        "http://127.0.0.1:9/ehr/v2",
+        2,
+        "e5" * 32,
+    ),
 ]
 
 PEOPLE = [
@@ -100,36 +150,148 @@ LINKS = [
     (2, "ehr", "e-dan", "dan", False, "E4", "external_id", "human"),
 ]
 
-PARAMS = {"deprovision_sla_hours": 24, "stale_after_days": 90,
-          "sod": [{"app": "ehr", "groups": ["ehr-admins", "billing"], "severity": "high"}]}
+PARAMS = {
+    "deprovision_sla_hours": 24,
+    "stale_after_days": 90,
+    "sod": [{"app": "ehr", "groups": ["ehr-admins", "billing"], "severity": "high"}],
+}
 
 
-def _finding(run: int, key: str, kind: str, app: str | None, account: str | None, user: str | None,
-             emp: str | None, group: str | None, sev: str, reason: str, evidence: dict[str, Any],
-             snaps: list[int], status: str = "open", exemption: dict[str, str] | None = None) -> tuple[Any, ...]:
-    return (run, key, kind, app, account, user, emp, group, sev, reason,
-            orjson.dumps(evidence).decode(), snaps, status,
-            orjson.dumps(exemption).decode() if exemption else None)
+def _finding(
+    run: int,
+    key: str,
+    kind: str,
+    app: str | None,
+    account: str | None,
+    user: str | None,
+    emp: str | None,
+    group: str | None,
+    sev: str,
+    reason: str,
+    evidence: dict[str, Any],
+    snaps: list[int],
+    status: str = "open",
+    exemption: dict[str, str] | None = None,
+) -> tuple[Any, ...]:
+    return (
+        run,
+        key,
+        kind,
+        app,
+        account,
+        user,
+        emp,
+        group,
+        sev,
+        reason,
+        orjson.dumps(evidence).decode(),
+        snaps,
+        status,
+        orjson.dumps(exemption).decode() if exemption else None,
+    )
 
 
 FINDINGS = [
-    _finding(1, "k-stale", "stale_access", "chat", "c-alice", "alice@example.com", "E1", None, "medium",
-             "no sign-in for 120 days", {"last_seen": "2024-02-01"}, [2]),
-    _finding(1, "k-orph-xss", "orphaned_account", "chat", "c-xss", XSS, None, None, "high",
-             "active account linked to no person", {"userName": XSS}, [2, 1]),
-    _finding(2, "k-term-bob", "terminated_active", "chat", "c-bob", "bob@example.com", "E2", None, "critical",
-             "Bob Gone terminated 2024-06-10, chat account still active (SLA 24 h breached)",
-             {"termination_date": "2024-06-10", "days_since": 20, "sla_breached": True}, [4, 1]),
-    _finding(2, "k-orph-xss", "orphaned_account", "chat", "c-xss", XSS, None, None, "high",
-             "active account linked to no person", {"userName": XSS}, [4, 1]),
-    _finding(2, "k-orph-formula", "orphaned_account", "chat", "c-formula", FORMULA, None, None, "high",
-             "active account linked to no person", {"userName": FORMULA}, [4, 1]),
-    _finding(2, "k-priv-alice", "privileged_account", "ehr", "e-alice", "alice", "E1", "ehr-admins", "medium",
-             "member of privileged group ehr-admins", {"group": "ehr-admins"}, [5]),
-    _finding(2, "k-sod-alice", "sod_conflict", "ehr", "e-alice", "alice", "E1", "billing", "high",
-             "holds both ehr-admins and billing", {"groups": ["ehr-admins", "billing"]}, [5, 1],
-             status="exempted",
-             exemption={"owner": "ciso@example.com", "reason": "sole admin", "expires": "2024-12-31"}),
+    _finding(
+        1,
+        "k-stale",
+        "stale_access",
+        "chat",
+        "c-alice",
+        "alice@example.com",
+        "E1",
+        None,
+        "medium",
+        "no sign-in for 120 days",
+        {"last_seen": "2024-02-01"},
+        [2],
+    ),
+    _finding(
+        1,
+        "k-orph-xss",
+        "orphaned_account",
+        "chat",
+        "c-xss",
+        XSS,
+        None,
+        None,
+        "high",
+        "active account linked to no person",
+        {"userName": XSS},
+        [2, 1],
+    ),
+    _finding(
+        2,
+        "k-term-bob",
+        "terminated_active",
+        "chat",
+        "c-bob",
+        "bob@example.com",
+        "E2",
+        None,
+        "critical",
+        "Bob Gone terminated 2024-06-10, chat account still active (SLA 24 h breached)",
+        {"termination_date": "2024-06-10", "days_since": 20, "sla_breached": True},
+        [4, 1],
+    ),
+    _finding(
+        2,
+        "k-orph-xss",
+        "orphaned_account",
+        "chat",
+        "c-xss",
+        XSS,
+        None,
+        None,
+        "high",
+        "active account linked to no person",
+        {"userName": XSS},
+        [4, 1],
+    ),
+    _finding(
+        2,
+        "k-orph-formula",
+        "orphaned_account",
+        "chat",
+        "c-formula",
+        FORMULA,
+        None,
+        None,
+        "high",
+        "active account linked to no person",
+        {"userName": FORMULA},
+        [4, 1],
+    ),
+    _finding(
+        2,
+        "k-priv-alice",
+        "privileged_account",
+        "ehr",
+        "e-alice",
+        "alice",
+        "E1",
+        "ehr-admins",
+        "medium",
+        "member of privileged group ehr-admins",
+        {"group": "ehr-admins"},
+        [5],
+    ),
+    _finding(
+        2,
+        "k-sod-alice",
+        "sod_conflict",
+        "ehr",
+        "e-alice",
+        "alice",
+        "E1",
+        "billing",
+        "high",
+        "holds both ehr-admins and billing",
+        {"groups": ["ehr-admins", "billing"]},
+        [5, 1],
+        status="exempted",
+        exemption={"owner": "ciso@example.com", "reason": "sole admin", "expires": "2024-12-31"},
+    ),
 ]
 
 HISTORY = [
@@ -159,12 +321,28 @@ def make_config(
     raw = {
         "store": {"path": str(tmp / "store.duckdb"), "lock_timeout_seconds": 5},
         "apps": [
-            {"name": "chat", "url": "http://127.0.0.1:9/chat/v2", "token": {"env": "T"},
-             "frameworks": ["SOX", "HIPAA"]},
-            {"name": "ehr", "url": "http://127.0.0.1:9/ehr/v2", "token": {"env": "T"},
-             "frameworks": ["HIPAA"], "privileged_groups": ["ehr-admins"]},
-            *[{"name": n, "url": f"http://127.0.0.1:9/{n}/v2", "token": {"env": "T"},
-               "frameworks": ["SOX"]} for n in extra_apps],
+            {
+                "name": "chat",
+                "url": "http://127.0.0.1:9/chat/v2",
+                "token": {"env": "T"},
+                "frameworks": ["SOX", "HIPAA"],
+            },
+            {
+                "name": "ehr",
+                "url": "http://127.0.0.1:9/ehr/v2",
+                "token": {"env": "T"},
+                "frameworks": ["HIPAA"],
+                "privileged_groups": ["ehr-admins"],
+            },
+            *[
+                {
+                    "name": n,
+                    "url": f"http://127.0.0.1:9/{n}/v2",
+                    "token": {"env": "T"},
+                    "frameworks": ["SOX"],
+                }
+                for n in extra_apps
+            ],
         ],
         "report": {"entity": entity, "classification": "Confidential", "sample_size": 4},
     }
@@ -173,13 +351,34 @@ def make_config(
 
 def _app_record(name: str, url: str, sid: int, users: int) -> dict[str, Any]:
     """An app completeness record shaped like scimaudit.collect.scim.completeness.AppRecord."""
+
     def res(rtype: str, n: int) -> dict[str, Any]:
-        return {"resource_type": rtype, "pagination": "index", "page_size": 200, "expected": n,
-                "recount": n, "received": n, "unique": n, "loaded": n, "pages": 1, "requests": 1,
-                "retries": 0, "errors": [], "end": "total_reached"}
-    return {"app": name, "url": url, "snapshot_id": sid, "complete": True, "shortfalls": [],
-            "resources": {"User": res("User", users), "Group": res("Group", 1 if sid == 5 else 0)},
-            "pages": 2, "hash_method": "sha256 over each page's body_sha256 + newline, in seq order"}
+        return {
+            "resource_type": rtype,
+            "pagination": "index",
+            "page_size": 200,
+            "expected": n,
+            "recount": n,
+            "received": n,
+            "unique": n,
+            "loaded": n,
+            "pages": 1,
+            "requests": 1,
+            "retries": 0,
+            "errors": [],
+            "end": "total_reached",
+        }
+
+    return {
+        "app": name,
+        "url": url,
+        "snapshot_id": sid,
+        "complete": True,
+        "shortfalls": [],
+        "resources": {"User": res("User", users), "Group": res("Group", 1 if sid == 5 else 0)},
+        "pages": 2,
+        "hash_method": "sha256 over each page's body_sha256 + newline, in seq order",
+    }
 
 
 def build_store(path: Path, *, hr_rejected: int = 0) -> None:
@@ -187,8 +386,13 @@ def build_store(path: Path, *, hr_rejected: int = 0) -> None:
     with connect(path) as con:
         for sid, kind, name, status, started, as_of, loc, users, sha in SNAPSHOTS:
             completeness = (
-                {"file": loc, "rows_read": users + hr_rejected, "imported": users,
-                 "rejected": hr_rejected, "problems": hr_rejected}
+                {
+                    "file": loc,
+                    "rows_read": users + hr_rejected,
+                    "imported": users,
+                    "rejected": hr_rejected,
+                    "problems": hr_rejected,
+                }
                 if kind == "hr"
                 else _app_record(name, loc, sid, users)
             )
@@ -196,8 +400,19 @@ def build_store(path: Path, *, hr_rejected: int = 0) -> None:
                 "INSERT INTO snapshot (snapshot_id, source_kind, source_name, status, started_at,"
                 " finished_at, as_of, location, counts, sha256, completeness, tool_version)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0.1.0')",
-                [sid, kind, name, status, ts(started), ts(started), ts(as_of), loc,
-                 orjson.dumps({"users": users}).decode(), sha, orjson.dumps(completeness).decode()],
+                [
+                    sid,
+                    kind,
+                    name,
+                    status,
+                    ts(started),
+                    ts(started),
+                    ts(as_of),
+                    loc,
+                    orjson.dumps({"users": users}).decode(),
+                    sha,
+                    orjson.dumps(completeness).decode(),
+                ],
             )
             if kind == "app":
                 con.execute(
@@ -209,18 +424,30 @@ def build_store(path: Path, *, hr_rejected: int = 0) -> None:
         for extra in range(hr_rejected):
             con.execute("INSERT INTO raw_hr_row VALUES (1, ?, '{}')", [100 + extra])
         for i, (eid, first, last, status, wtype, term, cend) in enumerate(PEOPLE, start=1):
-            con.execute("INSERT INTO raw_hr_row VALUES (1, ?, ?)", [i, orjson.dumps({"id": eid}).decode()])
             con.execute(
-                "INSERT INTO employee (snapshot_id, employee_id, email, first_name, last_name, status,"
-                " status_raw, worker_type, termination_date, contract_end_date, line_no)"
+                "INSERT INTO raw_hr_row VALUES (1, ?, ?)", [i, orjson.dumps({"id": eid}).decode()]
+            )
+            con.execute(
+                "INSERT INTO employee (snapshot_id, employee_id, email, first_name, last_name,"
+                " status, status_raw, worker_type, termination_date, contract_end_date, line_no)"
                 " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [eid, f"{first.lower()}@example.com", first, last, status, status.title(), wtype,
-                 term, cend, i],
+                [
+                    eid,
+                    f"{first.lower()}@example.com",
+                    first,
+                    last,
+                    status,
+                    status.title(),
+                    wtype,
+                    term,
+                    cend,
+                    i,
+                ],
             )
         for sid, app, acc, user, active, modified in ACCOUNTS:
             con.execute(
-                "INSERT INTO account (snapshot_id, app, account_id, user_name, active, last_modified,"
-                " resource) VALUES (?, ?, ?, ?, ?, ?, '{}')",
+                "INSERT INTO account (snapshot_id, app, account_id, user_name, active,"
+                " last_modified, resource) VALUES (?, ?, ?, ?, ?, ?, '{}')",
                 [sid, app, acc, user, active, ts(modified) if modified else None],
             )
         con.execute(
@@ -239,25 +466,34 @@ def build_store(path: Path, *, hr_rejected: int = 0) -> None:
                 "INSERT INTO analysis_run (run_id, as_of, started_at, finished_at, status,"
                 " hr_snapshot_id, snapshot_ids, params, params_sha256, tool_version)"
                 " VALUES (?, ?, ?, ?, 'complete', 1, ?, ?, ?, '0.1.0')",
-                [run, as_of, ts(f"{as_of} 07:00:00"), ts(f"{as_of} 07:01:00"),
-                 orjson.dumps(snaps).decode(), orjson.dumps(PARAMS).decode(), "f0" * 32],
+                [
+                    run,
+                    as_of,
+                    ts(f"{as_of} 07:00:00"),
+                    ts(f"{as_of} 07:01:00"),
+                    orjson.dumps(snaps).decode(),
+                    orjson.dumps(PARAMS).decode(),
+                    "f0" * 32,
+                ],
             )
         for run, app, acc, user, active, emp, rule, atype in LINKS:
             snap = {(1, "chat"): 2, (1, "ehr"): 3, (2, "chat"): 4, (2, "ehr"): 5}[(run, app)]
             con.execute(
-                "INSERT INTO identity_link (run_id, snapshot_id, app, account_id, user_name, active,"
-                " employee_id, rule, confidence, account_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO identity_link (run_id, snapshot_id, app, account_id, user_name,"
+                " active, employee_id, rule, confidence, account_type)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [run, snap, app, acc, user, active, emp, rule, "high" if rule else None, atype],
             )
         con.executemany(
-            "INSERT INTO finding (run_id, finding_key, kind, app, account_id, user_name, employee_id,"
-            " group_name, severity, reason, evidence, snapshot_ids, status, exemption)"
+            "INSERT INTO finding (run_id, finding_key, kind, app, account_id, user_name,"
+            " employee_id, group_name, severity, reason, evidence, snapshot_ids, status, exemption)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             FINDINGS,
         )
         con.executemany(
-            "INSERT INTO finding_history (finding_key, kind, app, account_id, first_seen, last_seen,"
-            " resolved_on, first_run_id, last_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
+            "INSERT INTO finding_history (finding_key, kind, app, account_id, first_seen,"
+            " last_seen, resolved_on, first_run_id, last_run_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
             HISTORY,
         )
         con.executemany(

@@ -1,4 +1,4 @@
-"""Evidence-pack data, without rendering: scope, specs, leaver verdicts, sampling, CSV safety, refusal.
+"""Evidence-pack data without rendering: scope, specs, leaver verdicts, sampling, CSV safety.
 
 Everything here reads the tiny store of ``report_support`` through the same functions the PDF uses,
 so the figures a pack prints are tested quickly; rendering is covered by test_report_pdf.py (slow).
@@ -11,15 +11,23 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from report_support import AS_OF, FORMULA, XSS, Expected, build_store, make_config
 
+from report_support import AS_OF, FORMULA, XSS, Expected, build_store, make_config
 from scimaudit.analytics.registry import KINDS
 from scimaudit.config import Config
 from scimaudit.errors import ReportError
 from scimaudit.reporting import manifest
-from scimaudit.reporting.build import build_report, generation_time, report_identity
+from scimaudit.reporting.build import build_report
 from scimaudit.reporting.context import Caps, StoreFacts, gather_facts
-from scimaudit.reporting.leavers import BREACHED, INDETERMINATE, STILL_ACTIVE_BREACHED, WITHIN, judge
+from scimaudit.reporting.leavers import (
+    BREACHED,
+    INDETERMINATE,
+    STILL_ACTIVE_BREACHED,
+    WITHIN,
+    judge,
+)
+from scimaudit.reporting.manifest import report_identity
+from scimaudit.reporting.provenance import generation_time
 from scimaudit.reporting.sampling import rederive
 from scimaudit.reporting.spec import REPORT_KINDS, load_spec
 from scimaudit.store.connect import connect
@@ -60,8 +68,13 @@ def test_every_report_kind_has_a_valid_spec_with_controls() -> None:
 def test_hipaa_spec_covers_the_required_sections() -> None:
     ids = {c.id for c in load_spec("hipaa").controls}
     assert ids >= {
-        "164.308(a)(1)(ii)(D)", "164.308(a)(3)(ii)(B)", "164.308(a)(3)(ii)(C)",
-        "164.308(a)(4)(ii)(B)", "164.308(a)(4)(ii)(C)", "164.312(a)(1)", "164.312(a)(2)(i)",
+        "164.308(a)(1)(ii)(D)",
+        "164.308(a)(3)(ii)(B)",
+        "164.308(a)(3)(ii)(C)",
+        "164.308(a)(4)(ii)(B)",
+        "164.308(a)(4)(ii)(C)",
+        "164.312(a)(1)",
+        "164.312(a)(2)(i)",
         "164.312(b)",
     }
 
@@ -84,9 +97,18 @@ def test_unknown_kind_is_a_report_error() -> None:
 
 def _row(**kw: object) -> dict[str, object]:
     base: dict[str, object] = {
-        "employee_id": "E9", "person_name": "P", "worker_type": "employee", "event": "termination",
-        "event_date": date(2024, 6, 10), "app": "chat", "account_id": "a", "user_name": "u",
-        "last_active_at": None, "removed_by": None, "removed_modified": None, "deactivated": False,
+        "employee_id": "E9",
+        "person_name": "P",
+        "worker_type": "employee",
+        "event": "termination",
+        "event_date": date(2024, 6, 10),
+        "app": "chat",
+        "account_id": "a",
+        "user_name": "u",
+        "last_active_at": None,
+        "removed_by": None,
+        "removed_modified": None,
+        "deactivated": False,
     }
     base.update(kw)
     return base
@@ -97,11 +119,17 @@ def _at(text: str) -> datetime:
 
 
 def test_leaver_verdicts_are_given_only_when_the_whole_bracket_is_on_one_side() -> None:
-    within = judge(_row(last_active_at=_at("2024-06-09 06:00"), removed_by=_at("2024-06-10 20:00")), 24)
+    within = judge(
+        _row(last_active_at=_at("2024-06-09 06:00"), removed_by=_at("2024-06-10 20:00")), 24
+    )
     assert (within.outcome, within.lag_max_hours) == (WITHIN, 20.0)
-    late = judge(_row(last_active_at=_at("2024-06-12 06:00"), removed_by=_at("2024-06-13 06:00")), 24)
+    late = judge(
+        _row(last_active_at=_at("2024-06-12 06:00"), removed_by=_at("2024-06-13 06:00")), 24
+    )
     assert late.outcome == BREACHED and late.lag_min_hours == 54.0
-    spans = judge(_row(last_active_at=_at("2024-06-10 06:00"), removed_by=_at("2024-06-12 06:00")), 24)
+    spans = judge(
+        _row(last_active_at=_at("2024-06-10 06:00"), removed_by=_at("2024-06-12 06:00")), 24
+    )
     assert spans.outcome == INDETERMINATE and spans.resolution.startswith("bracketed")
     still = judge(_row(last_active_at=_at("2024-06-30 06:00")), 24)
     assert still.outcome == STILL_ACTIVE_BREACHED and still.lag_max_hours is None
@@ -109,21 +137,33 @@ def test_leaver_verdicts_are_given_only_when_the_whole_bracket_is_on_one_side() 
 
 def test_exact_removal_time_needs_a_deactivation_inside_the_bracket() -> None:
     exact = judge(
-        _row(last_active_at=_at("2024-06-01 06:00"), removed_by=_at("2024-06-30 06:00"),
-             removed_modified=_at("2024-06-10 10:00"), deactivated=True),
+        _row(
+            last_active_at=_at("2024-06-01 06:00"),
+            removed_by=_at("2024-06-30 06:00"),
+            removed_modified=_at("2024-06-10 10:00"),
+            deactivated=True,
+        ),
         24,
     )
     assert exact.resolution.startswith("exact") and exact.lag_max_hours == 10.0
     assert exact.outcome == WITHIN
     outside = judge(
-        _row(last_active_at=_at("2024-06-01 06:00"), removed_by=_at("2024-06-30 06:00"),
-             removed_modified=_at("2024-05-01 10:00"), deactivated=True),
+        _row(
+            last_active_at=_at("2024-06-01 06:00"),
+            removed_by=_at("2024-06-30 06:00"),
+            removed_modified=_at("2024-05-01 10:00"),
+            deactivated=True,
+        ),
         24,
     )
     assert outside.resolution.startswith("bracketed")
     deleted = judge(
-        _row(last_active_at=_at("2024-06-01 06:00"), removed_by=_at("2024-06-30 06:00"),
-             removed_modified=_at("2024-06-10 10:00"), deactivated=False),
+        _row(
+            last_active_at=_at("2024-06-01 06:00"),
+            removed_by=_at("2024-06-30 06:00"),
+            removed_modified=_at("2024-06-10 10:00"),
+            deactivated=False,
+        ),
         24,
     )
     assert deleted.resolution.startswith("bracketed")
@@ -135,7 +175,8 @@ def test_facts_match_the_store(store: Config, tmp_path: Path) -> None:
     assert facts.complete, facts.failed_checks
     assert facts.population.rows == expected.population
     assert {a.app: a.accounts for a in facts.population.by_app} == {
-        "chat": expected.population_chat, "ehr": expected.population_ehr,
+        "chat": expected.population_chat,
+        "ehr": expected.population_ehr,
     }
     assert facts.exceptions.count(status="open") == expected.open_exceptions
     assert facts.exceptions.count(status="risk-accepted") == 1
@@ -173,7 +214,9 @@ def test_default_period_is_the_90_days_ending_at_the_run(store: Config, tmp_path
     assert {c.employee_id for c in narrow.leavers.cases} == {"E4"}
 
 
-def test_csv_attachments_defuse_formulas_and_keep_markup_as_text(store: Config, tmp_path: Path) -> None:
+def test_csv_attachments_defuse_formulas_and_keep_markup_as_text(
+    store: Config, tmp_path: Path
+) -> None:
     facts = _facts(store, "hipaa", tmp_path)
     with facts.population.csv_path.open(newline="", encoding="utf-8") as fh:
         names = {row["user_name"] for row in csv.DictReader(fh)}
@@ -197,8 +240,9 @@ def test_incomplete_hr_import_is_refused_before_any_pdf(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     build_store(config.store.path, hr_rejected=1)
     with pytest.raises(ReportError, match=r"(?s)rows rejected at import.*--force"):
-        build_report(config, "sox", as_of=None, period_start=None, period_end=None,
-                     out_dir=tmp_path / "out")
+        build_report(
+            config, "sox", as_of=None, period_start=None, period_end=None, out_dir=tmp_path / "out"
+        )
     assert not list((tmp_path / "out").glob("*.pdf"))
 
 

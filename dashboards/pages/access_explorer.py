@@ -32,9 +32,17 @@ st.caption(
     + (f"; people from analysis run {result.run_id}" if result.run_id else "; no analysis yet")
 )
 shown = result.rows.head(data.ACCESS_ROW_CAP)
-st.dataframe(shown, hide_index=True, width="stretch", height=460,
-             column_config={"access": st.column_config.TextColumn("Group"),
-                            "snapshot_id": st.column_config.NumberColumn("Snapshot")})
+st.dataframe(
+    shown, hide_index=True, width="stretch", height=ui.table_height(len(shown)), placeholder="",
+    column_order=["person", "employee_id", "department", "hr_status", "app", "user_name", "access",
+                  "active", "snapshot_id"],
+    column_config={
+        "person": "Person", "employee_id": "Employee", "department": "Department",
+        "hr_status": "HR status", "app": "App", "user_name": "Account",
+        "access": st.column_config.TextColumn("Group"), "active": "Active",
+        "snapshot_id": st.column_config.NumberColumn("Snapshot", width="small"),
+    },
+)
 if result.total > data.ACCESS_ROW_CAP:
     st.caption(f"First {data.ACCESS_ROW_CAP} rows shown; the CSV has all {result.total}.")
 st.download_button("Export CSV", data.csv_bytes(result.rows), file_name=f"access-{day}.csv",
@@ -42,5 +50,10 @@ st.download_button("Export CSV", data.csv_bytes(result.rows), file_name=f"access
 
 st.subheader("Accounts over time")
 history = ui.call(data.access_over_time, config, actor)
-if not history.empty:
-    st.line_chart(history, x="as_of", y="accounts", color="app", height=260)
+if history.empty:
+    st.caption("No complete app snapshots yet.")
+elif history["as_of"].nunique() < 2:
+    st.caption("One collection so far: accounts per app (a line appears after the next one).")
+    st.bar_chart(history, x="app", y="accounts", height=220, x_label="", y_label="accounts")
+else:
+    st.line_chart(history, x="as_of", y="accounts", color="app", height=260, x_label="")

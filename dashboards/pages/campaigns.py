@@ -49,14 +49,23 @@ st.dataframe(
     overview,
     hide_index=True,
     width="stretch",
+    height=ui.table_height(len(overview), max_rows=8),
+    placeholder="",
     column_order=["campaign_id", "name", "status", "due", "overdue", "items", "progress",
                   "revoked", "undecided", "unassigned", "reviewers", "signed_off"],
     column_config={
         "campaign_id": st.column_config.NumberColumn("#", width="small"),
-        "name": "Campaign",
+        "name": st.column_config.TextColumn("Campaign", width="medium"),
+        "status": "Status",
+        "due": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
         "overdue": st.column_config.CheckboxColumn("Overdue"),
+        "items": "Items",
         "progress": st.column_config.ProgressColumn("Decided", format="percent", min_value=0.0,
                                                     max_value=1.0),
+        "revoked": "Revoke",
+        "undecided": "Undecided",
+        "unassigned": "Unassigned",
+        "reviewers": "Reviewers",
         "signed_off": "Signed off",
     },
 )
@@ -75,27 +84,41 @@ with progress_tab:
     progress = ui.call(queries.reviewer_progress, config, actor, campaign_id)
     chart = progress.set_index("reviewer")[["decided", "undecided"]]
     st.bar_chart(chart, horizontal=True, stack=True, color=["#2e7d32", "#c9ced6"],
-                 height=max(160, 32 * len(chart)))
+                 height=80 + 40 * len(chart), x_label="items", y_label="")
     st.dataframe(
-        progress, hide_index=True, width="stretch",
-        column_config={"progress": st.column_config.ProgressColumn(
-            "Decided", format="percent", min_value=0.0, max_value=1.0)},
+        progress, hide_index=True, width="stretch", placeholder="",
+        height=ui.table_height(len(progress)),
+        column_config={
+            "reviewer_id": "Id", "reviewer": "Reviewer", "email": "Email", "items": "Items",
+            "decided": "Decided", "revoked": "Revoke", "undecided": "Undecided",
+            "progress": st.column_config.ProgressColumn(
+                "Progress", format="percent", min_value=0.0, max_value=1.0),
+            "signed_at": st.column_config.DatetimeColumn("Signed off", format="YYYY-MM-DD HH:mm"),
+        },
     )
 
 with items_tab:
     items = ui.call(queries.campaign_items, config, actor, campaign_id)
     st.dataframe(
-        items, hide_index=True, width="stretch", height=420,
+        items, hide_index=True, width="stretch", height=ui.table_height(len(items)),
+        placeholder="",
         column_order=["item_id", "person", "app", "account", "access", "findings",
                       "recommendation", "reviewer_id", "decision", "reason", "decided_by",
                       "decided_at"],
+        column_config={
+            "item_id": st.column_config.NumberColumn("#", width="small"), "person": "Person",
+            "app": "App", "account": "Account", "access": "Access", "findings": "Findings",
+            "recommendation": "Suggested", "reviewer_id": "Reviewer", "decision": "Decision",
+            "reason": "Reason", "decided_by": "By",
+            "decided_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+        },
     )
 
 with evidence_tab:
     st.write("Who decided what and when, per-reviewer approval rate and pace, self-reviews (must "
              "be 0), undecided items and revocations requested, with the hash-chained log.")
     key = f"evidence_{campaign_id}"
-    c1, c2 = st.columns(2)
+    c1, c2, _ = st.columns([1, 1.6, 2])
     if c1.button("Prepare CSV files", key="prep_csv"):
         st.session_state[key] = ui.call(campaign_evidence_files, config, actor, campaign_id)
     if c2.button("Prepare PDF (with the CSVs attached)", key="prep_pdf"):

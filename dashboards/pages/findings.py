@@ -24,7 +24,7 @@ c1, c2, c3, c4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
 kinds = c1.multiselect("Kind", sorted(frame["kind"].unique()), key="fk")
 apps = c2.multiselect("App", sorted(frame["app"].dropna().unique()), key="fa")
 sev = c3.multiselect("Severity", ["critical", "high", "medium", "low"], key="fs")
-exempted = c4.toggle("Show exempted", value=True, key="fe")
+exempted = c4.toggle("Exempted", value=True, key="fe", help="Include risk-accepted findings")
 view = data.filter_findings(frame, kinds=kinds, apps=apps, severities=sev,
                             include_exempted=exempted).reset_index(drop=True)
 
@@ -35,14 +35,20 @@ m3.metric("Accounts", view[["app", "account_id"]].drop_duplicates().shape[0])
 
 chart = data.findings_by_app_and_kind(view)
 if not chart.empty:
-    st.bar_chart(chart, stack=True, height=260, y_label="findings")
+    st.bar_chart(chart, stack=True, horizontal=True, height=80 + 36 * len(chart),
+                 x_label="findings", y_label="")
 
 picked = st.dataframe(
-    view, hide_index=True, width="stretch", height=380, key="findings_table",
-    on_select="rerun", selection_mode="single-row",
+    view, hide_index=True, width="stretch", height=ui.table_height(len(view)),
+    key="findings_table", on_select="rerun", selection_mode="single-row", placeholder="",
     column_order=["severity", "kind", "app", "user_name", "person", "group_name", "status",
                   "reason", "first_seen"],
-    column_config={"user_name": "Account", "group_name": "Group", "first_seen": "First seen"},
+    column_config={
+        "severity": "Severity", "kind": "Kind", "app": "App", "user_name": "Account",
+        "person": "Person", "group_name": "Group", "status": "Status",
+        "reason": st.column_config.TextColumn("Reason", width="large"),
+        "first_seen": st.column_config.DateColumn("First seen", format="YYYY-MM-DD"),
+    },
 )
 st.download_button("Export CSV", data.csv_bytes(view), file_name="findings.csv", mime="text/csv",
                    icon=":material/download:")
@@ -67,7 +73,7 @@ if rows:
         st.markdown("**Groups**")
         st.write(", ".join(detail.groups) or "none")
         st.markdown("**History**")
-        st.dataframe(detail.history, hide_index=True, width="stretch")
+        st.dataframe(detail.history, hide_index=True, width="stretch", placeholder="")
     with right:
         st.markdown("**Findings and evidence**")
         for f in detail.findings:

@@ -34,11 +34,11 @@ COLUMNS = {
     "person": st.column_config.TextColumn("Person", width="medium"),
     "app": st.column_config.TextColumn("App", width="small"),
     "access": st.column_config.TextColumn("Access", help="(account) = the account itself"),
-    "findings": st.column_config.TextColumn("Findings", help="Findings on this access"),
-    "recommendation": st.column_config.TextColumn("Suggested", width="small"),
-    "recommendation_reason": st.column_config.TextColumn("Why", width="large"),
     "decision": st.column_config.TextColumn("Decision", width="small"),
-    "reason": st.column_config.TextColumn("Your reason"),
+    "findings": st.column_config.TextColumn("Findings", width="medium"),
+    "recommendation": st.column_config.TextColumn("Suggested", width="small"),
+    "recommendation_reason": st.column_config.TextColumn("Why", width="medium"),
+    "reason": st.column_config.TextColumn("Your reason", width="medium"),
     "title": st.column_config.TextColumn("Title"),
     "account": st.column_config.TextColumn("Account"),
     "last_sign_in": st.column_config.DatetimeColumn("Last sign-in", format="YYYY-MM-DD"),
@@ -119,8 +119,9 @@ def queue_panel(campaign_id: int) -> None:
     selected = _selected_ids(view, table_key)
     st.caption(f"{len(view)} shown · {len(selected)} selected — tick rows to decide them.")
 
-    locked = queue.locked
-    with st.form(f"decide_{campaign_id}", border=True):
+    if queue.locked:
+        return
+    with st.form(f"decide_{campaign_id}", border=True, clear_on_submit=True):
         c1, c2, c3 = st.columns([1.2, 4, 1.3], vertical_alignment="bottom")
         choice = c1.radio("Decision", ["keep", "revoke"], horizontal=True,
                           format_func=str.capitalize, key="decision_choice")
@@ -128,8 +129,7 @@ def queue_panel(campaign_id: int) -> None:
             "Reason", key="decision_reason",
             placeholder="Required to revoke, and to keep anything flagged",
         )
-        apply = c3.form_submit_button("Apply to selected", type="primary", disabled=locked,
-                                      key="apply_selected")
+        apply = c3.form_submit_button("Apply to selected", type="primary", key="apply_selected")
     if apply:
         if not selected:
             st.warning("Select one or more rows first.")
@@ -139,11 +139,11 @@ def queue_panel(campaign_id: int) -> None:
 
     unflagged = int((~items["flagged"] & items["decision"].isna()).sum()) if total else 0
     b1, b2 = st.columns(2)
-    if b1.button(f"Keep all unflagged ({unflagged})", disabled=locked or unflagged == 0,
+    if b1.button(f"Keep all unflagged ({unflagged})", disabled=unflagged == 0,
                  help="Keeps every undecided item without findings; recorded as one bulk action"):
         n = ui.call(keep_all_unflagged, config, actor, campaign_id)
         _after_change(f"Kept {n} unflagged item(s) in one bulk action.")
-    with b2.popover("Delegate selected", disabled=locked, width="stretch"):
+    with b2.popover("Delegate selected", width="stretch"):
         to = st.text_input("To (work email or employee id)", key="delegate_to")
         why = st.text_input("Reason", key="delegate_reason")
         if st.button("Delegate", key="delegate_go"):
@@ -154,7 +154,7 @@ def queue_panel(campaign_id: int) -> None:
                 _after_change(f"Delegated {n} item(s) to {to}.")
 
     st.divider()
-    ready = decided == total and not locked
+    ready = decided == total
     certify = st.checkbox(
         "I have reviewed every item in my queue and my decisions are final",
         disabled=not ready, key="certify",
@@ -162,7 +162,7 @@ def queue_panel(campaign_id: int) -> None:
     if st.button("Sign off", type="primary", disabled=not (ready and certify), key="sign_off"):
         n = ui.call(sign_off, config, actor, campaign_id)
         _after_change(f"Signed off: {n} item(s) certified.")
-    if not ready and not locked:
+    if not ready:
         st.caption(f"Sign-off opens when all {total} items are decided ({total - decided} left).")
 
 

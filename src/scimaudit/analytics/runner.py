@@ -4,8 +4,8 @@ The run reads only complete snapshots current on the analysis date (see :mod:`se
 the config's policy into temporary tables (:mod:`scope`), then runs the SQL files in a fixed order
 inside one transaction, so a run is stored whole or not at all:
 
-1. ``correlation/``: ``person`` and ``account`` (numbered, so later joins are on integers) →
-   ``hr_key`` / ``account_key`` → ``link_decision`` (one aggregate decides every account) →
+1. ``correlation/``: ``person`` (numbered: pidx) → ``hr_key`` / ``account_key`` (accounts keyed
+   by rowid, so later joins are on integers) → ``link_decision`` (one aggregate decides every account) →
    ``name_match`` (hints for the unmatched) → ``override_match`` → ``link`` → ``group`` →
    ``membership`` + ``membership_nested`` (nested groups expanded); stored as ``identity_link`` and ``override_record`` (the overrides
    as evidence)
@@ -42,7 +42,6 @@ from scimaudit.store.connect import connect
 
 CORRELATION_STEPS = (
     ("person", "correlation/person"),
-    ("acct", "correlation/account"),
     ("hr_key", "correlation/hr_key"),
     ("account_key", "correlation/account_key"),
     ("link_decision", "correlation/link_decision"),
@@ -54,6 +53,7 @@ CORRELATION_STEPS = (
 )
 ASSESS_STEPS = (
     ("assess_stale", "assess/stale_access"),
+    ("role_allowed", "assess/role_allowed"),
     ("assess_role", "assess/role_drift"),
 )
 

@@ -1,4 +1,4 @@
-"""``scimaudit report``: write an evidence pack (PDF/A-3b with its data attached) and its manifest."""
+"""``scimaudit report``: write an evidence pack (PDF/A-3b, data attached) and its manifest."""
 
 from __future__ import annotations
 
@@ -19,17 +19,37 @@ def _day(value: datetime | None) -> date | None:
 
 @click.command("report")
 @click.argument("kind", type=click.Choice(REPORT_KINDS))
-@click.option("--period-start", type=_DATE, default=None,
-              help="First day of the period tested (default: 90 days before the period end).")
-@click.option("--period-end", type=_DATE, default=None,
-              help="Last day of the period (default: the population as-of date).")
-@click.option("--as-of", "as_of", type=_DATE, default=None,
-              help="Population date: an analysis run as of exactly this day (default: the latest).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the PDF and its manifest (default: [report].out_dir).")
-@click.option("--force", is_flag=True,
-              help="Build even if completeness checks fail; every page is then marked "
-                   "NOT VALID AS EVIDENCE.")
+@click.option(
+    "--period-start",
+    type=_DATE,
+    default=None,
+    help="First day of the period tested (default: 90 days before the period end).",
+)
+@click.option(
+    "--period-end",
+    type=_DATE,
+    default=None,
+    help="Last day of the period (default: the population as-of date).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=_DATE,
+    default=None,
+    help="Population date: an analysis run as of exactly this day (default: the latest).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the PDF and its manifest (default: [report].out_dir).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Build even if completeness checks fail; every page is then marked NOT VALID AS EVIDENCE.",
+)
 @click.pass_context
 def command(
     ctx: click.Context,

@@ -15,8 +15,13 @@ _RESULT = {True: "PASS", False: "FAIL", None: "skipped"}
 
 @click.command("verify")
 @click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--store", "store", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="DuckDB store to recompute the population from (default: the configured one).")
+@click.option(
+    "--store",
+    "store",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="DuckDB store to recompute the population from (default: the configured one).",
+)
 @click.option("--no-store", is_flag=True, help="Check the file and its attachments only.")
 @FORMAT_OPTION
 @click.pass_context
@@ -40,7 +45,9 @@ def command(ctx: click.Context, pdf: Path, store: Path | None, no_store: bool, f
             store, lock_timeout = config.store.path, config.store.lock_timeout_seconds
     report = verify_pack(pdf, store_path=None if no_store else store, lock_timeout=lock_timeout)
     rows = [{"check": c.name, "result": _RESULT[c.ok], "detail": c.detail} for c in report.checks]
-    print_rows(rows, fmt, columns=("check", "result", "detail"), title=f"{pdf.name} ({report.report_id})")
+    print_rows(
+        rows, fmt, columns=("check", "result", "detail"), title=f"{pdf.name} ({report.report_id})"
+    )
     if note and fmt == "table":
         click.echo(note, err=True)
     require_ok(report)

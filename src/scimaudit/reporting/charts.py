@@ -11,19 +11,20 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from scimaudit.reporting.leavers import LeaverCase  # noqa: E402
+from scimaudit.reporting.leavers import LeaverCase
 
 PALETTE = ("#1f3a5f", "#c0392b", "#d68910", "#2e86c1", "#7d3c98", "#17a589", "#7f8c8d", "#a04000")
-_RC = {
+_RC: Any = {  # matplotlib types rc keys as a Literal union
     "svg.hashsalt": "scimaudit",
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
@@ -47,7 +48,7 @@ def data_uri(svg: bytes) -> str:
 
 
 def exceptions_by_app(counts: Sequence[tuple[str, str, int]]) -> bytes | None:
-    """Horizontal stacked bars: one bar per app, one colour per rule. ``None`` when no exceptions."""
+    """Stacked bars: one bar per app, one colour per rule; ``None`` when there are no exceptions."""
     if not counts:
         return None
     apps = sorted({a for _, a, _ in counts})
@@ -58,7 +59,9 @@ def exceptions_by_app(counts: Sequence[tuple[str, str, int]]) -> bytes | None:
         left = [0] * len(apps)
         for i, kind in enumerate(kinds):
             values = [table.get((kind, a), 0) for a in apps]
-            ax.barh(apps, values, left=left, color=PALETTE[i % len(PALETTE)], label=kind, height=0.6)
+            ax.barh(
+                apps, values, left=left, color=PALETTE[i % len(PALETTE)], label=kind, height=0.6
+            )
             left = [x + y for x, y in zip(left, values, strict=True)]
         for y, total in enumerate(left):
             ax.text(total, y, f" {total:,}", va="center", fontsize=7)
@@ -66,8 +69,13 @@ def exceptions_by_app(counts: Sequence[tuple[str, str, int]]) -> bytes | None:
         ax.set_xlabel("exceptions")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlim(0, max(left) * 1.12)
-        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.6 / max(len(apps), 1)),
-                  ncols=min(len(kinds), 4))
+        ax.legend(
+            fontsize=7,
+            frameon=False,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.18 - 0.6 / max(len(apps), 1)),
+            ncols=min(len(kinds), 4),
+        )
         ax.set_title("Exceptions by application and rule", loc="left")
         return _svg(fig)
 
@@ -105,7 +113,12 @@ def leaver_lag(cases: Sequence[LeaverCase], sla_hours: int) -> bytes | None:
         target[_bucket(case.lag_max_hours)] += 1
     with plt.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(6.8, 2.6))
-        ax.bar(labels, [bracketed[x] for x in labels], color=PALETTE[0], label="bracketed (upper bound)")
+        ax.bar(
+            labels,
+            [bracketed[x] for x in labels],
+            color=PALETTE[0],
+            label="bracketed (upper bound)",
+        )
         ax.bar(
             labels,
             [exact[x] for x in labels],
@@ -115,9 +128,7 @@ def leaver_lag(cases: Sequence[LeaverCase], sla_hours: int) -> bytes | None:
         )
         ax.set_ylabel("accounts")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_title(
-            f"Leaver access removal lag (worst case), SLA {sla_hours} h", loc="left"
-        )
+        ax.set_title(f"Leaver access removal lag (worst case), SLA {sla_hours} h", loc="left")
         ax.legend(fontsize=7, frameon=False)
         ax.tick_params(axis="x", labelsize=7)
         return _svg(fig)

@@ -2,7 +2,7 @@
 
 :func:`gather_facts` opens nothing itself: the caller passes a connection, so the store's lock is
 held only while the data is read and the CSV attachments are written (seconds, even at 2M accounts);
-rendering the PDF happens afterwards without the store. :class:`ReportContext` is what templates see.
+rendering the PDF happens afterwards without the store. Templates see :class:`ReportContext`.
 """
 
 from __future__ import annotations
@@ -124,7 +124,10 @@ def _sod_rules(params: dict[str, Any], config: Config) -> list[str]:
         if not isinstance(rule, dict):
             out.append(str(rule))
         elif rule.get("app"):
-            out.append(f"{rule.get('name') or 'SoD'}: {rule['app']}: " + " vs ".join(rule.get("groups", [])))
+            out.append(
+                f"{rule.get('name') or 'SoD'}: {rule['app']}: "
+                + " vs ".join(rule.get("groups", []))
+            )
         else:
             left, right = rule.get("left", {}), rule.get("right", {})
             out.append(

@@ -7,20 +7,21 @@ from scimaudit.reporting.results import EXCEPTION_COLUMNS
 from scimaudit.reporting.sampling import SAMPLE_COLUMNS
 
 _CSV_NOTE = (
-    "All files: UTF-8, comma-separated, header row, RFC 4180 quoting. A text cell that a spreadsheet "
-    "would execute as a formula (leading = + - @ TAB CR) is prefixed with an apostrophe (')."
+    "All files: UTF-8, comma-separated, header row, RFC 4180 quoting. A text cell that a "
+    "spreadsheet would execute as a formula (leading = + - @ TAB CR) is prefixed with an "
+    "apostrophe (')."
 )
 
 POPULATION = {
     "app": "Application name as configured (the SCIM endpoint it was collected from).",
-    "account_id": "SCIM resource id of the account (RFC 7643 §3.1 \"id\").",
+    "account_id": 'SCIM resource id of the account (RFC 7643 §3.1 "id").',
     "user_name": "SCIM userName as the application reported it.",
     "active": "SCIM active flag; empty means the application did not say (treated as active).",
     "account_type": "human (linked to an HR person), service (declared) or unmatched.",
     "privileged": "true when the account holds a configured privileged group.",
     "privileged_groups": "The privileged groups held, '; '-separated.",
     "employee_id": "HR employee id of the linked person; empty when unmatched or service.",
-    "person_status": "HR status of the linked person at the HR snapshot: active, leave, terminated.",
+    "person_status": "HR status of the linked person (HR snapshot): active, leave, terminated.",
     "person_worker_type": "employee or contractor, from HR.",
     "link_rule": "Correlation rule that linked the account: external_id, employee_number, email, "
     "name, override.",

@@ -85,6 +85,8 @@ def judge(row: dict[str, Any], sla_hours: int) -> LeaverCase:
     removed_by: datetime | None = row["removed_by"]
     modified: datetime | None = row["removed_modified"]
     exact: datetime | None = None
+    lag_min: float | None
+    lag_max: float | None
     if removed_by is None:
         # active in the latest snapshot the run used: not removed (yet)
         assert last_active is not None
@@ -92,8 +94,10 @@ def judge(row: dict[str, Any], sla_hours: int) -> LeaverCase:
         outcome = STILL_ACTIVE_BREACHED if lag > sla_hours else STILL_ACTIVE
         lag_min, lag_max, resolution = max(lag, 0.0), None, "open"
     else:
-        in_bracket = modified is not None and modified <= removed_by and (
-            last_active is None or modified > last_active
+        in_bracket = (
+            modified is not None
+            and modified <= removed_by
+            and (last_active is None or modified > last_active)
         )
         if row["deactivated"] and in_bracket:
             assert modified is not None
@@ -129,7 +133,13 @@ def judge(row: dict[str, Any], sla_hours: int) -> LeaverCase:
     )
 
 
-OUTCOME_ORDER = {STILL_ACTIVE_BREACHED: 0, BREACHED: 1, STILL_ACTIVE: 2, INDETERMINATE: 3, WITHIN: 4}
+OUTCOME_ORDER = {
+    STILL_ACTIVE_BREACHED: 0,
+    BREACHED: 1,
+    STILL_ACTIVE: 2,
+    INDETERMINATE: 3,
+    WITHIN: 4,
+}
 
 
 def gather_leavers(con: duckdb.DuckDBPyConnection, scope: Scope, sla_hours: int) -> LeaverSummary:
@@ -145,7 +155,9 @@ def gather_leavers(con: duckdb.DuckDBPyConnection, scope: Scope, sla_hours: int)
     }
     counts = fetch_dicts(con, "leaver_count", params)[0]
     cases = [judge(row, sla_hours) for row in fetch_dicts(con, "leaver_brackets", params)]
-    cases.sort(key=lambda c: (OUTCOME_ORDER[c.outcome], c.event_date, c.employee_id, c.app, c.account_id))
+    cases.sort(
+        key=lambda c: (OUTCOME_ORDER[c.outcome], c.event_date, c.employee_id, c.app, c.account_id)
+    )
     return LeaverSummary(
         terminations=int(counts["terminations"] or 0),
         contract_ends=int(counts["contract_ends"] or 0),

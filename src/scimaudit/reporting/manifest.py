@@ -2,9 +2,9 @@
 
 One JSON document lists the report's identity and scope, the analysis run and snapshots it rests on
 (with their recorded SHA-256), the population hash and sort key, the sampling seed, and the SHA-256
-and size of every attachment. It is embedded in the PDF as ``manifest.json`` and written beside it as
-``<report id>.manifest.json`` with one more member, ``pdf``: the SHA-256 of the final PDF (which the
-embedded copy cannot contain: it would change the hash it records).
+and size of every attachment. It is embedded in the PDF as ``manifest.json`` and written beside it
+as ``<report id>.manifest.json`` with one more member, ``pdf``: the SHA-256 of the final PDF
+(which the embedded copy cannot contain: it would change the hash it records).
 
 Serialization is canonical (sorted keys, two-space indent, trailing newline) so the same inputs give
 the same bytes, and :func:`without_pdf` of the sidecar equals the embedded manifest exactly.
@@ -12,12 +12,20 @@ the same bytes, and :func:`without_pdf` of the sidecar equals the embedded manif
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from scimaudit import __version__
+from scimaudit.config import Config
 from scimaudit.errors import VerificationError
+from scimaudit.reporting.context import AttachmentInfo, StoreFacts, canonical_json
+from scimaudit.reporting.population import POPULATION_COLUMNS, SORT_KEY
+from scimaudit.reporting.spec import ReportSpec
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "scimaudit-evidence-manifest/1"
@@ -58,3 +66,120 @@ def loads(raw: bytes, source: str) -> dict[str, Any]:
 def attachment_entries(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """``{name: {"sha256": ..., "bytes": ...}}`` of the attachments the manifest vouches for."""
     return {str(a["name"]): a for a in manifest.get("attachments", [])}
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
+def report_identity(kind: str, facts: StoreFacts, entity: str, generated_at: datetime) -> str:
+    """``SOX-20240630-1A2B3C4D``: kind, population date, hash of everything the pack rests on."""
+    scope = facts.scope
+    basis = canonical_json(
+        {
+            "kind": kind,
+            "entity": entity,
+            "as_of": scope.run.as_of,
+            "period": [scope.period_start, scope.period_end],
+            "apps": list(scope.apps),
+            "params_sha256": scope.run.params_sha256,
+            "population_sha256": facts.population.sha256,
+            "exceptions_sha256": facts.exceptions.sha256,
+            "snapshots": {s.label: s.sha256 for s in facts.lineage},
+            "generated_at": _iso(generated_at),
+        }
+    )
+    digest = hashlib.sha256(basis).hexdigest()[:8].upper()
+    return f"{kind.upper()}-{scope.run.as_of:%Y%m%d}-{digest}"
+
+
+def build_manifest(
+    *,
+    report_id: str,
+    spec: ReportSpec,
+    config: Config,
+    facts: StoreFacts,
+    generated_at: datetime,
+    by: str,
+    commit: str,
+    forced: bool,
+    attachments: Sequence[AttachmentInfo],
+) -> dict[str, Any]:
+    scope = facts.scope
+    return {
+        "format": MANIFEST_FORMAT,
+        "report": {
+            "id": report_id,
+            "kind": spec.kind,
+            "title": spec.title,
+            "entity": config.report.entity,
+            "classification": config.report.classification,
+            "generated_at": _iso(generated_at),
+            "generated_by": by,
+            "tool_version": __version__,
+            "git_commit": commit,
+            "forced": forced,
+            "valid_as_evidence": facts.complete,
+            "failed_checks": [f"{c.source}: {c.check}" for c in facts.failed_checks],
+        },
+        "scope": {
+            "apps": list(scope.apps),
+            "period_start": _iso(scope.period_start),
+            "period_end": _iso(scope.period_end),
+            "as_of": _iso(scope.run.as_of),
+            "exception_kinds": list(spec.exception_kinds),
+            "privileged_only": spec.privileged_only,
+        },
+        "analysis_run": {
+            "run_id": scope.run.run_id,
+            "as_of": _iso(scope.run.as_of),
+            "params_sha256": scope.run.params_sha256,
+            "tool_version": scope.run.tool_version,
+        },
+        "snapshots": [
+            {
+                "label": s.label,
+                "snapshot_id": s.snapshot_id,
+                "status": s.status,
+                "as_of": _iso(s.as_of),
+                "sha256": s.sha256,
+            }
+            for s in facts.lineage
+        ],
+        "policy": {p.name: p.sha256 for p in facts.params},
+        "population": {
+            "file": "population.csv",
+            "rows": facts.population.rows,
+            "sha256": facts.population.sha256,
+            "sort_key": list(SORT_KEY),
+            "columns": list(POPULATION_COLUMNS),
+        },
+        "exceptions": {
+            "file": "exceptions.csv",
+            "rows": facts.exceptions.total,
+            "sha256": facts.exceptions.sha256,
+            "printed": len(facts.exceptions.printed),
+        },
+        "sample": {
+            "file": "sample.csv",
+            "method": facts.sample.method,
+            "seed": facts.sample.seed,
+            "size": facts.sample.size,
+            "sha256": facts.sample.sha256,
+        },
+        "attachments": [
+            {
+                "name": a.name,
+                "sha256": a.sha256,
+                "bytes": a.size,
+                "media_type": a.media_type,
+                "relationship": a.relationship,
+                "description": a.description,
+            }
+            for a in attachments
+        ],
+    }

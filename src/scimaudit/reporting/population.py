@@ -2,8 +2,8 @@
 
 The population is materialised once per report as a temporary table (``report_population``), written
 to ``population.csv`` sorted by ``(app, account_id)`` by DuckDB's own CSV writer (2M rows in about a
-second), and hashed. That SHA-256 is *the* population hash: it is printed in every page footer, seeds
-the sample, and is recomputed by ``scimaudit verify`` from the store.
+second), and hashed. That SHA-256 is *the* population hash: it is printed in every page footer,
+seeds the sample, and is recomputed by ``scimaudit verify`` from the store.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def _sql_path(path: Path) -> str:
 
 
 def copy_csv(con: duckdb.DuckDBPyConnection, select: str, path: Path) -> None:
-    """Write a query's rows to ``path`` with DuckDB's CSV writer (header, comma, RFC 4180 quoting)."""
+    """Write a query's rows to ``path`` with DuckDB's CSV writer (header, RFC 4180 quoting)."""
     con.execute(f"COPY ({select}) TO '{_sql_path(path)}' (FORMAT csv, HEADER, DELIMITER ',')")
 
 
@@ -138,9 +138,7 @@ def build_population(
         slot[0 if r["active"] else 1] += int(r["accounts"])
         if r["privileged"]:
             slot[2] += int(r["accounts"])
-    by_type = [
-        TypeCounts(app, kind, a, i, p) for (app, kind), (a, i, p) in sorted(merged.items())
-    ]
+    by_type = [TypeCounts(app, kind, a, i, p) for (app, kind), (a, i, p) in sorted(merged.items())]
     by_rule = fetch_dicts(con, "correlation_summary", params)
     by_app = []
     for app in scope.apps:

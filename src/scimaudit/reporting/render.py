@@ -1,11 +1,12 @@
 """HTML (jinja2) → PDF/A-3b (weasyprint), with the evidence files embedded as attachments.
 
-* ``autoescape=True``: every value from SCIM or HR (userNames, display names, evidence) is text, never
-  markup; ``StrictUndefined``: a template typo fails the build instead of printing an empty cell.
+* ``autoescape=True``: every value from SCIM or HR (userNames, display names, evidence) is text,
+  never markup; ``StrictUndefined``: a template typo fails the build instead of printing an empty
+  cell.
 * PDF/A-3b is the PDF/A level that keeps arbitrary embedded files (1b/2b drop them; ISO 19005-3).
 * Reproducibility: attachments sorted by name with fixed created/modified dates, document dates from
-  ``<meta name="dcterms.created|modified">``; weasyprint derives the file /ID from the content (MD5),
-  so the same context gives the same bytes.
+  ``<meta name="dcterms.created|modified">``; weasyprint derives the file /ID from the content
+  (MD5), so the same context gives the same bytes.
 """
 
 from __future__ import annotations
@@ -103,7 +104,9 @@ def render_html(ctx: ReportContext) -> str:
         template = environment().get_template(f"{ctx.spec.kind}.html")
         return template.render(ctx=ctx, facts=ctx.facts, scope=ctx.facts.scope)
     except jinja2.TemplateError as exc:
-        where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        where = (
+            f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        )
         raise ReportError(f"report template error{where}: {exc}") from None
 
 
@@ -132,7 +135,7 @@ def _dedupe_associated_files(_document: Any, pdf: Any) -> None:
 
 
 def render_pdf(ctx: ReportContext, target: Path, extra: Sequence[AttachmentInfo] = ()) -> int:
-    """Write the PDF/A-3b to ``target`` with the context's attachments (+ ``extra``); return pages."""
+    """Write the PDF/A-3b to ``target`` with the attachments (+ ``extra``); return pages."""
     html = render_html(ctx)
     options: dict[str, Any] = {"pdf_variant": PDF_VARIANT}
     document = HTML(string=html, base_url=str(reports_dir()) + "/").render(**options)

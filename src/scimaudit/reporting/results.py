@@ -61,8 +61,14 @@ class ExceptionFacts:
     def truncated(self) -> bool:
         return self.total > len(self.printed)
 
-    def count(self, *, kind: str | None = None, status: str | None = None,
-              severity: str | None = None, app: str | None = None) -> int:
+    def count(
+        self,
+        *,
+        kind: str | None = None,
+        status: str | None = None,
+        severity: str | None = None,
+        app: str | None = None,
+    ) -> int:
         return sum(
             n
             for k, a, st, sev, n in self.counts
@@ -170,9 +176,7 @@ def rows_of_kind(con: duckdb.DuckDBPyConnection, kind: str, cap: int) -> list[di
     return rows
 
 
-def gather_rule_population(
-    con: duckdb.DuckDBPyConnection, scope: Scope
-) -> list[dict[str, Any]]:
+def gather_rule_population(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, Any]]:
     """``finding_population`` rows of the run for in-scope apps (and cross-app rows)."""
     return fetch_dicts(
         con,
@@ -208,9 +212,7 @@ def map_controls(
                 exceptions=sum(exceptions.count(kind=k) for k in kinds),
                 open=sum(exceptions.count(kind=k, status="open") for k in kinds),
                 not_assessable=max((not_assessable[k] for k in control.finding_kinds), default=0),
-                kinds_without_population=tuple(
-                    k for k in control.finding_kinds if tested[k] == 0
-                ),
+                kinds_without_population=tuple(k for k in control.finding_kinds if tested[k] == 0),
             )
         )
     return out

@@ -27,7 +27,7 @@ from scimaudit.reporting.population import POPULATION_COLUMNS, copy_csv, sha256_
 METHOD = "sha256-rank/1"
 SAMPLE_COLUMNS = ("rank", "rank_hash", *POPULATION_COLUMNS)
 
-REFERENCE_CODE = '''import csv, hashlib
+REFERENCE_CODE = """import csv, hashlib
 def sample(path, n):
     seed = hashlib.sha256(open(path, "rb").read()).hexdigest()
     with open(path, newline="", encoding="utf-8") as fh:
@@ -35,7 +35,7 @@ def sample(path, n):
     def rank(r):
         key = f"{seed}|{r['app']}|{r['account_id']}"
         return hashlib.sha256(key.encode()).hexdigest()
-    return sorted(rows, key=rank)[:n]'''
+    return sorted(rows, key=rank)[:n]"""
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def draw_sample(
 
 
 def rederive(population_csv: Path, n: int) -> list[tuple[str, str]]:
-    """Re-derive the sample from the attachment alone: ``[(app, account_id), ...]`` in rank order."""
+    """Re-derive the sample from the attachment alone: ``[(app, account_id), …]``, rank order."""
     seed = sha256_file(population_csv)
     with population_csv.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))

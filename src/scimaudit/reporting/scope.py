@@ -1,9 +1,9 @@
 """Which analysis run, which apps and which period a report covers.
 
-A report never computes findings itself: it presents one complete ``analysis_run`` (002_analysis.sql)
-and the snapshots that run used, so the document describes exactly what was analysed. With
-``--as-of D`` the run must be *as of D* (an auditor asking for June 30 must not silently get June
-15); without it, the latest complete run is used.
+A report never computes findings itself: it presents one complete ``analysis_run``
+(002_analysis.sql) and the snapshots that run used, so the document describes exactly what was
+analysed. With ``--as-of D`` the run must be *as of D* (an auditor asking for June 30 must not
+silently get June 15); without it, the latest complete run is used.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def _apps(config: Config, spec: ReportSpec, run: AnalysisRun) -> tuple[list[str]
         if tagged:
             note = (
                 f"Applications tagged {spec.framework} in the configuration "
-                f"(frameworks = [\"{spec.framework}\"])."
+                f'(frameworks = ["{spec.framework}"]).'
             )
             return sorted(tagged), sorted(set(tagged) - set(in_run)), note
         everything = sorted(set(in_run) | set(configured))

@@ -1,7 +1,7 @@
 """Optional PAdES signature with a local certificate (pyHanko), when ``[report]`` names one.
 
-The signature is an incremental update (ISO 32000-1 §12.8): the signed PDF is the unsigned one plus a
-signature appended, so PDF/A conformance and the embedded attachments are untouched. A signature
+The signature is an incremental update (ISO 32000-1 §12.8): the signed PDF is the unsigned one plus
+a signature appended, so PDF/A conformance and the embedded attachments are untouched. A signature
 carries its signing time and pyHanko gives the update a random file identifier, so a *signed* PDF is
 not byte-reproducible; the unsigned document and the manifest still are, and the sidecar manifest
 records the hash of the final, signed file.
@@ -9,6 +9,7 @@ records the hash of the final, signed file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from scimaudit.config import ReportConfig
@@ -20,7 +21,7 @@ def signing_configured(cfg: ReportConfig) -> bool:
 
 
 def sign_pdf(source: Path, target: Path, cfg: ReportConfig, *, reason: str) -> None:
-    """Sign ``source`` into ``target`` (PAdES B-B, SHA-256) with the configured key and certificate."""
+    """Sign ``source`` into ``target`` (PAdES B-B, SHA-256) with the configured key and cert."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -30,9 +31,8 @@ def sign_pdf(source: Path, target: Path, cfg: ReportConfig, *, reason: str) -> N
         if not path.is_file():
             raise ReportError(f"[report].{label}: {path} does not exist")
     try:
-        signer = signers.SimpleSigner.load(
-            str(cfg.sign_key), str(cfg.sign_cert), key_passphrase=passphrase
-        )
+        load: Callable[..., signers.SimpleSigner | None] = signers.SimpleSigner.load
+        signer = load(str(cfg.sign_key), str(cfg.sign_cert), key_passphrase=passphrase)
     except Exception as exc:  # pyHanko/cryptography raise many kinds for a bad key or passphrase
         raise ReportError(
             f"[report]: cannot load signing key {cfg.sign_key} / certificate {cfg.sign_cert}: "

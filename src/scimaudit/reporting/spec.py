@@ -1,4 +1,4 @@
-"""Report specifications: what each report kind covers, read from ``reports/frameworks/<kind>.toml``.
+"""Report specifications: what each report kind covers, from ``reports/frameworks/<kind>.toml``.
 
 Control texts and the finding-kind → control mapping are data, not code, so a compliance team can
 align the wording with its own control matrix without touching Python. A spec may borrow controls

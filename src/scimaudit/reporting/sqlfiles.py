@@ -23,14 +23,18 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql_text("macros"))
 
 
-def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+def run_sql(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
+) -> duckdb.DuckDBPyConnection:
     """Execute ``sql/<name>.sql`` with the named parameters it uses (``$name``)."""
     text = sql_text(name)
     used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
     return con.execute(text, used)
 
 
-def fetch_dicts(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+def fetch_dicts(
+    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Rows of ``sql/<name>.sql`` as dicts keyed by column name."""
     cur = run_sql(con, name, params)
     cols = [d[0] for d in cur.description or []]

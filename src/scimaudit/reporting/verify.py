@@ -8,8 +8,8 @@ Checks, each reported separately so an auditor sees exactly what holds:
 4. *Attachments*: each attachment's SHA-256 and size equal the embedded manifest; none is missing,
    none was added.
 5. *Signature* (if signed): pyHanko recomputes the signed byte range digest (integrity, not trust).
-6. *Store* (if available): the analysis run, its parameters hash and every snapshot hash are still as
-   recorded, and the population and exceptions files recomputed now hash to the recorded values.
+6. *Store* (if available): the analysis run, its parameters hash and every snapshot hash are still
+   as recorded, and the population and exceptions files recomputed now hash to the recorded values.
 
 A check that cannot run (no sidecar, no store) is *skipped* and said so; any failed check makes the
 pack fail verification (:class:`~scimaudit.errors.VerificationError`, exit 8).
@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import tempfile
+import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pypdf
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from scimaudit.errors import ReportError, VerificationError
 from scimaudit.reporting import manifest as mf
@@ -85,32 +87,107 @@ def _document_checks(data: bytes, pdf_path: Path, checks: list[Check]) -> dict[s
     return side
 
 
-def _pdfa_check(reader: pypdf.PdfReader) -> Check:
+_XMP_PART = re.compile(rb'pdfaid:part(?:="|>)\s*(\d)')
+_XMP_CONFORMANCE = re.compile(rb'pdfaid:conformance(?:="|>)\s*([A-Za-z])')
+_MANIFEST_CAP = 64 * 1024 * 1024
+_IN_CHUNK, _OUT_CHUNK = 1 << 20, 8 << 20
+
+
+def _pdfa_check(reader: PdfFileReader) -> Check:
     try:
-        meta = reader.xmp_metadata
-        part = meta.pdfaid_part if meta is not None else None
-        conformance = meta.pdfaid_conformance if meta is not None else None
-    except Exception as exc:  # pypdf raises assorted errors on damaged XMP
+        xmp = reader.root["/Metadata"].data
+    except Exception as exc:  # missing or damaged metadata stream
         return Check("PDF/A-3B", False, f"XMP metadata unreadable: {exc}")
-    ok = str(part) == "3" and str(conformance).upper() == "B"
-    return Check("PDF/A-3B", ok, f"pdfaid:part={part}, pdfaid:conformance={conformance}")
+    part, conformance = _XMP_PART.search(xmp), _XMP_CONFORMANCE.search(xmp)
+    got_part = part.group(1).decode() if part else None
+    got_conf = conformance.group(1).decode().upper() if conformance else None
+    ok = got_part == "3" and got_conf == "B"
+    return Check("PDF/A-3B", ok, f"pdfaid:part={got_part}, pdfaid:conformance={got_conf}")
+
+
+def _get(node: Any, key: str) -> Any:
+    """``node[key]`` resolved through indirect references (pyHanko resolves on ``[]``), or None."""
+    return node[key] if key in node else None
+
+
+def _name_tree(node: Any, out: dict[str, Any], depth: int = 0) -> None:
+    """Collect ``name → file specification`` from a PDF name tree (ISO 32000-1 §7.9.6)."""
+    if depth > 32:
+        raise ValueError("name tree too deep")
+    pairs = _get(node, "/Names")
+    if pairs is not None:
+        for i in range(0, len(pairs) - 1, 2):
+            out[str(pairs[i])] = pairs[i + 1].get_object()
+    kids = _get(node, "/Kids")
+    for kid in kids if kids is not None else []:
+        _name_tree(kid.get_object(), out, depth + 1)
+
+
+def _embedded_streams(reader: PdfFileReader) -> dict[str, Any]:
+    names = _get(reader.root, "/Names")
+    tree = _get(names, "/EmbeddedFiles") if names is not None else None
+    found: dict[str, Any] = {}
+    if tree is not None:
+        _name_tree(tree, found)
+    return {name: spec["/EF"]["/F"] for name, spec in found.items()}
+
+
+def _digest(stream: Any, cap: int) -> tuple[str, int]:
+    """SHA-256 and size of an embedded file, inflated in chunks and never beyond ``cap`` bytes.
+
+    Streaming keeps a 150 MB population.csv from being held twice in memory, and the cap (the size
+    the manifest declares) defuses a decompression bomb slipped into a forged file.
+    """
+    filters = _get(stream, "/Filter")
+    names = [
+        str(f) for f in (filters if isinstance(filters, list) else [filters] if filters else [])
+    ]
+    encoded: bytes = stream.encoded_data
+    sha = hashlib.sha256()
+    if not names:
+        if len(encoded) > cap:
+            raise ValueError(f"larger than the {cap:,} bytes declared")
+        sha.update(encoded)
+        return sha.hexdigest(), len(encoded)
+    if names != ["/FlateDecode"]:
+        raise ValueError(f"unsupported stream filter {names}")
+    inflater = zlib.decompressobj()
+    size = 0
+    for start in range(0, len(encoded), _IN_CHUNK):
+        piece = encoded[start : start + _IN_CHUNK]
+        while piece:
+            out = inflater.decompress(piece, _OUT_CHUNK)
+            size += len(out)
+            if size > cap:
+                raise ValueError(f"inflates beyond the {cap:,} bytes declared")
+            sha.update(out)
+            piece = inflater.unconsumed_tail
+    tail = inflater.flush()
+    size += len(tail)
+    if size > cap:
+        raise ValueError(f"inflates beyond the {cap:,} bytes declared")
+    sha.update(tail)
+    return sha.hexdigest(), size
 
 
 def _attachment_checks(
-    reader: pypdf.PdfReader, side: dict[str, Any] | None, checks: list[Check]
+    reader: PdfFileReader, side: dict[str, Any] | None, checks: list[Check]
 ) -> dict[str, Any] | None:
     try:
-        embedded = {name: blobs[0] for name, blobs in reader.attachments.items() if blobs}
+        embedded = _embedded_streams(reader)
     except Exception as exc:
         checks.append(Check("attachments", False, f"embedded files unreadable: {exc}"))
         return None
-    raw = embedded.pop(mf.MANIFEST_NAME, None)
-    if raw is None:
+    stream = embedded.pop(mf.MANIFEST_NAME, None)
+    if stream is None:
         checks.append(Check("embedded manifest", False, "manifest.json is not attached"))
         return None
     try:
+        raw = stream.data
+        if len(raw) > _MANIFEST_CAP:
+            raise VerificationError("embedded manifest.json is implausibly large")
         body = mf.loads(raw, "embedded manifest.json")
-    except VerificationError as exc:
+    except Exception as exc:
         checks.append(Check("embedded manifest", False, str(exc)))
         return None
     if side is None:
@@ -132,15 +209,23 @@ def _attachment_checks(
         entry, blob = listed.get(name), embedded.get(name)
         if entry is None:
             checks.append(Check(f"attachment {name}", False, "attached but not in the manifest"))
-        elif blob is None:
+            continue
+        if blob is None:
             checks.append(Check(f"attachment {name}", False, "in the manifest but not attached"))
-        elif _sha(blob) != entry.get("sha256") or len(blob) != entry.get("bytes"):
+            continue
+        want_sha, want_size = entry.get("sha256"), int(entry.get("bytes", 0))
+        try:
+            got_sha, got_size = _digest(blob, want_size)
+        except (ValueError, zlib.error) as exc:
+            checks.append(Check(f"attachment {name}", False, f"cannot be read back: {exc}"))
+            continue
+        if got_sha != want_sha or got_size != want_size:
             checks.append(
                 Check(
                     f"attachment {name}",
                     False,
-                    f"SHA-256 {_sha(blob)} ({len(blob)} bytes) but the manifest records "
-                    f"{entry.get('sha256')} ({entry.get('bytes')} bytes)",
+                    f"SHA-256 {got_sha} ({got_size} bytes) but the manifest records "
+                    f"{want_sha} ({want_size} bytes)",
                 )
             )
         else:
@@ -155,18 +240,21 @@ def _attachment_checks(
     return body
 
 
-def _signature_checks(data: bytes, checks: list[Check]) -> None:
-    from pyhanko.pdf_utils.reader import PdfFileReader
+def _signature_checks(reader: PdfFileReader, checks: list[Check]) -> None:
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
 
     try:
-        sigs = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+        sigs = reader.embedded_signatures
     except Exception as exc:
         checks.append(Check("signature", False, f"cannot read signature fields: {exc}"))
         return
     for sig in sigs:
         try:
-            status = validate_pdf_signature(sig)
+            # integrity only: no trust roots, no network (trust is the auditor's call)
+            status = validate_pdf_signature(
+                sig, ValidationContext(trust_roots=[], allow_fetching=False)
+            )
         except Exception as exc:
             checks.append(Check(f"signature {sig.field_name}", False, f"cannot validate: {exc}"))
             continue
@@ -198,7 +286,9 @@ def _scope_from_manifest(con: duckdb.DuckDBPyConnection, body: dict[str, Any]) -
     )
 
 
-def _store_checks(store: Path, lock_timeout: float, body: dict[str, Any], checks: list[Check]) -> None:
+def _store_checks(
+    store: Path, lock_timeout: float, body: dict[str, Any], checks: list[Check]
+) -> None:
     with connect(store, read_only=True, lock_timeout=lock_timeout) as con:
         install_macros(con)
         try:
@@ -210,7 +300,8 @@ def _store_checks(store: Path, lock_timeout: float, body: dict[str, Any], checks
         checks.append(
             Check(
                 "store: analysis run",
-                scope.run.params_sha256 == recorded and str(scope.run.as_of) == body["scope"]["as_of"],
+                scope.run.params_sha256 == recorded
+                and str(scope.run.as_of) == body["scope"]["as_of"],
                 f"run #{scope.run.run_id} as of {scope.run.as_of}, parameters hash "
                 f"{scope.run.params_sha256[:16]}… (manifest {recorded[:16]}…)",
             )
@@ -234,10 +325,16 @@ def _store_checks(store: Path, lock_timeout: float, body: dict[str, Any], checks
             )
         )
         spec = ReportSpec(
-            kind=body["report"]["kind"], title="", framework="", objective="",
-            exception_kinds=tuple(body["scope"]["exception_kinds"]), tests=(),
-            privileged_only=bool(body["scope"]["privileged_only"]), controls=(),
-            source_file="", source_sha256="",
+            kind=body["report"]["kind"],
+            title="",
+            framework="",
+            objective="",
+            exception_kinds=tuple(body["scope"]["exception_kinds"]),
+            tests=(),
+            privileged_only=bool(body["scope"]["privileged_only"]),
+            controls=(),
+            source_file="",
+            source_sha256="",
         )
         with tempfile.TemporaryDirectory(prefix="scimaudit-verify-") as tmp:
             population = build_population(con, scope, Path(tmp))
@@ -270,20 +367,22 @@ def verify_pack(
     checks: list[Check] = []
     side = _document_checks(data, pdf_path, checks)
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
-        _ = len(reader.pages)
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        _ = reader.root["/Pages"]
     except Exception as exc:
         checks.append(Check("PDF structure", False, f"not a readable PDF: {exc}"))
         report_id = str((side or {}).get("report", {}).get("id", "unknown"))
         return VerificationReport(pdf_path, report_id, checks)
     checks.append(_pdfa_check(reader))
     body = _attachment_checks(reader, side, checks)
-    _signature_checks(data, checks)
+    _signature_checks(reader, checks)
     report_id = str(((body or side) or {}).get("report", {}).get("id", "unknown"))
     if body is None:
         checks.append(Check("store", None, "no usable manifest: nothing to compare with"))
     elif store_path is None or not store_path.exists():
-        checks.append(Check("store", None, f"store not available ({store_path or 'not configured'})"))
+        checks.append(
+            Check("store", None, f"store not available ({store_path or 'not configured'})")
+        )
     else:
         _store_checks(store_path, lock_timeout, body, checks)
     return VerificationReport(pdf_path, report_id, checks)

@@ -199,13 +199,15 @@ async def read_groups_one_by_one(
     tasks = [asyncio.create_task(one(g)) for g in group_ids]
     try:
         if tasks:
-            _, unfinished = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-            for task in unfinished:
-                task.cancel()
-            await asyncio.gather(*unfinished, return_exceptions=True)
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
             for task in tasks:
-                if not task.cancelled() and task.exception() is not None:
+                if task.done() and not task.cancelled() and task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
     finally:
         record.per_group_reads = done
         record.requests += stats.requests

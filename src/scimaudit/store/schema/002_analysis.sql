@@ -60,7 +60,9 @@ CREATE TABLE correlation_override (
     PRIMARY KEY (run_id, line_no)
 );
 
--- grain: one row per finding per analysis run
+-- grain: one row per finding per analysis run. Unique on (run_id, finding_key) by construction
+-- (each findings query yields one row per account and detail); no PRIMARY KEY for the same reason
+-- as identity_link (tests check the uniqueness).
 CREATE TABLE finding (
     run_id        BIGINT NOT NULL,
     finding_key   VARCHAR NOT NULL,           -- stable across runs: sha256(kind|app|account_id|detail)
@@ -70,15 +72,14 @@ CREATE TABLE finding (
     user_name     VARCHAR,
     employee_id   VARCHAR,
     group_name    VARCHAR,                    -- the entitlement, when the finding is about one
-    detail        VARCHAR,                    -- what distinguishes findings of one account (group,
-                                              -- SoD rule); part of finding_key
+    detail        VARCHAR,                    -- what distinguishes findings of one account (group id,
+                                              -- SoD rule name, person id); part of finding_key
     severity      VARCHAR NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
     reason        VARCHAR NOT NULL,           -- one line a human can act on
     evidence      JSON NOT NULL,              -- the values that made the rule fire
     snapshot_ids  BIGINT[] NOT NULL,          -- snapshots the finding came from
     status        VARCHAR NOT NULL CHECK (status IN ('open', 'exempted')),
-    exemption     JSON,                       -- owner, reason, expires, expired when one matched
-    PRIMARY KEY (run_id, finding_key)
+    exemption     JSON                        -- owner, reason, expires, expired when one matched
 );
 
 -- grain: one row per finding kind per app per run: the population the rule tested.

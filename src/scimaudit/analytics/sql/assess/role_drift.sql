@@ -8,69 +8,49 @@
 --   mover:  the department changed since an earlier HR snapshot and the group is explained by the
 --           previous department but not by the current one (policy in governed apps, otherwise
 --           department peers at the same threshold).
-WITH dept AS (
-    SELECT key, row_number() OVER (ORDER BY key) AS idx
-    FROM (SELECT department_key AS key FROM person UNION SELECT previous_department_key FROM person)
-    WHERE key IS NOT NULL
-),
-people AS (
-    SELECT
-        p.pidx, p.department_key, p.title_key, d.idx AS dept_idx, pd.idx AS prev_dept_idx,
-        CASE
-            WHEN d.idx IS NULL THEN NULL
-            WHEN $peer_by_title THEN dense_rank() OVER (ORDER BY d.idx, p.title_key)
-            ELSE d.idx
-        END AS peer_idx,
-        dense_rank() OVER (ORDER BY d.idx, p.title_key) AS role_idx
-    FROM person AS p
-    LEFT JOIN dept AS d ON d.key = p.department_key
-    LEFT JOIN dept AS pd ON pd.key = p.previous_department_key
-    WHERE NOT p.terminated
-),
-held AS (
+WITH held AS (
     SELECT
         m.k, m.gidx, g.governed, p.pidx, p.dept_idx, p.prev_dept_idx, p.peer_idx, p.role_idx
     FROM member AS m
     JOIN link AS l ON l.k = m.k
-    JOIN people AS p ON p.pidx = l.pidx
+    JOIN person AS p ON p.pidx = l.pidx
     JOIN grp AS g ON g.gidx = m.gidx
-    WHERE l.active AND l.account_type = 'human'
+    WHERE l.active AND l.account_type = 'human' AND NOT p.terminated
 ),
 person_group AS (
-    SELECT DISTINCT pidx, peer_idx, dept_idx, gidx FROM held
+    SELECT any_value(peer_idx) AS peer_idx, any_value(dept_idx) AS dept_idx, any_value(gidx) AS gidx
+    FROM held
+    GROUP BY pidx * 16777216 + gidx
+),
+peer_size AS (
+    SELECT peer_idx, count(*) AS peers
+    FROM person
+    WHERE NOT terminated AND peer_idx IS NOT NULL
+    GROUP BY peer_idx
 ),
 peer_stat AS (
     SELECT h.peer_idx, h.gidx, h.holders, s.peers
     FROM (SELECT peer_idx, gidx, count(*) AS holders FROM person_group GROUP BY ALL) AS h
-    JOIN (SELECT peer_idx, count(*) AS peers FROM people GROUP BY ALL) AS s
-        ON s.peer_idx = h.peer_idx
-),
-roles AS (
-    SELECT DISTINCT role_idx, dept_idx, department_key, title_key FROM people
-),
-role_allowed AS (
-    SELECT DISTINCT r.role_idx, g.gidx
-    FROM roles AS r
-    JOIN cfg_role_allowed AS c ON c.department_key = r.department_key AND c.title_key = ''
-    JOIN grp AS g ON g.app = c.app AND g.group_key = c.group_key
-    UNION
-    SELECT r.role_idx, g.gidx
-    FROM roles AS r
-    JOIN cfg_role_allowed AS c
-        ON c.department_key = r.department_key AND c.title_key = r.title_key
-    JOIN grp AS g ON g.app = c.app AND g.group_key = c.group_key
+    JOIN peer_size AS s ON s.peer_idx = h.peer_idx
 ),
 dept_allowed AS (
-    SELECT DISTINCT d.idx AS dept_idx, g.gidx
-    FROM dept AS d
+    SELECT DISTINCT d.dept_idx, g.gidx
+    FROM (
+        SELECT dept_idx, department_key AS key FROM person
+        UNION
+        SELECT prev_dept_idx, previous_department_key FROM person
+    ) AS d
     JOIN cfg_role_allowed AS c ON c.department_key = d.key AND c.title_key = ''
     JOIN grp AS g ON g.app = c.app AND g.group_key = c.group_key
 ),
 mover AS (
-    SELECT k, gidx, pidx, dept_idx, prev_dept_idx, governed FROM held WHERE prev_dept_idx IS NOT NULL
+    SELECT * FROM held WHERE prev_dept_idx IS NOT NULL
 ),
 dept_size AS (
-    SELECT dept_idx, count(*) AS people FROM people WHERE dept_idx IS NOT NULL GROUP BY ALL
+    SELECT dept_idx, count(*) AS people
+    FROM person
+    WHERE NOT terminated AND dept_idx IS NOT NULL
+    GROUP BY dept_idx
 ),
 dept_hold AS (
     SELECT g.dept_idx, g.gidx, count(*) AS holders
@@ -82,7 +62,7 @@ dept_hold AS (
 ),
 mover_judged AS (
     SELECT
-        m.k, m.gidx,
+        m.*,
         coalesce(ch.holders, 0) AS department_holders,
         coalesce(cs.people, 0) AS department_people,
         coalesce(ph.holders, 0) AS previous_department_holders,
@@ -105,28 +85,35 @@ mover_judged AS (
     LEFT JOIN dept_hold AS ch ON ch.dept_idx = m.dept_idx AND ch.gidx = m.gidx
     LEFT JOIN dept_hold AS ph ON ph.dept_idx = m.prev_dept_idx AND ph.gidx = m.gidx
 ),
+judged AS (
+    SELECT
+        k, gidx, pidx, governed, role_idx, peer_idx,
+        NULL::BIGINT AS department_holders, NULL::BIGINT AS department_people,
+        NULL::BIGINT AS previous_department_holders, NULL::BIGINT AS previous_department_people,
+        NULL::BOOLEAN AS current_explains, NULL::BOOLEAN AS previous_explains
+    FROM held
+    WHERE prev_dept_idx IS NULL
+    UNION ALL
+    SELECT
+        k, gidx, pidx, governed, role_idx, peer_idx, department_holders, department_people,
+        previous_department_holders, previous_department_people, current_explains,
+        previous_explains
+    FROM mover_judged
+),
 tested AS (
     SELECT
-        h.k,
-        h.gidx,
-        h.pidx,
-        h.governed,
+        j.* EXCLUDE (role_idx, peer_idx, current_explains, previous_explains),
         ra.gidx IS NOT NULL AS policy_allows,
         coalesce(ps.peers, 0) AS peers,
         coalesce(ps.holders, 0) AS holders,
-        h.governed AND ra.gidx IS NULL AS policy_drift,
+        j.governed AND ra.gidx IS NULL AS policy_drift,
         coalesce(ps.peers >= $peer_min_group_size AND ps.holders < $peer_threshold * ps.peers,
             false) AS peer_drift,
-        coalesce(mj.previous_explains AND NOT mj.current_explains, false) AS mover_drift,
-        mj.previous_explains IS NOT NULL AS mover_assessable,
-        mj.department_holders,
-        mj.department_people,
-        mj.previous_department_holders,
-        mj.previous_department_people
-    FROM held AS h
-    LEFT JOIN role_allowed AS ra ON ra.role_idx = h.role_idx AND ra.gidx = h.gidx
-    LEFT JOIN peer_stat AS ps ON ps.peer_idx = h.peer_idx AND ps.gidx = h.gidx
-    LEFT JOIN mover_judged AS mj ON mj.k = h.k AND mj.gidx = h.gidx
+        coalesce(j.previous_explains AND NOT j.current_explains, false) AS mover_drift,
+        j.previous_explains IS NOT NULL AS mover_assessable
+    FROM judged AS j
+    LEFT JOIN role_allowed AS ra ON ra.role_idx = j.role_idx AND ra.gidx = j.gidx
+    LEFT JOIN peer_stat AS ps ON ps.peer_idx = j.peer_idx AND ps.gidx = j.gidx
 )
 SELECT
     *,

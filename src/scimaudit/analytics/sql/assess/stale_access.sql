@@ -3,28 +3,29 @@
 -- its age is measured from, and whether staleness can be judged at all. An app with no activity
 -- export rows, no configured activity attribute and no activity values has no signal: every account
 -- in it is not assessable (never "stale"). A NULL last_seen in an export means "never signed in".
+-- Activity rows are joined as stored (one per app and login per export) and reduced per account.
 WITH acct_live AS (
-    SELECT a.k, a.snapshot_id, a.app, a.account_id, a.user_name, a.user_name_key, a.emails,
-        a.primary_email_key, a.created_on, a.last_activity, l.employee_id, p.hire_date
-    FROM acct AS a
-    JOIN link AS l ON l.k = a.k
+    SELECT l.k, l.snapshot_id, l.app, l.account_id, l.user_name, l.user_name_key, l.emails,
+        l.primary_email_key, l.created_on, l.last_activity, l.employee_id, p.hire_date
+    FROM link AS l
     LEFT JOIN person AS p ON p.pidx = l.pidx
-    WHERE a.active
+    WHERE l.active
 ),
 login_key AS (
     SELECT k, app, user_name_key AS login_key FROM acct_live WHERE user_name_key IS NOT NULL
     UNION ALL
-    SELECT k, app, text_key(unnest(emails)) FROM acct_live
-    UNION ALL
     SELECT k, app, primary_email_key FROM acct_live
     WHERE primary_email_key IS DISTINCT FROM user_name_key
+    UNION ALL
+    SELECT k, app, login_key
+    FROM (SELECT k, app, user_name_key, primary_email_key, text_key(unnest(emails)) AS login_key
+        FROM acct_live WHERE len(emails) > 1 OR primary_email_key IS NULL)
+    WHERE login_key IS DISTINCT FROM user_name_key AND login_key IS DISTINCT FROM primary_email_key
 ),
 signin AS (
-    SELECT x.app, text_key(x.login) AS login_key, max(x.last_seen) AS last_seen,
-        max(x.snapshot_id) AS snapshot_id
+    SELECT x.app, text_key(x.login) AS login_key, x.last_seen, x.snapshot_id
     FROM activity AS x
     JOIN run_activity AS r ON r.snapshot_id = x.snapshot_id
-    GROUP BY x.app, text_key(x.login)
 ),
 seen AS (
     SELECT k.k, max(s.last_seen) AS last_seen, max(s.snapshot_id) AS snapshot_id
@@ -33,7 +34,7 @@ seen AS (
     GROUP BY k.k
 ),
 signal_app AS (
-    SELECT app FROM signin
+    SELECT DISTINCT app FROM signin
     UNION
     SELECT app FROM cfg_activity_app
     UNION

@@ -1,14 +1,30 @@
--- grain: one row per (account k, strong correlation rule, normalised key): externalId,
--- enterprise employeeNumber, and every email-shaped value the account offers (emails[].value, the
--- primary email, an email-shaped userName) normalised by plus-address folding and domain aliases;
--- raw keeps the address before normalisation (an exact match is high confidence). Names are not
--- keyed here: they are only tried for accounts no strong rule matched (name_match.sql).
-WITH email_raw AS (
-    SELECT k, text_key(unnest(emails)) AS raw FROM acct
+-- grain: one row per (account k, strong correlation rule, normalised key) for the accounts of the
+-- analysed app snapshots (k = the account row's rowid: integer joins from here on). Keys:
+-- externalId, enterprise employeeNumber, and every address the account offers (the primary email,
+-- the other emails[].value, an email-shaped userName), lower case, normalised by plus-address
+-- folding and domain aliases; raw keeps the address before normalisation (an exact match is high
+-- confidence). Names are only tried for accounts no strong rule matched (name_match.sql).
+WITH acct AS (
+    SELECT
+        a.rowid AS k,
+        text_key(a.external_id) AS external_key,
+        text_key(a.employee_number) AS number_key,
+        text_key(a.primary_email) AS primary_key,
+        text_key(a.user_name) AS user_name_key,
+        a.emails
+    FROM account AS a
+    JOIN run_app AS r ON r.snapshot_id = a.snapshot_id
+),
+email_raw AS (
+    SELECT k, primary_key AS raw FROM acct
     UNION ALL
-    SELECT k, primary_email_key FROM acct WHERE primary_email_key IS NOT NULL
+    SELECT k, raw
+    FROM (SELECT k, primary_key, text_key(unnest(emails)) AS raw FROM acct
+        WHERE len(emails) > 1 OR primary_key IS NULL)
+    WHERE raw IS DISTINCT FROM primary_key
     UNION ALL
-    SELECT k, user_name_key FROM acct WHERE contains(user_name_key, '@')
+    SELECT k, user_name_key FROM acct
+    WHERE contains(user_name_key, '@') AND user_name_key IS DISTINCT FROM primary_key
 )
 SELECT k, 'external_id' AS rule, external_key AS key, NULL AS raw
 FROM acct

@@ -1,10 +1,20 @@
--- grain: one row per account of the analysed app snapshots (k): the person it belongs to (pidx,
--- employee_id) if any, the rule and confidence that decided it, or why it is a service, unmatched
--- or ambiguous account. Precedence: an applied override, then a declared service account
+-- grain: one row per account of the analysed app snapshots (k = its rowid): the person it belongs
+-- to (pidx, employee_id) if any, the rule and confidence that decided it, or why it is a service,
+-- unmatched or ambiguous account; with the account columns later steps read (so they never join
+-- the account table again). Precedence: an applied override, then a declared service account
 -- ([[apps]] service_accounts, userName any case), then the first enabled rule (cfg_rule.priority)
 -- that finds anyone. A rule that finds two or more people leaves the account unlinked and
 -- ambiguous (surfaced, never guessed). A name match alone never links.
-WITH flagged AS (
+WITH acct AS (
+    SELECT
+        a.rowid AS k, a.snapshot_id, a.app, a.account_id, a.user_name,
+        text_key(a.user_name) AS user_name_key, coalesce(a.active, true) AS active, a.emails,
+        text_key(a.primary_email) AS primary_email_key, a.created::DATE AS created_on,
+        a.last_activity
+    FROM account AS a
+    JOIN run_app AS r ON r.snapshot_id = a.snapshot_id
+),
+flagged AS (
     SELECT k FROM link_decision WHERE pidx_lo <> pidx_hi OR any_lo <> any_hi
 ),
 flagged_match AS (
@@ -43,7 +53,7 @@ lapsed AS (
 ),
 typed AS (
     SELECT
-        a.k, a.snapshot_id, a.app, a.account_id, a.user_name, a.active,
+        a.*,
         o.line_no AS override_line,
         o.action AS override_action,
         o.person_id AS override_person,
@@ -97,7 +107,12 @@ SELECT
     l.app,
     l.account_id,
     l.user_name,
+    l.user_name_key,
     l.active,
+    l.emails,
+    l.primary_email_key,
+    l.created_on,
+    l.last_activity,
     l.pidx,
     p.employee_id,
     CASE

@@ -3,6 +3,6 @@
 -- (membership_nested.sql) are not rows here.
 SELECT a.k, g.gidx, NULL::BIGINT AS via_gidx
 FROM membership AS m
-JOIN acct AS a ON a.snapshot_id = m.snapshot_id AND a.account_id = m.account_id
+JOIN link AS a ON a.snapshot_id = m.snapshot_id AND a.account_id = m.account_id
 JOIN grp AS g ON g.snapshot_id = m.snapshot_id AND g.group_id = m.group_id
 WHERE coalesce(m.member_type, 'User') <> 'Group'

@@ -2,19 +2,17 @@
 -- name.givenName + name.familyName, or displayName) equals that of one or more HR people, when the
 -- name rule is enabled. Low confidence: these are hints for whoever investigates, never links.
 WITH undecided AS (
-    SELECT a.k, a.snapshot_id, a.account_id
-    FROM acct AS a
-    ANTI JOIN link_decision AS d ON d.k = a.k
+    SELECT a.rowid AS k, a.given_name, a.family_name, a.display_name
+    FROM account AS a
+    JOIN run_app AS r ON r.snapshot_id = a.snapshot_id
+    ANTI JOIN link_decision AS d ON d.k = a.rowid
 ),
 names AS (
-    SELECT u.k, name_key(concat_ws(' ', x.given_name, x.family_name)) AS key
-    FROM undecided AS u
-    JOIN account AS x ON x.snapshot_id = u.snapshot_id AND x.account_id = u.account_id
-    WHERE text_key(x.given_name) IS NOT NULL AND text_key(x.family_name) IS NOT NULL
+    SELECT k, name_key(concat_ws(' ', given_name, family_name)) AS key
+    FROM undecided
+    WHERE text_key(given_name) IS NOT NULL AND text_key(family_name) IS NOT NULL
     UNION
-    SELECT u.k, name_key(x.display_name)
-    FROM undecided AS u
-    JOIN account AS x ON x.snapshot_id = u.snapshot_id AND x.account_id = u.account_id
+    SELECT k, name_key(display_name) FROM undecided
 )
 SELECT n.k, list_sort(list(DISTINCT p.employee_id)) AS candidates
 FROM names AS n

@@ -2,7 +2,12 @@
 -- by case-insensitive userName), the person or owner it resolves to, and whether it applies on the
 -- analysis date. When several applicable lines name one account the last line wins; the others are
 -- 'superseded'.
-WITH hit AS (
+WITH acct AS (
+    SELECT a.app, a.account_id, text_key(a.user_name) AS user_name_key
+    FROM account AS a
+    JOIN run_app AS r ON r.snapshot_id = a.snapshot_id
+),
+hit AS (
     SELECT o.line_no, a.account_id, 0 AS preference
     FROM cfg_override AS o
     JOIN acct AS a ON a.app = o.app AND a.account_id = o.account

@@ -23,7 +23,17 @@ moved AS (
     JOIN current_hr AS c ON c.employee_id = p.employee_id
     WHERE text_key(p.department) IS DISTINCT FROM text_key(c.department)
     GROUP BY c.employee_id
-)
+),
+dept AS (
+    SELECT key, row_number() OVER (ORDER BY key) AS idx
+    FROM (
+        SELECT text_key(department) AS key FROM current_hr
+        UNION
+        SELECT text_key(previous_department) FROM moved
+    )
+    WHERE key IS NOT NULL
+),
+shaped AS (
 SELECT
     row_number() OVER () AS pidx,
     c.employee_id,
@@ -57,3 +67,17 @@ SELECT
     m.previous_department_as_of
 FROM current_hr AS c
 LEFT JOIN moved AS m ON m.employee_id = c.employee_id
+)
+SELECT
+    s.*,
+    d.idx AS dept_idx,
+    pd.idx AS prev_dept_idx,
+    dense_rank() OVER (ORDER BY d.idx, s.title_key) AS role_idx,
+    CASE
+        WHEN d.idx IS NULL THEN NULL
+        WHEN $peer_by_title THEN dense_rank() OVER (ORDER BY d.idx, s.title_key)
+        ELSE d.idx
+    END AS peer_idx
+FROM shaped AS s
+LEFT JOIN dept AS d ON d.key = s.department_key
+LEFT JOIN dept AS pd ON pd.key = s.previous_department_key

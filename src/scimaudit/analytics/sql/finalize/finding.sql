@@ -50,7 +50,7 @@ SELECT
     f.group_name,
     f.detail,
     coalesce(f.severity, k.severity) AS severity,
-    regexp_replace(f.reason, '[\r\n\t]+', ' ', 'g') AS reason,
+    translate(f.reason, chr(13) || chr(10) || chr(9), '   ') AS reason,
     f.evidence,
     f.snapshot_ids,
     CASE WHEN coalesce(x.in_force, false) THEN 'exempted' ELSE 'open' END AS status,

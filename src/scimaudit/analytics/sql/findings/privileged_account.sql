@@ -1,13 +1,13 @@
 -- grain: one row per (active account, privileged group it holds directly or through nesting)
 WITH privileged AS (
-    SELECT g.gidx, g.app, g.group_name, g.group_key, c.pattern
+    SELECT g.gidx, g.app, g.group_id, g.group_name, c.pattern
     FROM grp AS g
     JOIN cfg_privileged_group AS c ON c.app = g.app AND c.group_id = g.group_id
 ),
 hit AS (
     SELECT
         l.snapshot_id, l.app, l.account_id, l.user_name, l.employee_id, l.account_type,
-        g.group_name, g.group_key, g.pattern, v.group_name AS via_group,
+        g.group_id, g.group_name, g.pattern, v.group_name AS via_group,
         p.full_name, p.status
     FROM member AS m
     JOIN privileged AS g ON g.gidx = m.gidx
@@ -23,7 +23,7 @@ SELECT
     user_name,
     employee_id,
     group_name,
-    group_key AS detail,
+    group_id AS detail,
     concat(
         coalesce(full_name, user_name, account_id),
         CASE

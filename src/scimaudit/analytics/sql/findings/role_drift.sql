@@ -3,7 +3,7 @@
 WITH hit AS (
     SELECT
         r.*, l.snapshot_id, l.app, l.account_id, l.user_name, p.employee_id, p.department,
-        p.title, p.previous_department, p.previous_department_as_of, g.group_name, g.group_key,
+        p.title, p.previous_department, p.previous_department_as_of, g.group_id, g.group_name,
         round(100.0 * r.holders / nullif(r.peers, 0))::INTEGER AS peer_pct,
         coalesce(p.department, '(no department)') AS department_label,
         p.department || CASE WHEN $peer_by_title THEN coalesce(' / ' || p.title, '') ELSE '' END
@@ -21,7 +21,7 @@ SELECT
     user_name,
     employee_id,
     group_name,
-    group_key AS detail,
+    group_id AS detail,
     CASE basis
         WHEN 'mover' THEN concat(
             'moved from ', previous_department, ' to ', department_label,

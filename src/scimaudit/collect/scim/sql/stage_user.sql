@@ -1,12 +1,12 @@
 -- grain: one row per element of `Resources` in the User list pages of one chunk (seq range).
 -- Each resource is parsed once (json_transform) into what the account table needs; `problem`
 -- names what is wrong with a malformed resource (NULL when it is fine), so one bad resource is
--- reported by page and index instead of failing its page. `copy_rank` = 1 marks the first copy
--- of an id within the chunk (servers repeat resources when the listing shifts under paging).
+-- reported by page and index instead of failing its page. Repeated ids (servers repeat resources
+-- when the listing shifts under paging) are left to the primary key in load_account.sql.
 -- Parameters: $snapshot_id, $first_seq, $last_seq, $active_as_string, $activity_path.
 CREATE OR REPLACE TEMP TABLE staged_user AS
 WITH pages AS (
-    SELECT seq, json_extract(body, '$.Resources[*]') AS resources
+    SELECT seq, body
     FROM raw_scim_page
     WHERE snapshot_id = $snapshot_id
       AND seq BETWEEN $first_seq AND $last_seq
@@ -14,21 +14,14 @@ WITH pages AS (
       AND status_code = 200
 ),
 
-items AS (
+-- Each body is parsed twice, both times by DuckDB's C++ JSON reader: once for the resources'
+-- text (kept in account.resource, vendor extensions included) and once into typed fields. The two
+-- lists have the same length and are unnested side by side.
+lists AS (
     SELECT
         seq,
-        unnest(resources) AS resource,
-        generate_subscripts(resources, 1) - 1 AS idx
-    FROM pages
-),
-
-parsed AS (
-    SELECT
-        seq,
-        idx,
-        resource,
-        json_type(resource) AS kind,
-        json_transform(resource, '{
+        json_extract(body, '$.Resources[*]') AS resources,
+        json_transform(body, '{"Resources": [{
             "id": "JSON",
             "userName": "JSON",
             "externalId": "VARCHAR",
@@ -40,8 +33,17 @@ parsed AS (
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
                 "employeeNumber": "VARCHAR", "department": "VARCHAR", "manager": "JSON"
             }
-        }') AS r
-    FROM items
+        }]}').Resources AS typed
+    FROM pages
+),
+
+parsed AS (
+    SELECT
+        seq,
+        unnest(resources) AS resource,
+        unnest(typed) AS r,
+        unnest(range(len(resources))) AS idx
+    FROM lists
 ),
 
 typed AS (
@@ -49,7 +51,7 @@ typed AS (
         seq,
         idx,
         resource,
-        kind,
+        CASE WHEN starts_with(resource::VARCHAR, '{') THEN 'OBJECT' END AS kind,
         r,
         r."urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" AS ent,
         CASE
@@ -106,6 +108,5 @@ SELECT
             THEN try_cast(json_extract_string(resource, $activity_path) AS TIMESTAMPTZ)
     END AS last_activity,
     r.meta.version AS etag,
-    resource,
-    row_number() OVER (PARTITION BY id ORDER BY seq, idx) AS copy_rank
+    resource
 FROM typed;

@@ -1,0 +1,103 @@
+"""The files a pack embeds: CSVs from the store, every SQL file the analysis and report ran, the
+framework mapping used; each hashed for the manifest and sorted by name (reproducible order)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from scimaudit.reporting.context import AttachmentInfo, RuleFile, StoreFacts
+from scimaudit.reporting.population import sha256_file
+from scimaudit.reporting.spec import ReportSpec, reports_dir
+from scimaudit.reporting.sqlfiles import SQL_DIR
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+ANALYTICS_SQL = PACKAGE_DIR / "analytics" / "sql"
+
+
+def collect_rules(work: Path, printed_kinds: set[str]) -> list[RuleFile]:
+    """Every analytics SQL file and this report's own queries; finding rules of ``printed_kinds``
+    are marked for printing in full (the rest are attached and listed with their hash)."""
+    found: list[tuple[str, str, Path, bool]] = []
+    for path in sorted(ANALYTICS_SQL.glob("**/*.sql")):
+        rel = path.relative_to(ANALYTICS_SQL)
+        name = "rule-" + "-".join(rel.parts)
+        printed = rel.parts[0] == "findings" and path.stem in printed_kinds
+        found.append((f"analytics/sql/{rel.as_posix()}", name, path, printed))
+    for path in sorted(SQL_DIR.glob("*.sql")):
+        found.append((f"reporting/sql/{path.name}", f"report-{path.name}", path, False))
+    rules = []
+    for shown, name, path, printed in found:
+        data = path.read_bytes()
+        (work / name).write_bytes(data)
+        rules.append(
+            RuleFile(
+                path=shown,
+                attachment=name,
+                sha256=hashlib.sha256(data).hexdigest(),
+                text=data.decode("utf-8", errors="replace"),
+                printed=printed,
+            )
+        )
+    return rules
+
+
+def attachment_info(path: Path, name: str, media: str, rel: str, desc: str) -> AttachmentInfo:
+    return AttachmentInfo(
+        name=name,
+        path=path,
+        sha256=sha256_file(path),
+        size=path.stat().st_size,
+        media_type=media,
+        relationship=rel,
+        description=desc,
+    )
+
+
+def prepare_attachments(
+    facts: StoreFacts, spec: ReportSpec, rules: list[RuleFile], work: Path
+) -> list[AttachmentInfo]:
+    spec_copy = work / f"framework-{spec.source_file}"
+    shutil.copyfile(reports_dir() / "frameworks" / spec.source_file, spec_copy)
+    items = [
+        attachment_info(
+            facts.population.csv_path,
+            "population.csv",
+            "text/csv",
+            "Data",
+            "Complete tested population, sorted by (app, account_id)",
+        ),
+        attachment_info(
+            facts.exceptions.csv_path,
+            "exceptions.csv",
+            "text/csv",
+            "Data",
+            "Every exception in scope (open, risk-accepted, remediated)",
+        ),
+        attachment_info(
+            facts.sample.csv_path,
+            "sample.csv",
+            "text/csv",
+            "Data",
+            "Reproducible sample (sha256-rank/1, seed = population SHA-256)",
+        ),
+        attachment_info(
+            spec_copy,
+            spec_copy.name,
+            "application/toml",
+            "Source",
+            "Control texts and finding-kind mapping used",
+        ),
+    ]
+    for rule in rules:
+        items.append(
+            attachment_info(
+                work / rule.attachment,
+                rule.attachment,
+                "application/sql",
+                "Source",
+                f"SQL text of {rule.path}",
+            )
+        )
+    return sorted(items, key=lambda a: a.name)
