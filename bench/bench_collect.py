@@ -80,7 +80,9 @@ async def floor_pull(base_url: str, page_size: int, concurrency: int) -> tuple[i
             got = len(first["Resources"])
             semaphore = asyncio.Semaphore(concurrency)
 
-            async def page(start: int, path: str = path) -> int:
+            async def page(
+                start: int, path: str = path, semaphore: asyncio.Semaphore = semaphore
+            ) -> int:
                 async with semaphore:
                     r = await c.get(path, params={"startIndex": start, "count": page_size})
                 return len(orjson.loads(r.content)["Resources"])
@@ -134,7 +136,8 @@ def run_collect(base_url: str, page_size: int, concurrency: int) -> dict[str, An
     with tempfile.TemporaryDirectory(prefix="bench-collect-", dir=ROOT / "bench") as tmp:
         store = str(Path(tmp) / "bench.duckdb")
         proc = subprocess.Popen(
-            [sys.executable, __file__, "--child-collect", base_url, store, str(page_size), str(concurrency)],
+            [sys.executable, __file__, "--child-collect", base_url, store,
+             str(page_size), str(concurrency)],
             stdout=subprocess.PIPE,
         )  # fmt: skip
         peak = 0
@@ -165,7 +168,7 @@ def run_collect(base_url: str, page_size: int, concurrency: int) -> dict[str, An
 
 
 def scim2_client_pull(base_url: str, users: int, page_size: int) -> tuple[int, float]:
-    """Pull ``users`` users with scim2-client/scim2-models over httpx (sync, as the library is used)."""
+    """Pull ``users`` users with scim2-client/scim2-models over httpx (sync, its usual use)."""
     warnings.simplefilter("ignore", DeprecationWarning)
     from scim2_client import BaseSyncSCIMClient
     from scim2_models import EnterpriseUser, Group, SearchRequest, User
@@ -226,7 +229,8 @@ def main() -> None:
     try:
         fu, fg, floor_s = asyncio.run(floor_pull(big.base_url, P, C))
         print(
-            f"(b) floor    : {fu:,} users + {fg:,} groups in {floor_s:.1f}s = {fu / floor_s:,.0f} users/s"
+            f"(b) floor    : {fu:,} users + {fg:,} groups in {floor_s:.1f}s"
+            f" = {fu / floor_s:,.0f} users/s"
         )
         ours = run_collect(big.base_url, P, C)
         users = ours["counts"].get("users", 0)
@@ -245,8 +249,9 @@ def main() -> None:
         print(f"(a) collect at {args.small_users:,} users: {ours_small['elapsed']:.1f}s, "
               f"peak RSS {ours_small['peak_rss_mb']:.0f} MiB")  # fmt: skip
         b_users, b_s = scim2_client_pull(small.base_url, args.baseline_users, P)
+        minutes = args.users / (b_users / b_s) / 60
         print(f"(c) scim2-client: {b_users:,} users in {b_s:.1f}s = {b_users / b_s:,.0f} users/s "
-              f"(subset; extrapolated to {args.users:,}: {args.users / (b_users / b_s) / 60:.0f} min)")  # fmt: skip
+              f"(subset; extrapolated to {args.users:,}: {minutes:.0f} min)")  # fmt: skip
     finally:
         small.stop()
 

@@ -16,6 +16,7 @@ Run: ``.venv/bin/python bench/bench_report.py [--apps 20] [--accounts-per-app 10
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import resource
 import shutil
@@ -31,19 +32,45 @@ from scimaudit.reporting.verify import verify_pack
 from scimaudit.store.connect import connect
 
 OLD, NEW = "2024-06-01 06:00:00+00", "2024-06-30 06:00:00+00"
+PARAMS = orjson.dumps(
+    {"policy": {"deprovision_sla_hours": 24, "stale_after_days": 90}}, option=orjson.OPT_SORT_KEYS
+)
 
 
 def app_record(name: str, users: int) -> str:
     """A completeness record shaped like the collector's (collect/scim/completeness.py)."""
     res = {
-        "pagination": "index", "page_size": 200, "expected": users, "recount": users,
-        "received": users, "unique": users, "loaded": users, "pages": users // 200, "retries": 0,
-        "end": "total_reached", "errors": [],
+        "pagination": "index",
+        "page_size": 200,
+        "expected": users,
+        "recount": users,
+        "received": users,
+        "unique": users,
+        "loaded": users,
+        "pages": users // 200,
+        "retries": 0,
+        "end": "total_reached",
+        "errors": [],
     }
     return orjson.dumps(
-        {"app": name, "complete": True, "shortfalls": [], "pages": users // 200 + 1,
-         "resources": {"User": res, "Group": {**res, "expected": 50, "recount": 50, "received": 50,
-                                              "unique": 50, "loaded": 50, "pages": 1}}}
+        {
+            "app": name,
+            "complete": True,
+            "shortfalls": [],
+            "pages": users // 200 + 1,
+            "resources": {
+                "User": res,
+                "Group": {
+                    **res,
+                    "expected": 50,
+                    "recount": 50,
+                    "received": 50,
+                    "unique": 50,
+                    "loaded": 50,
+                    "pages": 1,
+                },
+            },
+        }
     ).decode()
 
 
@@ -54,8 +81,13 @@ def synthesise(path: Path, apps: int, per_app: int, people: int) -> None:
             "INSERT INTO snapshot (snapshot_id, source_kind, source_name, status, started_at,"
             " finished_at, as_of, location, counts, sha256, completeness, tool_version) VALUES"
             " (1, 'hr', 'hr', 'complete', ?, ?, ?, '/exports/hr.csv', '{}', ?, ?, '0.1.0')",
-            [NEW, NEW, NEW, "a" * 64,
-             orjson.dumps({"rows_read": people, "imported": people, "rejected": 0}).decode()],
+            [
+                NEW,
+                NEW,
+                NEW,
+                "a" * 64,
+                orjson.dumps({"rows_read": people, "imported": people, "rejected": 0}).decode(),
+            ],
         )
         for a in range(apps):
             for offset, at in ((0, OLD), (1, NEW)):
@@ -64,12 +96,20 @@ def synthesise(path: Path, apps: int, per_app: int, people: int) -> None:
                     " started_at, finished_at, as_of, location, counts, sha256, completeness,"
                     " tool_version) VALUES (?, 'app', ?, 'complete', ?, ?, ?, ?, '{}', ?, ?,"
                     " '0.1.0')",
-                    [2 + 2 * a + offset, f"app{a:02d}", at, at, at,
-                     f"https://app{a:02d}.example.com/scim/v2", f"{a:02d}{offset}".ljust(64, "0"),
-                     app_record(f"app{a:02d}", per_app)],
+                    [
+                        2 + 2 * a + offset,
+                        f"app{a:02d}",
+                        at,
+                        at,
+                        at,
+                        f"https://app{a:02d}.example.com/scim/v2",
+                        f"{a:02d}{offset}".ljust(64, "0"),
+                        app_record(f"app{a:02d}", per_app),
+                    ],
                 )
         con.execute(
-            "INSERT INTO raw_hr_row SELECT 1, i + 1, json_object('id', 'E' || i) FROM range(?) t(i)",
+            "INSERT INTO raw_hr_row"
+            " SELECT 1, i + 1, json_object('id', 'E' || i) FROM range(?) t(i)",
             [people],
         )
         con.execute(
@@ -100,8 +140,8 @@ def synthesise(path: Path, apps: int, per_app: int, people: int) -> None:
         con.execute(
             """INSERT INTO raw_scim_page (snapshot_id, seq, resource_type, request_url,
                  request_params, status_code, received_at, body_sha256, body)
-               SELECT sid, p, 'User', 'https://x/Users', '{"count": 200}', 200, TIMESTAMPTZ '2024-06-30',
-                 'h', '{}'
+               SELECT sid, p, 'User', 'https://x/Users', '{"count": 200}', 200,
+                 TIMESTAMPTZ '2024-06-30', 'h', '{}'
                FROM range(2, ?) s(sid), range(?) pg(p)""",
             [2 + 2 * apps, per_app // 200],
         )
@@ -117,13 +157,21 @@ def synthesise(path: Path, apps: int, per_app: int, people: int) -> None:
                 "INSERT INTO analysis_run (run_id, as_of, started_at, finished_at, status,"
                 " hr_snapshot_id, snapshot_ids, params, params_sha256, tool_version)"
                 " VALUES (?, ?, ?, ?, 'complete', 1, ?, ?, ?, '0.1.0')",
-                [run, as_of, NEW, NEW, orjson.dumps(ids).decode(),
-                 '{"policy": {"deprovision_sla_hours": 24, "stale_after_days": 90}}', "b" * 64],
+                [
+                    run,
+                    as_of,
+                    NEW,
+                    NEW,
+                    orjson.dumps(ids).decode(),
+                    PARAMS.decode(),
+                    hashlib.sha256(PARAMS).hexdigest(),
+                ],
             )
             con.execute(
                 """INSERT INTO identity_link (run_id, snapshot_id, app, account_id, user_name,
                      active, employee_id, rule, confidence, account_type)
-                   SELECT ?, a.snapshot_id, a.app, a.account_id, a.user_name, coalesce(a.active, true),
+                   SELECT ?, a.snapshot_id, a.app, a.account_id, a.user_name,
+                     coalesce(a.active, true),
                      CASE WHEN hash(a.account_id, a.app) % 100 = 0 THEN NULL
                           ELSE 'E' || ((CAST(substr(a.app, 4) AS INTEGER) * ?
                                         + CAST(substr(a.account_id, 2) AS INTEGER)) % ?) END,
@@ -174,14 +222,20 @@ def synthesise(path: Path, apps: int, per_app: int, people: int) -> None:
                WHERE l.run_id = 2
                GROUP BY k.kind, l.app"""
         )
+        con.execute("CHECKPOINT")  # as a finished `analyze` leaves it: no WAL to replay on open
 
 
 def config_for(tmp: Path, apps: int) -> Config:
     raw = {
         "store": {"path": str(tmp / "bench.duckdb")},
         "apps": [
-            {"name": f"app{a:02d}", "url": f"https://app{a:02d}.example.com/scim/v2",
-             "token": {"env": "BENCH_TOKEN"}, "frameworks": ["SOX"], "privileged_groups": ["admins"]}
+            {
+                "name": f"app{a:02d}",
+                "url": f"https://app{a:02d}.example.com/scim/v2",
+                "token": {"env": "BENCH_TOKEN"},
+                "frameworks": ["SOX"],
+                "privileged_groups": ["admins"],
+            }
             for a in range(apps)
         ],
         "report": {"entity": "Bench Corp"},
@@ -204,22 +258,29 @@ def main() -> None:
         started = time.perf_counter()
         synthesise(config.store.path, args.apps, args.accounts_per_app, args.people)
         total = args.apps * args.accounts_per_app
-        print(f"store synthesised: {total:,} accounts x 2 snapshots, {args.people:,} people "
-              f"in {time.perf_counter() - started:.1f} s (setup, not part of the figure)")
+        print(
+            f"store synthesised: {total:,} accounts x 2 snapshots, {args.people:,} people "
+            f"in {time.perf_counter() - started:.1f} s (setup, not part of the figure)"
+        )
         started = time.perf_counter()
-        result = build_report(config, args.kind, as_of=None, period_start=None, period_end=None,
-                              out_dir=tmp / "out")
+        result = build_report(
+            config, args.kind, as_of=None, period_start=None, period_end=None, out_dir=tmp / "out"
+        )
         pack_s = time.perf_counter() - started
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
         pdf_mb = result.pdf_path.stat().st_size / 1e6
-        print(f"{args.kind} pack: {pack_s:.1f} s total ({stages}); {result.pages} pages, "
-              f"{pdf_mb:.1f} MB PDF; population {result.population_rows:,} rows, "
-              f"{result.exceptions:,} exceptions")
+        print(
+            f"{args.kind} pack: {pack_s:.1f} s total ({stages}); {result.pages} pages, "
+            f"{pdf_mb:.1f} MB PDF; population {result.population_rows:,} rows, "
+            f"{result.exceptions:,} exceptions"
+        )
         print(f"target <= 60 s: {'met' if pack_s <= 60 else 'NOT met'}")
         started = time.perf_counter()
         report = verify_pack(result.pdf_path, store_path=config.store.path)
-        print(f"verify with store recomputation: {time.perf_counter() - started:.1f} s, "
-              f"{'intact' if report.ok else 'FAILED'} ({len(report.checks)} checks)")
+        print(
+            f"verify with store recomputation: {time.perf_counter() - started:.1f} s, "
+            f"{'intact' if report.ok else 'FAILED'} ({len(report.checks)} checks)"
+        )
         for check in report.failures:
             print(f"  failed: {check.name}: {check.detail}")
         if args.keep:

@@ -113,7 +113,8 @@ SELECT $sid, $app, $app || '/' || name, name, NULL, 0, NULL
 FROM (
     SELECT 'dept-Dept' || d AS name FROM range($departments) AS t(d)
     UNION ALL
-    SELECT 'role-Dept' || d || '-Title' || t FROM range($departments) AS a(d), range($titles) AS b(t)
+    SELECT 'role-Dept' || d || '-Title' || t
+    FROM range($departments) AS a(d), range($titles) AS b(t)
     UNION ALL
     SELECT unnest(['everyone', 'admins', 'super-admins', 'approvers', 'vendor-master',
         'auditors', 'reports', 'exports'])
@@ -171,10 +172,13 @@ def build(
             app = f"app{n:02d}"
             sid = _snapshot(con, "app", app, _ts(AS_OF))
             app_sids.append(sid)
-            con.execute(_ACCOUNTS, {"people": people, "sid": sid, "app": app, "style": n % 3,
-                                    "as_of": AS_OF})
-            con.execute(_GROUPS, {"sid": sid, "app": app, "departments": DEPARTMENTS,
-                                  "titles": TITLES})
+            con.execute(
+                _ACCOUNTS,
+                {"people": people, "sid": sid, "app": app, "style": n % 3, "as_of": AS_OF},
+            )
+            con.execute(
+                _GROUPS, {"sid": sid, "app": app, "departments": DEPARTMENTS, "titles": TITLES}
+            )
             con.execute(_MEMBERS, {"sid": sid, "app": app, "hr": hr})
         act = _snapshot(con, "activity", "signins", _ts(AS_OF))
         con.execute(_ACTIVITY, {"sid": act, "apps": app_sids[:ACTIVITY_APPS], "as_of": AS_OF})
@@ -188,25 +192,42 @@ def build(
 def bench_config(store: Path, *, apps: int = 20) -> Config:
     """The policy the benchmark analyses with: privileged patterns, SoD, role policy, aliases."""
     role_policy = [
-        {"department": f"Dept{d}", "app": f"app{n:02d}",
-         "groups": ["everyone", f"dept-Dept{d}", *[f"role-Dept{d}-Title{t}" for t in range(TITLES)]]}
+        {
+            "department": f"Dept{d}",
+            "app": f"app{n:02d}",
+            "groups": [
+                "everyone",
+                f"dept-Dept{d}",
+                *[f"role-Dept{d}-Title{t}" for t in range(TITLES)],
+            ],
+        }
         for n in range(GOVERNED_APPS)
         for d in range(DEPARTMENTS)
     ]
     raw = {
         "store": {"path": str(store.resolve())},
         "apps": [
-            {"name": f"app{n:02d}", "url": f"http://127.0.0.1:9/app{n:02d}/v2",
-             "token": {"env": "UNUSED"}, "privileged_groups": ["*admins"],
-             "service_accounts": ["u17", "u42"]}
+            {
+                "name": f"app{n:02d}",
+                "url": f"http://127.0.0.1:9/app{n:02d}/v2",
+                "token": {"env": "UNUSED"},
+                "privileged_groups": ["*admins"],
+                "service_accounts": ["u17", "u42"],
+            }
             for n in range(apps)
         ],
         "policy": {
             "sod": [
-                {"name": "approve-vs-vendor", "app": "app01",
-                 "groups": ["approvers", "vendor-master"]},
-                {"name": "approve-vs-admin", "left": {"app": "app02", "group": "approvers"},
-                 "right": {"app": "app03", "group": "admins"}},
+                {
+                    "name": "approve-vs-vendor",
+                    "app": "app01",
+                    "groups": ["approvers", "vendor-master"],
+                },
+                {
+                    "name": "approve-vs-admin",
+                    "left": {"app": "app02", "group": "approvers"},
+                    "right": {"app": "app03", "group": "admins"},
+                },
             ],
             "role_policy": role_policy,
         },

@@ -15,6 +15,7 @@ The story (period 2024-04-02 .. 2024-06-30, two analysis runs: June 1 and June 3
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -472,8 +473,8 @@ def build_store(path: Path, *, hr_rejected: int = 0) -> None:
                     ts(f"{as_of} 07:00:00"),
                     ts(f"{as_of} 07:01:00"),
                     orjson.dumps(snaps).decode(),
-                    orjson.dumps(PARAMS).decode(),
-                    "f0" * 32,
+                    orjson.dumps(PARAMS, option=orjson.OPT_SORT_KEYS).decode(),
+                    hashlib.sha256(orjson.dumps(PARAMS, option=orjson.OPT_SORT_KEYS)).hexdigest(),
                 ],
             )
         for run, app, acc, user, active, emp, rule, atype in LINKS:

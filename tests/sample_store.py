@@ -10,7 +10,6 @@ resources a page, so the same staging path as a real collection is exercised.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import orjson
 from scimaudit.collect.activity import import_activity
 from scimaudit.collect.hr.importer import import_hr
 from scimaudit.collect.scim.loader import sql as scim_sql
-from scimaudit.config import Config, parse_config
+from scimaudit.config import Config, load_config
 from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
 
@@ -42,41 +41,71 @@ def manifest(sample_dir: Path = SAMPLE) -> dict[str, Any]:
     return data
 
 
+def sample_toml(tmp_path: Path, sample_dir: Path = SAMPLE) -> str:
+    """The text of a scimaudit.toml for the sample organisation; policy.toml is pasted under
+    [policy] (its top-level keys become [policy] keys, its tables [[policy.*]])."""
+    policy_text = (sample_dir / "policy.toml").read_text(encoding="utf-8")
+    policy_lines = []
+    for line in policy_text.splitlines():
+        if line.startswith("[["):
+            line = "[[policy." + line[2:]
+        policy_lines.append(line)
+    apps = "\n".join(
+        f"""[[apps]]
+name = "{app}"
+url = "http://127.0.0.1:9/{app}/v2"
+token = {{ env = "SAMPLE_UNUSED_TOKEN" }}
+privileged_groups = {orjson.dumps(PRIVILEGED[app]).decode()}
+"""
+        for app in APPS
+    )
+    return f"""[store]
+path = "{tmp_path / "sample.duckdb"}"
+
+[hr]
+path = "{sample_dir / "hr.csv"}"
+[hr.columns]
+employee_id = "Employee_ID"
+email = "Work_Email"
+first_name = "First_Name"
+last_name = "Last_Name"
+status = "Worker_Status"
+worker_type = "Worker_Type"
+hire_date = "Hire_Date"
+termination_date = "Termination_Date"
+contract_end_date = "Contract_End_Date"
+department = "Department"
+title = "Job_Title"
+manager_id = "Manager_ID"
+[hr.status]
+active = ["Active"]
+leave = ["Leave of Absence"]
+terminated = ["Terminated"]
+[hr.worker_type]
+contractor = ["Contingent Worker"]
+
+{apps}
+[[activity]]
+path = "{sample_dir / "signins.csv"}"
+app_column = "application"
+user_column = "login"
+last_seen_column = "last_sign_in"
+
+[correlation]
+domain_aliases = {{ "example-health.org" = "example.com" }}
+overrides = "{sample_dir / "overrides.csv"}"
+
+[policy]
+never_used_since = "hire_date"
+{chr(10).join(policy_lines)}
+"""
+
+
 def sample_config(tmp_path: Path, sample_dir: Path = SAMPLE) -> Config:
-    """A config for the sample organisation, store in ``tmp_path``; policy from policy.toml."""
-    policy = tomllib.loads((sample_dir / "policy.toml").read_text(encoding="utf-8"))
-    policy["never_used_since"] = "hire_date"
-    raw = {
-        "store": {"path": str(tmp_path / "sample.duckdb")},
-        "hr": {
-            "path": str(sample_dir / "hr.csv"),
-            "columns": {
-                "employee_id": "Employee_ID", "email": "Work_Email", "first_name": "First_Name",
-                "last_name": "Last_Name", "status": "Worker_Status", "worker_type": "Worker_Type",
-                "hire_date": "Hire_Date", "termination_date": "Termination_Date",
-                "contract_end_date": "Contract_End_Date", "department": "Department",
-                "title": "Job_Title", "manager_id": "Manager_ID",
-            },
-            "status": {"active": ["Active"], "leave": ["Leave of Absence"],
-                       "terminated": ["Terminated"]},
-            "worker_type": {"contractor": ["Contingent Worker"]},
-        },
-        "apps": [
-            {"name": app, "url": f"http://127.0.0.1:9/{app}/v2", "token": {"env": "UNUSED"},
-             "privileged_groups": PRIVILEGED[app]}
-            for app in APPS
-        ],
-        "activity": [
-            {"path": str(sample_dir / "signins.csv"), "app_column": "application",
-             "user_column": "login", "last_seen_column": "last_sign_in"}
-        ],
-        "policy": policy,
-        "correlation": {
-            "domain_aliases": {"example-health.org": "example.com"},
-            "overrides": str(sample_dir / "overrides.csv"),
-        },
-    }
-    return parse_config(raw, tmp_path / "scimaudit.toml")
+    """Write ``tmp_path/scimaudit.toml`` for the sample organisation and load it."""
+    path = tmp_path / "scimaudit.toml"
+    path.write_text(sample_toml(tmp_path, sample_dir), encoding="utf-8")
+    return load_config(path)
 
 
 def _pages(resources: list[dict[str, Any]]) -> list[bytes]:
@@ -95,7 +124,7 @@ def _pages(resources: list[dict[str, Any]]) -> list[bytes]:
 
 
 def app_resources(app_dir: Path, app: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Users with ids assigned and groups whose members carry those ids, as a server returns them."""
+    """Users with ids assigned, and groups whose members carry those ids, as a server has them."""
     users = orjson.loads((app_dir / "users.json").read_bytes())
     groups = orjson.loads((app_dir / "groups.json").read_bytes())
     ids: dict[str, str] = {}
@@ -111,7 +140,12 @@ def app_resources(app_dir: Path, app: str) -> tuple[list[dict[str, Any]], list[d
             for m in group.get("members", [])
         ]
         out_groups.append(
-            {**group, "id": f"{app}-g{n:03d}", "members": members, "meta": {"resourceType": "Group"}}
+            {
+                **group,
+                "id": f"{app}-g{n:03d}",
+                "members": members,
+                "meta": {"resourceType": "Group"},
+            }
         )
     return out_users, out_groups
 
@@ -132,8 +166,15 @@ def land_app(
                     "INSERT INTO raw_scim_page (snapshot_id, seq, resource_type, request_url,"
                     " request_params, status_code, received_at, elapsed_ms, attempt, body_sha256,"
                     " body) VALUES (?, ?, ?, ?, '{}', 200, ?, 1.0, 1, ?, ?)",
-                    [sid, seq, rtype, f"sample://{app}/{rtype}s", as_of,
-                     hashlib.sha256(body).hexdigest(), body.decode()],
+                    [
+                        sid,
+                        seq,
+                        rtype,
+                        f"sample://{app}/{rtype}s",
+                        as_of,
+                        hashlib.sha256(body).hexdigest(),
+                        body.decode(),
+                    ],
                 )
             span = {"snapshot_id": sid, "first_seq": first, "last_seq": seq}
             keys = {"snapshot_id": sid, "app": app}
@@ -148,7 +189,9 @@ def land_app(
                 con.execute(scim_sql("load_membership"), keys)
                 con.execute(scim_sql("load_group"), keys)
         snapshots.finish(
-            con, sid, "complete" if status == "complete" else "failed",
+            con,
+            sid,
+            "complete" if status == "complete" else "failed",
             counts={"users": len(users), "groups": len(groups)},
             error=None if status == "complete" else "sample: simulated partial pull",
         )

@@ -101,10 +101,18 @@ def sign_in(page: Any, url: str, email: str) -> None:
 
 
 def settle(page: Any) -> None:
-    """Wait until the app has finished its run (status widget gone) and charts have drawn."""
-    page.wait_for_timeout(300)
-    page.get_by_test_id("stStatusWidget").wait_for(state="hidden")
-    page.wait_for_timeout(700)
+    """Wait until the app has finished its run: no status widget, page unchanged for ~0.75 s."""
+    last, stable = -1, 0
+    for _ in range(120):
+        page.wait_for_timeout(250)
+        size = page.evaluate(
+            "document.querySelector('[data-testid=stMain]')?.innerHTML.length || 0"
+        )
+        running = page.get_by_test_id("stStatusWidget").count()
+        stable = stable + 1 if size == last and not running else 0
+        if stable >= 3:
+            return
+        last = size
 
 
 def shot(page: Any, name: str) -> None:
@@ -204,6 +212,8 @@ def test_review_sign_off_isolation_close_and_auditor_download(
         assert decided == [(MAYA, "keep", 67), (MAYA, "revoke", 5)]
         assert store_rows(config, "SELECT reviewer_id FROM campaign_signoff", []) == [("M1",)]
 
+        maya.context.close()  # one page at a time: background tabs do not paint their charts
+
         # --- manager 2: only their own people, and deciding touches only their own items
         omar = new_page(browser)
         sign_in(omar, url, OMAR)
@@ -232,6 +242,8 @@ def test_review_sign_off_isolation_close_and_auditor_download(
         omar.get_by_text("Page not found").wait_for()
         shot(omar, "05-second-manager-forced-url")
 
+        omar.context.close()
+
         # --- security: campaign progress, then close
         sasha = new_page(browser)
         sign_in(sasha, url, SASHA)
@@ -243,6 +255,8 @@ def test_review_sign_off_isolation_close_and_auditor_download(
         sasha.get_by_role("button", name="Close campaign").click()
         wait_text(sasha, "Closed campaign 1")
         no_errors(sasha)
+
+        sasha.context.close()
 
         # --- auditor: read-only everywhere; downloads the campaign evidence
         auditor = new_page(browser)
@@ -274,22 +288,30 @@ def test_review_sign_off_isolation_close_and_auditor_download(
             go(auditor, title)
             no_errors(auditor)
             shot(auditor, name)
+            if title == "Findings":  # drill into one account: link, evidence, history
+                click_row(auditor, 1)
+                auditor.get_by_text("Identity link").wait_for()
+                no_errors(auditor)
+                shot(auditor, name + "-account")
         assert verify_chain(config, 1).ok
     finally:
         stop(proc)
 
 
 def _collect_loop(config: Config, token: str, stop_file: Path, log: Path) -> subprocess.Popen[bytes]:
-    """Keep running real `scimaudit collect --app chat` until ``stop_file`` appears."""
+    """Another process collecting the ``chat`` app (real SCIM pulls) back to back until
+    ``stop_file`` appears; exits non-zero if any collection is not complete."""
     script = (
-        "import pathlib, subprocess, sys\n"
-        f"stop = pathlib.Path({str(stop_file)!r}); runs = 0\n"
+        "import pathlib, sys\n"
+        "from scimaudit.collect.scim.collector import collect_apps\n"
+        "from scimaudit.config import load_config\n"
+        f"config = load_config({str(config.source)!r})\n"
+        f"stop, runs = pathlib.Path({str(stop_file)!r}), 0\n"
         "while not stop.exists() or runs == 0:\n"
-        f"    r = subprocess.run([sys.executable, '-m', 'scimaudit', '--config', {str(config.source)!r},"
-        " 'collect', '--app', 'chat'], capture_output=True, text=True)\n"
+        "    results = collect_apps(config, ['chat'], progress=False)\n"
         "    runs += 1\n"
-        "    print(runs, r.returncode, r.stderr.strip().splitlines()[-1:] , flush=True)\n"
-        "    if r.returncode != 0: sys.exit(r.returncode)\n"
+        "    print(runs, [(r.status, r.error) for r in results], flush=True)\n"
+        "    if any(r.status != 'complete' for r in results): sys.exit(1)\n"
     )
     env = {**os.environ, "T": token}
     return subprocess.Popen([sys.executable, "-c", script], env=env, stdout=log.open("wb"),
@@ -310,15 +332,15 @@ def test_decisions_while_a_collection_writes_to_the_same_store(
             maya = new_page(browser)
             sign_in(maya, url, MAYA)
             wait_text(maya, "72 shown")
-            for _ in range(3):  # decide, undo, decide again: several writes during collection
+            for choice in ("revoke", "keep", "revoke"):  # several writes during collection
                 maya.get_by_text("Flagged", exact=True).click()
                 wait_text(maya, "4 shown · 0 selected")
                 click_row(maya, None)
                 wait_text(maya, "4 shown · 4 selected")
-                maya.get_by_text("Revoke", exact=True).click()
-                maya.get_by_label("Reason").fill("left")
+                maya.get_by_text(choice.capitalize(), exact=True).click()
+                maya.get_by_label("Reason").fill(f"{choice}: checked with HR")
                 maya.get_by_role("button", name="Apply to selected").click()
-                wait_text(maya, "Recorded revoke on 4 item(s).")
+                wait_text(maya, f"Recorded {choice} on 4 item(s).")
                 maya.get_by_text("Flagged", exact=True).click()
                 wait_text(maya, "72 shown")
             maya.get_by_role("button", name="Keep all unflagged (68)").click()
@@ -327,6 +349,7 @@ def test_decisions_while_a_collection_writes_to_the_same_store(
             maya.get_by_role("button", name="Sign off").click()
             wait_text(maya, "Signed off: 72 item(s) certified.")
             no_errors(maya)
+            maya.context.close()
             sasha = new_page(browser)
             sign_in(sasha, url, SASHA)
             go(sasha, "Collections")
@@ -350,6 +373,14 @@ def test_decisions_while_a_collection_writes_to_the_same_store(
         assert dict(runs).get("complete", 0) >= 1 and "failed" not in dict(runs), runs
         assert store_rows(config, "SELECT count(*), count(DISTINCT actor) FROM"
                           " campaign_decision_current WHERE campaign_id = 1", []) == [(72, 1)]
+        overlapping = store_rows(
+            config,
+            "SELECT count(*) FROM snapshot s, (SELECT min(recorded_at) AS a, max(recorded_at) AS b"
+            " FROM review_log) w WHERE s.source_name = 'chat' AND s.started_at < w.b"
+            " AND s.finished_at > w.a",
+            [],
+        )[0][0]
+        assert overlapping >= 1, "no collection ran while the reviewer was deciding"
         assert verify_chain(config, 1).ok
         dashboard_log = (tmp_path / "dashboard.log").read_text()
         assert "lock" not in dashboard_log.lower() and "Traceback" not in dashboard_log

@@ -10,6 +10,7 @@ import csv
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from report_support import AS_OF, FORMULA, XSS, Expected, build_store, make_config
@@ -28,6 +29,7 @@ from scimaudit.reporting.leavers import (
 )
 from scimaudit.reporting.manifest import report_identity
 from scimaudit.reporting.provenance import generation_time
+from scimaudit.reporting.render import environment
 from scimaudit.reporting.sampling import rederive
 from scimaudit.reporting.spec import REPORT_KINDS, load_spec
 from scimaudit.store.connect import connect
@@ -279,3 +281,13 @@ def test_manifest_serialisation_is_canonical() -> None:
     side = manifest.with_pdf(body, name="x.pdf", sha256="0" * 64, size=3)
     assert manifest.without_pdf(side) == body
     assert manifest.sidecar_path(Path("/o/SOX-1.pdf")) == Path("/o/SOX-1.manifest.json")
+
+
+def test_templates_autoescape_and_fail_on_undefined_names() -> None:
+    env = environment()
+    assert (
+        env.from_string("{{ v }}").render(v=XSS)
+        == "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;"
+    )
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ missing }}").render()

@@ -8,10 +8,11 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pikepdf
@@ -22,6 +23,7 @@ from PIL import Image
 from report_support import FORMULA, XSS, Expected, build_store, make_config
 from scimaudit.config import Config, SecretRef
 from scimaudit.reporting.build import ReportResult, build_report
+from scimaudit.reporting.signoff import SignOff
 from scimaudit.reporting.verify import verify_pack
 from scimaudit.store.connect import connect
 
@@ -50,12 +52,21 @@ class Pack:
     """Layout text per page."""
 
 
-def _build(config: Config, kind: str, out: Path, *, force: bool = False) -> ReportResult:
+def _build(
+    config: Config, kind: str, out: Path, *, force: bool = False, signoffs: Sequence[SignOff] = ()
+) -> ReportResult:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
         mp.setenv("SCIMAUDIT_GENERATED_BY", "auditor-test")
         return build_report(
-            config, kind, as_of=None, period_start=None, period_end=None, out_dir=out, force=force
+            config,
+            kind,
+            as_of=None,
+            period_start=None,
+            period_end=None,
+            out_dir=out,
+            force=force,
+            signoffs=signoffs,
         )
 
 
@@ -70,7 +81,7 @@ def flat(path: Path) -> str:
     return " ".join(pdftotext(path, layout=False).split())
 
 
-def _pack(tmp: Path, kind: str, **build: bool) -> Pack:
+def _pack(tmp: Path, kind: str, **build: Any) -> Pack:
     config = make_config(tmp)
     if not config.store.path.exists():
         build_store(config.store.path)
@@ -174,7 +185,19 @@ def test_every_page_renders_with_visible_content(tmp_path: Path) -> None:
 
 
 def test_privileged_pack_lists_administrators_and_only_their_exceptions(tmp_path: Path) -> None:
-    pack = _pack(tmp_path, "privileged")
+    signoff = SignOff(
+        role="Reviewer (campaign Q2-ehr)",
+        name="Rita <Reviewer>",
+        title="Records manager",
+        statement="Reviewed 2 privileged accounts: 2 kept",
+        reference="campaign 7",
+        signed_at=datetime(2024, 6, 28, 15, 0, tzinfo=UTC),
+    )
+    pack = _pack(tmp_path, "privileged", signoffs=[signoff])
+    signed = pack.text.split("8 Sign-off")[1]
+    assert (
+        "Rita <Reviewer>" in signed and "campaign 7" in signed and "2024-06-28 15:00 UTC" in signed
+    )
     assert "1 account(s) hold a configured privileged group" in pack.text
     assert "ehr-admins" in pack.text and "Alice Admin" in pack.text
     exceptions = pack.text.split("5.2 Exceptions")[1].split("6 Report-specific tests")[0]

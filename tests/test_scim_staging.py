@@ -187,3 +187,20 @@ def test_duplicates_across_pages_are_dropped_and_counted(tmp_path: Path) -> None
     assert record["duplicates_dropped"] >= 1
     assert result.counts["users"] == 12
     assert query(config, "SELECT count(*) FROM account")[0][0] == 12
+
+
+def test_progress_lines_without_a_terminal(tmp_path: Path) -> None:
+    import io
+
+    from scimaudit.collect.scim.progress import LogProgress, make_progress
+
+    stream = io.StringIO()
+    config = make_config(tmp_path, app_table("a"))
+    [result] = collect(
+        config, {"a": MockScim([user(i) for i in range(3)])}, progress=LogProgress(stream)
+    )
+    assert result.status == "complete"
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "collect a: User started, server reports 3"
+    assert lines[-1].startswith("collect a: complete: snapshot 1: 3 users")
+    assert isinstance(make_progress(True, io.StringIO()), LogProgress)  # not a TTY: log lines

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 import ui_session as ui
-from streamlit.errors import StreamlitAPIException
 
+from scimaudit.errors import ScimauditError
 from scimaudit.review import queries
 from scimaudit.review.assignment import delegate
 from scimaudit.review.auth import require_writer
@@ -33,35 +35,77 @@ campaign_id = st.selectbox(
 COLUMNS = {
     "person": st.column_config.TextColumn("Person", width="medium"),
     "app": st.column_config.TextColumn("App", width="small"),
-    "access": st.column_config.TextColumn("Access", help="(account) = the account itself"),
+    "access": st.column_config.TextColumn("Access", width=110,
+                                          help="(account) = the account itself"),
     "decision": st.column_config.TextColumn("Decision", width="small"),
     "findings": st.column_config.TextColumn("Findings", width="medium"),
     "recommendation": st.column_config.TextColumn("Suggested", width="small"),
     "recommendation_reason": st.column_config.TextColumn("Why", width="medium"),
     "reason": st.column_config.TextColumn("Your reason", width="medium"),
-    "title": st.column_config.TextColumn("Title"),
-    "account": st.column_config.TextColumn("Account"),
-    "last_sign_in": st.column_config.DatetimeColumn("Last sign-in", format="YYYY-MM-DD"),
+    "title": st.column_config.TextColumn("Title", width="medium"),
+    "account": st.column_config.TextColumn("Account", width="medium"),
+    "last_sign_in": st.column_config.DatetimeColumn("Last sign-in", format="YYYY-MM-DD",
+                                                    width="small"),
     "peer_share": st.column_config.NumberColumn(
-        "Peers with it", format="percent",
+        "Peers with it", format="percent", width="small",
         help="Share of the person's peers (same department and title) holding the same access",
     ),
 }
 
 
-def _selected_ids(view: pd.DataFrame, key: str) -> list[int]:
-    state = st.session_state.get(key) or {}
+def _table_key(campaign_id: int) -> str:
+    """The queue table's widget key; a new version gives a fresh table (selection cleared)."""
+    return f"queue_{campaign_id}_{st.session_state.get('queue_version', 0)}"
+
+
+def _selected(campaign_id: int) -> list[int]:
+    """Item ids of the ticked rows, mapped through the ids of the rows last shown."""
+    shown: list[int] = st.session_state.get("queue_shown_ids", [])
+    state = st.session_state.get(_table_key(campaign_id)) or {}
     rows = list((state.get("selection") or {}).get("rows") or [])
-    return [int(view.iloc[r]["item_id"]) for r in rows if r < len(view)]
+    return [shown[r] for r in rows if r < len(shown)]
 
 
-def _after_change(message: str) -> None:
+def _act(action: Callable[[], str]) -> None:
+    """Run a library action from a widget callback (before the rerun renders fresh data)."""
+    try:
+        message = action()
+    except ScimauditError as exc:
+        ui.flash(str(exc), "error")
+        return
     ui.flash(message)
     st.session_state["queue_version"] = st.session_state.get("queue_version", 0) + 1
-    try:
-        st.rerun(scope="fragment")  # only the queue panel re-renders
-    except StreamlitAPIException:  # the panel ran as part of a full run: rerun it all
-        st.rerun()
+
+
+def _apply(campaign_id: int) -> None:
+    chosen = _selected(campaign_id)
+    if not chosen:
+        ui.flash("Select one or more rows first.", "warning")
+        return
+    choice = st.session_state.get("decision_choice", "keep")
+    reason = st.session_state.get("decision_reason", "")
+    _act(lambda: f"Recorded {choice} on "
+         f"{decide(config, actor, campaign_id, chosen, choice, reason)} item(s).")
+
+
+def _keep_unflagged(campaign_id: int) -> None:
+    _act(lambda: f"Kept {keep_all_unflagged(config, actor, campaign_id)} unflagged item(s) "
+         "in one bulk action.")
+
+
+def _delegate(campaign_id: int) -> None:
+    chosen = _selected(campaign_id)
+    if not chosen:
+        ui.flash("Select rows first.", "warning")
+        return
+    to = st.session_state.get("delegate_to", "")
+    why = st.session_state.get("delegate_reason", "")
+    _act(lambda: f"Delegated {delegate(config, actor, campaign_id, chosen, to, why)} item(s) "
+         f"to {to}.")
+
+
+def _sign_off(campaign_id: int) -> None:
+    _act(lambda: f"Signed off: {sign_off(config, actor, campaign_id)} item(s) certified.")
 
 
 @st.fragment
@@ -103,10 +147,10 @@ def queue_panel(campaign_id: int) -> None:
         recommendation=None if rec == "Any" else rec,
     ).reset_index(drop=True)
 
-    table_key = f"queue_{campaign_id}_{st.session_state.get('queue_version', 0)}"
+    st.session_state["queue_shown_ids"] = [int(i) for i in view["item_id"]]
     st.dataframe(
         view,
-        key=table_key,
+        key=_table_key(campaign_id),
         on_select="rerun",
         selection_mode="multi-row",
         hide_index=True,
@@ -116,42 +160,29 @@ def queue_panel(campaign_id: int) -> None:
         column_order=list(COLUMNS),
         column_config=COLUMNS,
     )
-    selected = _selected_ids(view, table_key)
+    selected = _selected(campaign_id)
     st.caption(f"{len(view)} shown · {len(selected)} selected — tick rows to decide them.")
 
     if queue.locked:
         return
     with st.form(f"decide_{campaign_id}", border=True, clear_on_submit=True):
         c1, c2, c3 = st.columns([1.2, 4, 1.3], vertical_alignment="bottom")
-        choice = c1.radio("Decision", ["keep", "revoke"], horizontal=True,
-                          format_func=str.capitalize, key="decision_choice")
-        reason = c2.text_input(
-            "Reason", key="decision_reason",
-            placeholder="Required to revoke, and to keep anything flagged",
-        )
-        apply = c3.form_submit_button("Apply to selected", type="primary", key="apply_selected")
-    if apply:
-        if not selected:
-            st.warning("Select one or more rows first.")
-        else:
-            n = ui.call(decide, config, actor, campaign_id, selected, choice, reason)
-            _after_change(f"Recorded {choice} on {n} item(s).")
+        c1.radio("Decision", ["keep", "revoke"], horizontal=True, format_func=str.capitalize,
+                 key="decision_choice")
+        c2.text_input("Reason", key="decision_reason",
+                      placeholder="Required to revoke, and to keep anything flagged")
+        c3.form_submit_button("Apply to selected", type="primary", key="apply_selected",
+                              on_click=_apply, args=(campaign_id,))
 
     unflagged = int((~items["flagged"] & items["decision"].isna()).sum()) if total else 0
     b1, b2 = st.columns(2)
-    if b1.button(f"Keep all unflagged ({unflagged})", disabled=unflagged == 0,
-                 help="Keeps every undecided item without findings; recorded as one bulk action"):
-        n = ui.call(keep_all_unflagged, config, actor, campaign_id)
-        _after_change(f"Kept {n} unflagged item(s) in one bulk action.")
+    b1.button(f"Keep all unflagged ({unflagged})", disabled=unflagged == 0,
+              help="Keeps every undecided item without findings; recorded as one bulk action",
+              on_click=_keep_unflagged, args=(campaign_id,))
     with b2.popover("Delegate selected", width="stretch"):
-        to = st.text_input("To (work email or employee id)", key="delegate_to")
-        why = st.text_input("Reason", key="delegate_reason")
-        if st.button("Delegate", key="delegate_go"):
-            if not selected:
-                st.warning("Select rows first.")
-            else:
-                n = ui.call(delegate, config, actor, campaign_id, selected, to, why)
-                _after_change(f"Delegated {n} item(s) to {to}.")
+        st.text_input("To (work email or employee id)", key="delegate_to")
+        st.text_input("Reason", key="delegate_reason")
+        st.button("Delegate", key="delegate_go", on_click=_delegate, args=(campaign_id,))
 
     st.divider()
     ready = decided == total
@@ -159,9 +190,8 @@ def queue_panel(campaign_id: int) -> None:
         "I have reviewed every item in my queue and my decisions are final",
         disabled=not ready, key="certify",
     )
-    if st.button("Sign off", type="primary", disabled=not (ready and certify), key="sign_off"):
-        n = ui.call(sign_off, config, actor, campaign_id)
-        _after_change(f"Signed off: {n} item(s) certified.")
+    st.button("Sign off", type="primary", disabled=not (ready and certify), key="sign_off",
+              on_click=_sign_off, args=(campaign_id,))
     if not ready:
         st.caption(f"Sign-off opens when all {total} items are decided ({total - decided} left).")
 

@@ -206,7 +206,7 @@ class AppConfig(_Model):
         0.5, gt=0, le=60, description="first backoff ceiling; doubles per retry (full jitter)"
     )
     retry_after_max_seconds: float = Field(
-        120.0, gt=0, description="a Retry-After longer than this fails the request instead of waiting"
+        120.0, gt=0, description="a longer Retry-After fails the request instead of waiting"
     )
     group_members: Literal["inline", "per_group"] = "inline"
     # vendor quirks as data

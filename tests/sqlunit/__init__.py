@@ -49,7 +49,9 @@ def _ts(value: str | date | datetime | None) -> datetime | None:
     return datetime(value.year, value.month, value.day, tzinfo=UTC)
 
 
-def person(employee_id: str, first: str = "Pat", last: str | None = None, **kw: Any) -> dict[str, Any]:
+def person(
+    employee_id: str, first: str = "Pat", last: str | None = None, **kw: Any
+) -> dict[str, Any]:
     """One HR row; ``last`` defaults to the id so names never collide by accident."""
     last = last if last is not None else employee_id.lower()
     row: dict[str, Any] = {
@@ -109,25 +111,50 @@ class World:
     def _snapshot(self, kind: str, name: str, as_of: str | date, status: str) -> int:
         row = self.con.execute(
             "INSERT INTO snapshot (source_kind, source_name, status, started_at, finished_at,"
-            " as_of, tool_version, error) VALUES (?, ?, ?, ?, ?, ?, 'test', ?) RETURNING snapshot_id",
-            [kind, name, status, _ts(as_of), _ts(as_of), _ts(as_of),
-             None if status == "complete" else "test: partial pull"],
+            " as_of, tool_version, error) VALUES (?, ?, ?, ?, ?, ?, 'test', ?)"
+            " RETURNING snapshot_id",
+            [
+                kind,
+                name,
+                status,
+                _ts(as_of),
+                _ts(as_of),
+                _ts(as_of),
+                None if status == "complete" else "test: partial pull",
+            ],
         ).fetchone()
         assert row is not None
         return int(row[0])
 
     def hr(
-        self, people: Sequence[Mapping[str, Any]], *, as_of: str | date = "2026-05-31",
+        self,
+        people: Sequence[Mapping[str, Any]],
+        *,
+        as_of: str | date = "2026-05-31",
         status: str = "complete",
     ) -> int:
         sid = self._snapshot("hr", "hr", as_of, status)
         for line, p in enumerate(people, start=2):
             self.con.execute(
                 "INSERT INTO employee VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [sid, p["employee_id"], p["email"], p["first_name"], p["last_name"], p["status"],
-                 p["status"], p["worker_type"], p["worker_type"], _d(p["hire_date"]),
-                 _d(p["termination_date"]), _d(p["contract_end_date"]), p["department"],
-                 p["title"], p["manager_id"], line],
+                [
+                    sid,
+                    p["employee_id"],
+                    p["email"],
+                    p["first_name"],
+                    p["last_name"],
+                    p["status"],
+                    p["status"],
+                    p["worker_type"],
+                    p["worker_type"],
+                    _d(p["hire_date"]),
+                    _d(p["termination_date"]),
+                    _d(p["contract_end_date"]),
+                    p["department"],
+                    p["title"],
+                    p["manager_id"],
+                    line,
+                ],
             )
         return sid
 
@@ -156,9 +183,22 @@ class World:
                 " employee_number, display_name, given_name, family_name, emails, primary_email,"
                 " active, created, last_activity, resource)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
-                [sid, name, a["account_id"], a["user_name"], a["external_id"], a["employee_number"],
-                 a["display_name"], a["given_name"], a["family_name"], emails, a["primary_email"],
-                 a["active"], _ts(a["created"]), _ts(a["last_activity"])],
+                [
+                    sid,
+                    name,
+                    a["account_id"],
+                    a["user_name"],
+                    a["external_id"],
+                    a["employee_number"],
+                    a["display_name"],
+                    a["given_name"],
+                    a["family_name"],
+                    emails,
+                    a["primary_email"],
+                    a["active"],
+                    _ts(a["created"]),
+                    _ts(a["last_activity"]),
+                ],
             )
             for gname in a["groups"]:
                 self.con.execute(
@@ -178,8 +218,12 @@ class World:
         return sid
 
     def activity(
-        self, entries: Sequence[tuple[str, str, str | None]], *, name: str = "signins",
-        as_of: str | date = "2026-05-31", status: str = "complete",
+        self,
+        entries: Sequence[tuple[str, str, str | None]],
+        *,
+        name: str = "signins",
+        as_of: str | date = "2026-05-31",
+        status: str = "complete",
     ) -> int:
         """Sign-in rows ``(app, login, last_seen or None)``."""
         sid = self._snapshot("activity", name, as_of, status)
@@ -189,8 +233,12 @@ class World:
             )
         return sid
 
-    def config(self, *, policy: Mapping[str, Any] | None = None,
-               correlation: Mapping[str, Any] | None = None) -> Config:
+    def config(
+        self,
+        *,
+        policy: Mapping[str, Any] | None = None,
+        correlation: Mapping[str, Any] | None = None,
+    ) -> Config:
         apps = [
             {"name": n, "url": f"http://127.0.0.1:9/{n}/v2", "token": {"env": "UNUSED"}, **cfg}
             for n, cfg in self.apps.items()

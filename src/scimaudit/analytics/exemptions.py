@@ -36,7 +36,9 @@ def load_exemptions(config: Config) -> list[ExemptionRow]:
     for index, item in enumerate(config.policy.exemptions):
         where = f"{config.source}: policy.exemptions[{index}]"
         if item.kind not in KIND_IDS:
-            problems.append(f"{where}.kind: {item.kind!r} is not a finding kind ({', '.join(KIND_IDS)})")
+            problems.append(
+                f"{where}.kind: {item.kind!r} is not a finding kind ({', '.join(KIND_IDS)})"
+            )
         try:
             expires = date.fromisoformat(item.expires.strip())
         except ValueError:

@@ -1,15 +1,15 @@
-"""Findings as data: what each kind means, how severe it is by default, and the controls it evidences.
+"""Findings as data: what each kind means, its default severity, and the controls it evidences.
 
 Like cartography's rules, a finding kind is a record, not code: the runner executes
-``sql/findings/<id>.sql`` (the exception rows) and ``sql/populations/<id>.sql`` (what was tested) for
-every kind listed here, in this order, and reports read titles, descriptions and control citations
-from here. A SQL file may raise the severity of a row (``terminated_active`` past its SLA is
-critical); otherwise the default below applies.
+``sql/findings/<id>.sql`` (the exception rows) and ``sql/populations/<id>.sql`` (what was tested)
+for every kind listed here, in this order, and reports read titles, descriptions and control
+citations from here. A SQL file may raise the severity of a row (``terminated_active`` past its
+SLA is critical); otherwise the default below applies.
 
-Control citations: SOX entries name the IT general control (ITGC) objective the finding tests, in the
-wording auditors use under PCAOB AS 2201 (logical access: provisioning, deprovisioning, periodic
-review, privileged access, segregation of duties). HIPAA entries cite the Security Rule, 45 CFR Part
-164 Subpart C, by section.
+Control citations: SOX entries name the IT general control (ITGC) objective the finding tests, in
+the wording auditors use under PCAOB AS 2201 (logical access: provisioning, deprovisioning,
+periodic review, privileged access, segregation of duties). HIPAA entries cite the Security Rule,
+45 CFR Part 164 Subpart C, by section.
 """
 
 from __future__ import annotations
@@ -57,7 +57,9 @@ _SOX_SOD = Control(
     "SOX", "ITGC-AC-06", "Incompatible duties are segregated or the conflict is mitigated"
 )
 _SOX_UNIQUE = Control(
-    "SOX", "ITGC-AC-02", "Every account is uniquely attributable to a person or an accountable owner"
+    "SOX",
+    "ITGC-AC-02",
+    "Every account is uniquely attributable to a person or an accountable owner",
 )
 _HIPAA_TERMINATION = Control(
     "HIPAA", "164.308(a)(3)(ii)(C)", "Termination procedures: end access when employment ends"
@@ -76,9 +78,7 @@ _HIPAA_UNIQUE = Control(
 _HIPAA_ACCESS = Control(
     "HIPAA", "164.312(a)(1)", "Access control: only persons granted rights can access ePHI"
 )
-_HIPAA_ACTIVITY = Control(
-    "HIPAA", "164.308(a)(1)(ii)(D)", "Information system activity review"
-)
+_HIPAA_ACTIVITY = Control("HIPAA", "164.308(a)(1)(ii)(D)", "Information system activity review")
 _HIPAA_CLEARANCE = Control(
     "HIPAA", "164.308(a)(3)(ii)(B)", "Workforce clearance: access is appropriate to the role"
 )
@@ -116,8 +116,8 @@ KINDS: tuple[FindingKind, ...] = (
         unit="account",
         description=(
             "The account is active, matches no HR person by externalId, employeeNumber or email, "
-            "and is not a declared service account. A first+last name resemblance is shown but never "
-            "counts as a link."
+            "and is not a declared service account. A first+last name resemblance is shown but "
+            "never counts as a link."
         ),
         remediation=(
             "Find the owner: link it with an override (action=link), declare it a service account "
@@ -157,8 +157,8 @@ KINDS: tuple[FindingKind, ...] = (
         unit="account",
         description=(
             "No sign-in within stale_after_days (from an [[activity]] export or the app's activity "
-            "attribute), or never used and older than the window (account created, else hire date). "
-            "Apps without any activity signal are counted as not assessable, never as stale."
+            "attribute), or never used and older than the window (account created, else hire "
+            "date). Apps without any activity signal are counted as not assessable, never stale."
         ),
         remediation="Confirm the access is still needed; remove it otherwise.",
         controls=(_SOX_REVIEW, _HIPAA_ACTIVITY, _HIPAA_MODIFICATION),

@@ -66,9 +66,7 @@ class RunSummary:
 
 def latest_run_id(con: duckdb.DuckDBPyConnection) -> int:
     """The newest complete analysis run; :class:`AnalysisError` when there is none."""
-    row = con.execute(
-        "SELECT max(run_id) FROM analysis_run WHERE status = 'complete'"
-    ).fetchone()
+    row = con.execute("SELECT max(run_id) FROM analysis_run WHERE status = 'complete'").fetchone()
     if row is None or row[0] is None:
         raise AnalysisError("no complete analysis run in the store yet; run `scimaudit analyze`")
     return int(row[0])
@@ -95,9 +93,7 @@ def run_summary(
         [run_id, run_id],
     ).fetchall()
     order = {k: i for i, k in enumerate(KIND_IDS)}
-    rows = sorted(
-        (KindAppCount(*r) for r in counts), key=lambda c: (order.get(c.kind, 99), c.app)
-    )
+    rows = sorted((KindAppCount(*r) for r in counts), key=lambda c: (order.get(c.kind, 99), c.app))
     links = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE account_type = 'human'),"
         " count(*) FILTER (WHERE account_type = 'service'),"

@@ -5,14 +5,15 @@ the config's policy into temporary tables (:mod:`scope`), then runs the SQL file
 inside one transaction, so a run is stored whole or not at all:
 
 1. ``correlation/``: ``person`` (numbered: pidx) → ``hr_key`` / ``account_key`` (accounts keyed
-   by rowid, so later joins are on integers) → ``link_decision`` (one aggregate decides every account) →
-   ``name_match`` (hints for the unmatched) → ``override_match`` → ``link`` → ``group`` →
-   ``membership`` + ``membership_nested`` (nested groups expanded); stored as ``identity_link`` and ``override_record`` (the overrides
-   as evidence)
-2. ``assess/stale_access``, ``assess/role_drift``: per-item judgements shared by a finding and its
-   population, so what was tested and what failed can never disagree
+   by rowid, so later joins are on integers) → ``link_decision`` (one aggregate decides every
+   account) → ``name_match`` (hints for the unmatched) → ``override_match`` → ``link`` →
+   ``group`` → ``membership`` + ``membership_nested`` (nested groups expanded); stored as
+   ``identity_link`` and ``override_record`` (the overrides as evidence)
+2. ``assess/``: per-item judgements shared by a finding and its population (stale access, role
+   drift), so what was tested and what failed can never disagree
 3. ``findings/<kind>`` for every kind in the registry, then ``populations/<kind>``
-4. ``finalize/finding`` (stable keys, default severities, exemptions), ``finalize/finding_population``
+4. ``finalize/finding`` (stable keys, default severities, exemptions) and
+   ``finalize/finding_population``
 5. ``history/merge_found``, ``history/resolve_missing``: first-seen / last-seen / resolved dates
 
 A run that fails is recorded as ``failed`` with its error and leaves no findings behind.
@@ -36,7 +37,7 @@ from scimaudit.analytics.overrides import Override, load_overrides
 from scimaudit.analytics.registry import KIND_IDS
 from scimaudit.analytics.results import RunSummary, run_summary
 from scimaudit.analytics.scope import build_scope
-from scimaudit.analytics.selection import choose_snapshots
+from scimaudit.analytics.selection import SnapshotChoice, choose_snapshots
 from scimaudit.config import Config
 from scimaudit.store.connect import connect
 
@@ -158,9 +159,7 @@ def analyze(
     params = sql_params(config, run_id, day, choice.hr.snapshot_id)
     con.execute("BEGIN TRANSACTION")
     try:
-        install_macros(con)
-        scope_notes = build_scope(con, config, choice, overrides, exemptions)
-        notes = [*choice.notes, *scope_notes.notes]
+        notes = [*choice.notes, *correlate(con, config, choice, overrides, exemptions, params)]
         _run_steps(con, params)
         con.execute(
             "UPDATE analysis_run SET status = 'complete', finished_at = current_timestamp,"
@@ -180,10 +179,28 @@ def analyze(
     return run_summary(con, run_id, elapsed_seconds=time.perf_counter() - started)
 
 
-def _run_steps(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
+def correlate(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    choice: SnapshotChoice,
+    overrides: list[Override],
+    exemptions: list[ExemptionRow],
+    params: dict[str, Any],
+) -> list[str]:
+    """Fill the scope tables and run the correlation steps into temp tables (nothing stored).
+
+    Leaves ``person``, ``link``, ``grp`` and ``member`` for the findings (or for an access query);
+    returns notes on configuration that names data the snapshots do not have.
+    """
+    install_macros(con)
+    notes = build_scope(con, config, choice, overrides, exemptions).notes
     for table, name in CORRELATION_STEPS:
         sqlfiles.create_temp(con, table, name, params)
     sqlfiles.insert_into(con, "member", "correlation/membership_nested", params)
+    return notes
+
+
+def _run_steps(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
     sqlfiles.insert_into(con, "identity_link", "correlation/identity_link", params)
     sqlfiles.insert_into(con, "correlation_override", "correlation/override_record", params)
     for table, name in ASSESS_STEPS:

@@ -15,7 +15,6 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from scimaudit.analytics.exemptions import ExemptionRow
 from scimaudit.analytics.overrides import Override
@@ -78,33 +77,21 @@ _TABLES: dict[str, dict[str, str]] = {
     },
 }
 
-_ARROW = {
-    "VARCHAR": pa.string(),
-    "BIGINT": pa.int64(),
-    "INTEGER": pa.int32(),
-    "DATE": pa.date32(),
-    "BOOLEAN": pa.bool_(),
-    "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
-}
-
-
 def fill(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Replace temp table ``table`` (declared in ``_TABLES``) with ``rows``, in one Arrow insert."""
+    """Replace temp table ``table`` (declared in ``_TABLES``) with ``rows`` in one statement.
+
+    The rows travel as one prepared parameter (a list of structs) unnested by DuckDB: no value is
+    formatted into SQL text, and there is no per-row insert.
+    """
     columns = _TABLES[table]
     ddl = ", ".join(f"{name} {kind}" for name, kind in columns.items())
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({ddl})")
     if not rows:
         return
-    arrays = [
-        pa.array([row[i] for row in rows], type=_ARROW[kind])
-        for i, kind in enumerate(columns.values())
-    ]
-    data = pa.Table.from_arrays(arrays, names=list(columns))
-    con.register("_scope_rows", data)
-    try:
-        con.execute(f"INSERT INTO {table} SELECT * FROM _scope_rows")
-    finally:
-        con.unregister("_scope_rows")
+    records = [dict(zip(columns, row, strict=True)) for row in rows]
+    con.execute(
+        f"INSERT INTO {table} BY NAME SELECT unnest($rows, recursive := true)", {"rows": records}
+    )
 
 
 def _key(text: str | None) -> str | None:
@@ -143,7 +130,11 @@ def build_scope(
     fill(con, "run_activity", [(s.snapshot_id,) for s in choice.activity])
     fill(con, "run_hr_history", [(s.snapshot_id, s.as_of) for s in choice.hr_history])
     fill(con, "cfg_kind", [(k.id, k.severity) for k in KINDS])
-    fill(con, "cfg_rule", [(rule, i) for i, rule in enumerate(dict.fromkeys(config.correlation.rules))])
+    fill(
+        con,
+        "cfg_rule",
+        [(rule, i) for i, rule in enumerate(dict.fromkeys(config.correlation.rules))],
+    )
     fill(
         con,
         "cfg_domain_alias",
@@ -162,8 +153,17 @@ def build_scope(
         "cfg_override",
         [
             (
-                o.line_no, o.app, o.account, _key(o.account), o.action, o.employee_id,
-                _key(o.employee_id), o.owner, _key(o.owner), o.reason, o.expires,
+                o.line_no,
+                o.app,
+                o.account,
+                _key(o.account),
+                o.action,
+                o.employee_id,
+                _key(o.employee_id),
+                o.owner,
+                _key(o.owner),
+                o.reason,
+                o.expires,
             )
             for o in overrides
         ],
@@ -172,7 +172,16 @@ def build_scope(
         con,
         "cfg_exemption",
         [
-            (e.config_index, e.kind, e.app, e.account_key, e.group_key, e.owner, e.reason, e.expires)
+            (
+                e.config_index,
+                e.kind,
+                e.app,
+                e.account_key,
+                e.group_key,
+                e.owner,
+                e.reason,
+                e.expires,
+            )
             for e in exemptions
         ],
     )

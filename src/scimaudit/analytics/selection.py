@@ -78,8 +78,19 @@ def _refuse(label: str, day: date, newest: tuple[int, str, datetime, str | None]
     )
 
 
-def choose_snapshots(con: duckdb.DuckDBPyConnection, config: Config, day: date) -> SnapshotChoice:
-    """Pick the snapshots for an analysis as of ``day``; refuse when a needed one is missing."""
+def choose_snapshots(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    day: date,
+    *,
+    strict: bool = True,
+    only_app: str | None = None,
+) -> SnapshotChoice:
+    """Pick the snapshots for an analysis as of ``day``; refuse when a needed one is missing.
+
+    ``strict=False`` (access questions) skips an app without a complete snapshot, saying so in the
+    notes, instead of refusing; ``only_app`` restricts the choice to one app.
+    """
     cutoff = end_of_day(day)
     current = snapshots.current_all(con, as_of=cutoff)
     notes: list[str] = []
@@ -87,6 +98,8 @@ def choose_snapshots(con: duckdb.DuckDBPyConnection, config: Config, day: date) 
 
     newest_apps = _newest(con, "app", cutoff)
     app_names = [a.name for a in config.apps] or sorted(newest_apps)
+    if only_app is not None:
+        app_names = [only_app]
     if not app_names:
         raise AnalysisError(
             f"nothing to analyse as of {day}: no [[apps]] configured and no app snapshot stored"
@@ -96,7 +109,10 @@ def choose_snapshots(con: duckdb.DuckDBPyConnection, config: Config, day: date) 
         used = current.get(("app", name))
         newest = newest_apps.get(name)
         if used is None:
-            problems.append(_refuse(f"app {name!r}", day, newest))
+            if strict or only_app is not None:
+                problems.append(_refuse(f"app {name!r}", day, newest))
+            else:
+                notes.append(_refuse(f"app {name!r}", day, newest) + " (skipped)")
             continue
         apps[name] = used
         if newest is not None and newest[0] != used.snapshot_id:
@@ -112,6 +128,8 @@ def choose_snapshots(con: duckdb.DuckDBPyConnection, config: Config, day: date) 
         problems.append(_refuse("HR export", day, newest_any))
     if problems:
         raise AnalysisError("analysis cannot run:\n" + "\n".join(problems))
+    if not apps:
+        raise AnalysisError(f"no app has a complete snapshot as of {day}")
     hr = hr_current[-1]
     newest = newest_hr.get(hr.source_name)
     if newest is not None and newest[0] != hr.snapshot_id:
@@ -134,7 +152,7 @@ def choose_snapshots(con: duckdb.DuckDBPyConnection, config: Config, day: date) 
         newest = newest_activity.get(name)
         if newest is not None and newest[0] != snap.snapshot_id:
             notes.append(_skipped(f"activity export {name!r}", newest, snap))
-    for name, newest in sorted(newest_activity.items()):
+    for name in sorted(newest_activity):
         if ("activity", name) not in current:
             notes.append(
                 f"activity export {name!r}: no complete snapshot as of {day}; its apps have no "

@@ -76,9 +76,7 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -
     con.execute(sql, bind(sql, params))
 
 
-def explain(
-    con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
-) -> str:
+def explain(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> str:
     """DuckDB's physical plan of ``sql/name.sql`` as JSON text (for the no-nested-loop check)."""
     sql = sql_text(name)
     row = con.execute(f"EXPLAIN (FORMAT JSON) {sql}", bind(sql, params)).fetchone()

@@ -55,7 +55,7 @@ def exceptions_by_app(counts: Sequence[tuple[str, str, int]]) -> bytes | None:
     kinds = sorted({k for k, _, _ in counts})
     table = {(k, a): n for k, a, n in counts}
     with plt.rc_context(_RC):
-        fig, ax = plt.subplots(figsize=(6.8, 0.45 * len(apps) + 1.2))
+        fig, ax = plt.subplots(figsize=(6.8, 0.32 * len(apps) + 1.0))
         left = [0] * len(apps)
         for i, kind in enumerate(kinds):
             values = [table.get((kind, a), 0) for a in apps]

@@ -158,6 +158,16 @@ def gather_facts(
     sla = int(_param(params, "deprovision_sla_hours", config.policy.deprovision_sla_hours))
     stale = int(_param(params, "stale_after_days", config.policy.stale_after_days))
     lineage, checks = gather_lineage(con, scope)
+    recomputed = hashlib.sha256(canonical_json(params)).hexdigest()
+    checks.append(
+        ReconCheck(
+            f"run #{scope.run.run_id}",
+            "policy parameters: recomputed SHA-256 = recorded",
+            scope.run.params_sha256[:16] + "…",
+            recomputed[:16] + "…",
+            recomputed == scope.run.params_sha256,
+        )
+    )
     population = build_population(con, scope, work_dir)
     exceptions = gather_exceptions(con, scope, spec, work_dir, caps.exceptions)
     rule_population = gather_rule_population(con, scope)
@@ -166,7 +176,7 @@ def gather_facts(
         lineage=lineage,
         checks=checks,
         params=policy_params(params),
-        params_sha256_recomputed=hashlib.sha256(canonical_json(params)).hexdigest(),
+        params_sha256_recomputed=recomputed,
         sla_hours=sla,
         stale_after_days=stale,
         sod_rules=_sod_rules(params, config),

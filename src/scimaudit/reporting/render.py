@@ -11,12 +11,15 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import pydyf
 from weasyprint import HTML, Attachment
 
 from scimaudit.errors import ReportError
@@ -34,6 +37,7 @@ from scimaudit.reporting.signoff import BLANK_ROLES
 from scimaudit.reporting.spec import reports_dir
 
 PDF_VARIANT = "pdf/a-3b"
+ATTACHMENT_ZLIB_LEVEL = 6
 
 
 def _num(value: int | float | None) -> str:
@@ -64,7 +68,7 @@ def _hours(value: float | None) -> str:
     if value is None:
         return "—"
     if abs(value) >= 48:
-        return f"{value:,.1f} h ({value / 24:,.1f} d)"
+        return f"{value / 24:,.1f} d"
     return f"{value:,.1f} h"
 
 
@@ -125,13 +129,47 @@ def _attachments(items: Sequence[AttachmentInfo], stamp: datetime) -> list[Attac
     ]
 
 
-def _dedupe_associated_files(_document: Any, pdf: Any) -> None:
+def _dedupe_associated_files(pdf: Any) -> None:
     """weasyprint 70 lists each attachment twice in the catalog's /AF array; keep one of each."""
     af = pdf.catalog.get("AF")
     if af:
         unique = list(dict.fromkeys(af))
         af.clear()
         af.extend(unique)
+
+
+def _deflate(raw: bytes) -> bytes:
+    return zlib.compress(raw, ATTACHMENT_ZLIB_LEVEL)
+
+
+def _precompress_attachments(pdf: Any) -> None:
+    """Deflate embedded files once, at level 6, on both cores.
+
+    pydyf deflates every stream at level 9 and computes it twice; on a 180 MB population.csv that
+    is most of the time a 2M-account pack takes (level 6 is 4x faster for a 6% larger file).
+    """
+    streams = [
+        obj
+        for obj in pdf.objects
+        if isinstance(obj, pydyf.Stream)
+        and obj.compress
+        and obj.extra.get("Type") == "/EmbeddedFile"
+    ]
+    raws = [
+        b"\n".join(item if isinstance(item, bytes) else str(item).encode() for item in obj.stream)
+        for obj in streams
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # zlib releases the GIL
+        packed = list(pool.map(_deflate, raws))
+    for obj, data in zip(streams, packed, strict=True):
+        obj.stream = [data]
+        obj.extra["Filter"] = "/FlateDecode"
+        obj.compress = False
+
+
+def _finish(_document: Any, pdf: Any) -> None:
+    _dedupe_associated_files(pdf)
+    _precompress_attachments(pdf)
 
 
 def render_pdf(ctx: ReportContext, target: Path, extra: Sequence[AttachmentInfo] = ()) -> int:
@@ -141,7 +179,7 @@ def render_pdf(ctx: ReportContext, target: Path, extra: Sequence[AttachmentInfo]
     document = HTML(string=html, base_url=str(reports_dir()) + "/").render(**options)
     document.write_pdf(
         str(target),
-        finisher=_dedupe_associated_files,
+        finisher=_finish,
         attachments=_attachments([*ctx.attachments, *extra], ctx.generated_at),
         **options,
     )

@@ -107,7 +107,7 @@ def _pdfa_check(reader: PdfFileReader) -> Check:
 
 def _get(node: Any, key: str) -> Any:
     """``node[key]`` resolved through indirect references (pyHanko resolves on ``[]``), or None."""
-    return node[key] if key in node else None
+    return node[key] if key in node else None  # noqa: SIM401 (.get() would not resolve)
 
 
 def _name_tree(node: Any, out: dict[str, Any], depth: int = 0) -> None:

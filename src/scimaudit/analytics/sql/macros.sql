@@ -15,3 +15,6 @@ CREATE OR REPLACE TEMP MACRO email_domain(raw) AS split_part(raw, '@', 2);
 
 -- a display name as a comparable "first last" key: lower case, inner whitespace collapsed
 CREATE OR REPLACE TEMP MACRO name_key(s) AS nullif(regexp_replace(lower(trim(s)), '\s+', ' ', 'g'), '');
+
+-- "1 day" / "3 days"
+CREATE OR REPLACE TEMP MACRO days_text(n) AS n || CASE WHEN n = 1 OR n = -1 THEN ' day' ELSE ' days' END;

@@ -26,7 +26,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,7 +36,13 @@ from scimaudit.collect.scim.client import build_client
 from scimaudit.collect.scim.completeness import AppRecord, ResourceRecord
 from scimaudit.collect.scim.discovery import discover
 from scimaudit.collect.scim.fetch import Fetched, FetchStats, ScimFetcher
-from scimaudit.collect.scim.loader import ChunkResult, load_chunk, loaded_counts, page_hashes
+from scimaudit.collect.scim.loader import (
+    ChunkResult,
+    StoreSession,
+    load_chunk,
+    loaded_counts,
+    page_hashes,
+)
 from scimaudit.collect.scim.paginate import CursorPager, IndexPager
 from scimaudit.collect.scim.progress import ProgressSink, make_progress
 from scimaudit.collect.scim.pull import AppSession, pull_listing, read_groups_one_by_one, recount
@@ -107,11 +112,31 @@ class CollectRun:
         self.transport_factory = transport_factory
         self.chunk_bytes = chunk_bytes
         self.loader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="scim-loader")
+        self.session = StoreSession(self.store_path, self.lock_timeout)
+        self._queued = 0
+        self._queued_lock = threading.Lock()
+
+    def _on_loader(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
+        """Queue store work for the loader thread; its connection closes when the queue is empty."""
+        with self._queued_lock:
+            self._queued += 1
+
+        def job() -> Any:
+            with self._queued_lock:
+                self._queued -= 1
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._queued_lock:
+                    idle = self._queued == 0
+                if idle:
+                    self.session.release()
+
+        return asyncio.get_running_loop().run_in_executor(self.loader, job)
 
     async def _store(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run store work on the loader thread (serialised with chunk loads)."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.loader, partial(fn, *args, **kwargs))
+        return await self._on_loader(fn, *args, **kwargs)
 
     async def run(self, apps: list[AppConfig]) -> list[AppResult]:
         try:
@@ -133,8 +158,7 @@ class CollectRun:
 
     def _begin(self) -> Callable[[str, str], int]:
         def begin(name: str, url: str) -> int:
-            with connect(self.store_path, lock_timeout=self.lock_timeout) as con:
-                return snapshots.begin(con, "app", name, location=url)
+            return snapshots.begin(self.session.connection(), "app", name, location=url)
 
         return begin
 
@@ -158,20 +182,19 @@ class CollectRun:
             group_members=quirks.group_members,
         )
         spool = Spool(spool_root(self.store_path) / str(snapshot_id), **self._chunk_kw())
-        loop = asyncio.get_running_loop()
         loads: list[asyncio.Future[ChunkResult]] = []
 
         def submit(chunk: SpoolChunk) -> None:
-            job = partial(
-                load_chunk,
-                self.store_path,
-                lock_timeout=self.lock_timeout,
-                snapshot_id=snapshot_id,
-                app=app.name,
-                quirks=quirks,
-                chunk=chunk,
+            loads.append(
+                self._on_loader(
+                    load_chunk,
+                    self.session,
+                    snapshot_id=snapshot_id,
+                    app=app.name,
+                    quirks=quirks,
+                    chunk=chunk,
+                )
             )
-            loads.append(loop.run_in_executor(self.loader, job))
 
         def land(resource_type: str, fetched: Fetched) -> int:
             seq, chunk = spool.add(resource_type, fetched)
@@ -258,33 +281,33 @@ class CollectRun:
 
     def _finalize(self, record: AppRecord) -> AppResult:
         """Count what was loaded, hash what was landed, judge, and close the snapshot."""
-        with connect(self.store_path, lock_timeout=self.lock_timeout) as con:
-            counts = loaded_counts(con, record.snapshot_id)
-            whole, per_type, pages = page_hashes(con, record.snapshot_id)
-            record.sha256 = whole
-            record.pages = sum(pages.values())
-            for rtype, key in (("User", "users"), ("Group", "groups")):
-                rec = record.resources.get(rtype)
-                if rec is not None:
-                    rec.loaded = counts[key]
-                    rec.sha256 = per_type.get(rtype)
-            shortfalls = record.shortfalls()
-            status: Literal["complete", "failed"] = "failed" if shortfalls else "complete"
-            error = None
-            if shortfalls:
-                error = shortfalls[0] + (
-                    f" (+{len(shortfalls) - 1} more)" if len(shortfalls) > 1 else ""
-                )
-            completeness = record.as_dict()
-            snapshots.finish(
-                con,
-                record.snapshot_id,
-                status,
-                counts=counts,
-                sha256=whole,
-                completeness=completeness,
-                error=error,
+        con = self.session.connection()
+        counts = loaded_counts(con, record.snapshot_id)
+        whole, per_type, pages = page_hashes(con, record.snapshot_id)
+        record.sha256 = whole
+        record.pages = sum(pages.values())
+        for rtype, key in (("User", "users"), ("Group", "groups")):
+            rec = record.resources.get(rtype)
+            if rec is not None:
+                rec.loaded = counts[key]
+                rec.sha256 = per_type.get(rtype)
+        shortfalls = record.shortfalls()
+        status: Literal["complete", "failed"] = "failed" if shortfalls else "complete"
+        error = None
+        if shortfalls:
+            error = shortfalls[0] + (
+                f" (+{len(shortfalls) - 1} more)" if len(shortfalls) > 1 else ""
             )
+        completeness = record.as_dict()
+        snapshots.finish(
+            con,
+            record.snapshot_id,
+            status,
+            counts=counts,
+            sha256=whole,
+            completeness=completeness,
+            error=error,
+        )
         return AppResult(
             record.app,
             status,

@@ -111,10 +111,48 @@ def _collect_problems(
     result.problems.extend(Problem(resource_type, int(s), int(i), d, p) for s, i, d, p in rows)
 
 
+class StoreSession:
+    """The loader thread's connection: opened when work arrives, closed when the queue runs dry.
+
+    Opening and closing the store for every chunk made each close checkpoint (and each open
+    reload) the tables' indexes: at 1M users the loads slowed down chunk after chunk. So the
+    connection stays open while chunks are waiting and is closed as soon as none is, which keeps
+    the promise that the write lock is held only while there is loading to do. While it is open,
+    commits do not checkpoint (one checkpoint at close) and DuckDB's memory is capped.
+    """
+
+    MEMORY_LIMIT = "512MB"
+
+    def __init__(self, store_path: Path, lock_timeout: float) -> None:
+        self.store_path = store_path
+        self.lock_timeout = lock_timeout
+        self._cm: contextlib.AbstractContextManager[duckdb.DuckDBPyConnection] | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            cm = connect(self.store_path, lock_timeout=self.lock_timeout)
+            con = cm.__enter__()
+            try:
+                con.execute(f"SET memory_limit = '{self.MEMORY_LIMIT}'")
+                con.execute("SET checkpoint_threshold = '64GB'")
+                con.execute("SET preserve_insertion_order = false")
+            except BaseException:
+                cm.__exit__(None, None, None)
+                raise
+            self._cm, self._con = cm, con
+        return self._con
+
+    def release(self) -> None:
+        """Close the connection (checkpointing what was committed) and free the lock."""
+        cm, self._cm, self._con = self._cm, None, None
+        if cm is not None:
+            cm.__exit__(None, None, None)
+
+
 def load_chunk(
-    store_path: Path,
+    session: StoreSession,
     *,
-    lock_timeout: float,
     snapshot_id: int,
     app: str,
     quirks: Quirks,
@@ -123,18 +161,19 @@ def load_chunk(
     """Append one chunk's raw pages and staged rows in one transaction; delete the chunk file."""
     table = read_chunk(chunk)
     result = ChunkResult()
-    with connect(store_path, lock_timeout=lock_timeout) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.register("spool_chunk", table)
-            con.execute(sql("raw_insert"), {"snapshot_id": snapshot_id})
-            con.unregister("spool_chunk")
-            _stage(con, snapshot_id, app, chunk, quirks, result)
-            con.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            raise
+    con = session.connection()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("spool_chunk", table)
+        con.execute(sql("raw_insert"), {"snapshot_id": snapshot_id})
+        con.unregister("spool_chunk")
+        _stage(con, snapshot_id, app, chunk, quirks, result)
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        session.release()
+        raise
     del table
     chunk.path.unlink(missing_ok=True)
     return result

@@ -7,7 +7,8 @@
 --           title when peer_group = department_title) hold the group.
 --   mover:  the department changed since an earlier HR snapshot and the group is explained by the
 --           previous department but not by the current one (policy in governed apps, otherwise
---           department peers at the same threshold).
+--           department peers at the same threshold; the mover is not counted among the current
+--           department's people, department_holders/_people are the others).
 WITH held AS (
     SELECT
         m.k, m.gidx, g.governed, p.pidx, p.dept_idx, p.prev_dept_idx, p.peer_idx, p.role_idx
@@ -63,14 +64,14 @@ dept_hold AS (
 mover_judged AS (
     SELECT
         m.*,
-        coalesce(ch.holders, 0) AS department_holders,
-        coalesce(cs.people, 0) AS department_people,
+        coalesce(ch.holders, 1) - 1 AS department_holders,
+        coalesce(cs.people, 1) - 1 AS department_people,
         coalesce(ph.holders, 0) AS previous_department_holders,
         coalesce(ps.people, 0) AS previous_department_people,
         CASE
             WHEN m.governed THEN ca.gidx IS NOT NULL
-            WHEN coalesce(cs.people, 0) >= $peer_min_group_size
-                THEN coalesce(ch.holders, 0) >= $peer_threshold * cs.people
+            WHEN coalesce(cs.people, 1) - 1 >= $peer_min_group_size
+                THEN coalesce(ch.holders, 1) - 1 >= $peer_threshold * (cs.people - 1)
         END AS current_explains,
         CASE
             WHEN m.governed THEN pa.gidx IS NOT NULL

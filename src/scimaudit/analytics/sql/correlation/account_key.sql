@@ -37,7 +37,10 @@ UNION ALL
 SELECT
     r.k,
     'email',
-    email_local(r.raw, $fold_plus) || '@' || coalesce(d.canonical, email_domain(r.raw)),
+    CASE
+        WHEN d.canonical IS NULL AND NOT ($fold_plus AND contains(r.raw, '+')) THEN r.raw
+        ELSE email_local(r.raw, $fold_plus) || '@' || coalesce(d.canonical, email_domain(r.raw))
+    END,
     r.raw
 FROM email_raw AS r
 LEFT JOIN cfg_domain_alias AS d ON d.alias = email_domain(r.raw)

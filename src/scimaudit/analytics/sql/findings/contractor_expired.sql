@@ -19,7 +19,7 @@ SELECT
     employee_id,
     concat(
         'contract of ', full_name, ' (', employee_id, ') ended ', contract_end_date,
-        ' (', days_since, ' days ago); account is still active'
+        ' (', days_text(days_since), ' ago); account is still active'
     ) AS reason,
     json_object(
         'person', full_name,

@@ -5,13 +5,19 @@ WITH linked AS (
     FROM link AS l
     WHERE l.active AND l.account_type = 'human'
 ),
+multi_key AS (
+    SELECT snapshot_id * 4294967296 + pidx AS owner_key
+    FROM linked
+    GROUP BY snapshot_id * 4294967296 + pidx
+    HAVING count(*) > 1
+),
 multi AS (
     SELECT
-        app, pidx, count(*) AS accounts,
-        list_sort(list(coalesce(user_name, account_id))) AS user_names
-    FROM linked
-    GROUP BY app, pidx
-    HAVING count(*) > 1
+        l.app, l.pidx, count(*) AS accounts,
+        list_sort(list(coalesce(l.user_name, l.account_id))) AS user_names
+    FROM linked AS l
+    SEMI JOIN multi_key AS m ON m.owner_key = l.snapshot_id * 4294967296 + l.pidx
+    GROUP BY l.app, l.pidx
 )
 SELECT
     'duplicate_account' AS kind,

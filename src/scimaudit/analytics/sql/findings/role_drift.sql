@@ -32,7 +32,7 @@ SELECT
                     || ' by role policy, not for ' || department_label
                 ELSE concat(previous_department_holders, ' of ', previous_department_people, ' ',
                     previous_department, ' people hold it, ', department_holders, ' of ',
-                    department_people, ' ', department_label)
+                    department_people, ' other ', department_label, ' people')
             END
         )
         WHEN 'policy' THEN concat(
@@ -60,6 +60,8 @@ SELECT
         'previous_department_as_of', previous_department_as_of,
         'previous_department_holders', previous_department_holders,
         'previous_department_people', previous_department_people,
+        'department_holders_others', department_holders,
+        'department_people_others', department_people,
         'mover_drift', mover_drift
     ) AS evidence,
     [snapshot_id, $hr_snapshot_id] AS snapshot_ids

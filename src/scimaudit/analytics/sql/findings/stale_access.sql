@@ -8,12 +8,12 @@ SELECT
     employee_id,
     CASE
         WHEN last_seen IS NOT NULL THEN concat(
-            'no sign-in since ', last_seen::DATE, ' (', days_since_seen, ' days; threshold ',
+            'no sign-in since ', last_seen::DATE, ' (', days_text(days_since_seen), '; threshold ',
             $stale_after_days, '); confirm the access is still needed'
         )
         ELSE concat(
             'never signed in; ', replace(age_from_field, '_', ' '), ' ', age_from, ' (',
-            age_days, ' days ago; threshold ', $stale_after_days,
+            days_text(age_days), ' ago; threshold ', $stale_after_days,
             '); confirm the access is still needed'
         )
     END AS reason,

@@ -25,7 +25,7 @@ SELECT
         full_name, ' (', employee_id, ') ',
         CASE
             WHEN termination_date IS NULL THEN 'is terminated in HR (no termination date)'
-            ELSE 'left on ' || termination_date || ' (' || days_since || ' days ago)'
+            ELSE 'left on ' || termination_date || ' (' || days_text(days_since) || ' ago)'
         END,
         '; account is still active; ',
         CASE

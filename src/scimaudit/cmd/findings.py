@@ -1,0 +1,133 @@
+"""``scimaudit findings``: the findings of the latest analysis run, filtered, as table/JSON/CSV."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+import unicodedata
+from collections import Counter
+from typing import Any
+
+import click
+
+from scimaudit.analytics.registry import KIND_IDS
+from scimaudit.analytics.results import latest_findings
+from scimaudit.cmd.common import FORMAT_OPTION, config_from
+from scimaudit.output import print_rows
+from scimaudit.store.connect import connect
+
+SEVERITY_LABEL = {"critical": "CRIT", "high": "HIGH", "medium": "MED", "low": "LOW"}
+EXPORT_COLUMNS = (
+    "kind",
+    "app",
+    "account_id",
+    "user_name",
+    "employee_id",
+    "group_name",
+    "severity",
+    "status",
+    "reason",
+    "first_seen",
+    "last_seen",
+    "finding_key",
+    "run_id",
+    "snapshot_ids",
+    "evidence",
+    "exemption",
+)
+
+
+def _clean(value: Any) -> str:
+    """Text safe for a terminal: control characters (escape sequences) become spaces."""
+    text = "" if value is None else str(value)
+    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+
+
+def table_lines(rows: list[dict[str, Any]], width: int = 100) -> list[str]:
+    """Two or more lines per finding: who/where on the first, the reason wrapped below it.
+
+    Fits a 100-column terminal: the reason, the longest field, gets whole lines of its own.
+    """
+    lines = []
+    for r in rows:
+        who = _clean(r["user_name"] or r["account_id"] or "")
+        if len(who) > 36:
+            who = who[:35] + "…"
+        head = (
+            f"{SEVERITY_LABEL.get(r['severity'], r['severity']):<4} {_clean(r['kind']):<19}"
+            f" {_clean(r['app'] or '*'):<10} {who:<36} {_clean(r['employee_id'] or '-'):<10}"
+        )
+        if r["status"] == "exempted":
+            head += " EXEMPTED"
+        lines.append(head.rstrip())
+        reason = _clean(r["reason"])
+        if r["group_name"] and r["kind"] in ("privileged_account", "role_drift"):
+            reason = f"[{_clean(r['group_name'])}] {reason}"
+        lines.extend(
+            textwrap.wrap(reason, width=width, initial_indent="     ", subsequent_indent="     ")
+        )
+    return lines
+
+
+def summary_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per (kind, app): how many open and exempted findings."""
+    counts: Counter[tuple[str, str, str]] = Counter(
+        (r["kind"], r["app"] or "*", r["status"]) for r in rows
+    )
+    order = {k: i for i, k in enumerate(KIND_IDS)}
+    keys = sorted({(k, a) for k, a, _ in counts}, key=lambda ka: (order.get(ka[0], 99), ka[1]))
+    width = max((len(k) for k, _ in keys), default=0)
+    return [
+        f"{kind:<{width}}  {app:<8} {counts[(kind, app, 'open')]:>6} open"
+        f" {counts[(kind, app, 'exempted')]:>5} exempted"
+        for kind, app in keys
+    ]
+
+
+@click.command("findings")
+@click.option("--kind", type=click.Choice(KIND_IDS), default=None, help="Only this finding kind.")
+@click.option("--app", default=None, metavar="NAME", help="Only findings of this app.")
+@click.option(
+    "--status",
+    type=click.Choice(["open", "exempted", "all"]),
+    default="all",
+    show_default=True,
+    help="Exempted findings stay listed unless you ask for open ones only.",
+)
+@click.option("--run", "run_id", type=int, default=None, help="A given run (default: latest).")
+@FORMAT_OPTION
+@click.pass_context
+def command(
+    ctx: click.Context,
+    kind: str | None,
+    app: str | None,
+    status: str,
+    run_id: int | None,
+    fmt: str,
+) -> None:
+    """List findings of the latest complete analysis run, most severe first.
+
+    JSON is an array of objects (kind, app, account_id, user_name, employee_id, severity, reason,
+    first_seen, ..., evidence); CSV has the same columns with spreadsheet formulas defused. The
+    table ends with a summary line per kind and app.
+    """
+    config = config_from(ctx)
+    with connect(
+        config.store.path, read_only=True, lock_timeout=config.store.lock_timeout_seconds
+    ) as con:
+        rows = latest_findings(
+            con, kind=kind, app=app, status=None if status == "all" else status, run_id=run_id
+        )
+    if fmt != "table":
+        print_rows(rows, fmt, columns=EXPORT_COLUMNS)
+        return
+    width = min(shutil.get_terminal_size((100, 24)).columns, 120)
+    if not rows:
+        click.echo("no findings match")
+    for line in table_lines(rows, width=max(width, 60)):
+        click.echo(line)
+    if rows:
+        click.echo("")
+        click.echo(f"{len(rows)} finding(s); by kind and app:")
+    for line in summary_lines(rows):
+        click.echo("  " + line)
