@@ -14,18 +14,42 @@ from scimaudit.errors import ScimauditError
 
 PAGES = {
     # file, title, icon, roles
-    "my_reviews": ("pages/my_reviews.py", "My reviews", ":material/fact_check:",
-                   {"manager", "security", "admin"}),
-    "campaigns": ("pages/campaigns.py", "Campaigns", ":material/assignment:",
-                  {"security", "auditor", "admin"}),
-    "findings": ("pages/findings.py", "Findings", ":material/report:",
-                 {"security", "auditor", "admin"}),
-    "access": ("pages/access_explorer.py", "Access explorer", ":material/travel_explore:",
-               {"security", "auditor", "admin"}),
-    "evidence": ("pages/evidence.py", "Evidence", ":material/verified:",
-                 {"security", "auditor", "admin"}),
-    "collections": ("pages/collections.py", "Collections", ":material/cloud_sync:",
-                    {"security", "auditor", "admin"}),
+    "my_reviews": (
+        "pages/my_reviews.py",
+        "My reviews",
+        ":material/fact_check:",
+        {"manager", "security", "admin"},
+    ),
+    "campaigns": (
+        "pages/campaigns.py",
+        "Campaigns",
+        ":material/assignment:",
+        {"security", "auditor", "admin"},
+    ),
+    "findings": (
+        "pages/findings.py",
+        "Findings",
+        ":material/report:",
+        {"security", "auditor", "admin"},
+    ),
+    "access": (
+        "pages/access_explorer.py",
+        "Access explorer",
+        ":material/travel_explore:",
+        {"security", "auditor", "admin"},
+    ),
+    "evidence": (
+        "pages/evidence.py",
+        "Evidence",
+        ":material/verified:",
+        {"security", "auditor", "admin"},
+    ),
+    "collections": (
+        "pages/collections.py",
+        "Collections",
+        ":material/cloud_sync:",
+        {"security", "auditor", "admin"},
+    ),
 }
 
 st.set_page_config(page_title="scimaudit", page_icon=":material/shield_person:", layout="wide")
@@ -38,8 +62,9 @@ except ScimauditError as exc:
 
 who = ui.resolve_actor(config)
 if who is None:
-    st.navigation([st.Page(ui.sign_in_page, title="Sign in", icon=":material/login:")],
-                  position="hidden").run()
+    st.navigation(
+        [st.Page(ui.sign_in_page, title="Sign in", icon=":material/login:")], position="hidden"
+    ).run()
     st.stop()
 
 pages = [

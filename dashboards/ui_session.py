@@ -85,9 +85,13 @@ def resolve_actor(cfg: Config) -> Actor | None:
         if not st.user.is_logged_in:
             st.session_state.pop(ACTOR_KEY, None)
             return None
+        email = st.user.get("email")
+        verified = st.user.get("email_verified")
         try:
             who = authenticate_oidc(
-                cfg, st.user.get("email"), email_verified=st.user.get("email_verified")
+                cfg,
+                email if isinstance(email, str) else None,
+                email_verified=verified if isinstance(verified, bool) else None,
             )
         except ScimauditError as exc:
             st.error(str(exc))
@@ -95,12 +99,12 @@ def resolve_actor(cfg: Config) -> Actor | None:
             st.stop()
         st.session_state[ACTOR_KEY] = who
         return who
-    who = actor()
-    if who is not None and not still_valid(cfg, who):
+    current = actor()
+    if current is not None and not still_valid(cfg, current):
         st.session_state.pop(ACTOR_KEY, None)
         st.warning("Your dashboard access changed; please sign in again.")
         return None
-    return who
+    return current
 
 
 def sign_in_page() -> None:

@@ -1,4 +1,5 @@
-"""Tiny review stores built by direct inserts: HR people, app accounts with groups, one analysis run.
+"""Tiny review stores built by direct inserts: HR people, app accounts with groups, one analysis
+run.
 
 Used by the review and dashboard tests and by bench/bench_dashboard.py, so campaigns can be tested
 without the collector or the analytics being run. Rows go in as pandas frames (one INSERT each).
@@ -106,7 +107,7 @@ def make_config(
 
 
 def _toml(raw: dict[str, Any]) -> str:
-    """Just enough TOML for these configs (tables, arrays of tables, scalars, lists, inline dicts)."""
+    """Just enough TOML for these configs: tables, arrays of tables, scalars, lists, dicts."""
 
     def value(v: Any) -> str:
         if isinstance(v, bool):
@@ -362,8 +363,17 @@ def team_org(reports: int = 72, *, seed: int = 7) -> tuple[list[P], list[A], lis
             else ("M2", "Engineering", "Engineer")
         )
         status = "terminated" if n % 23 == 5 else "active"
-        people.append(P(f"U{n:03d}", first[n % len(first)], f"{last[n % len(last)]}{n}",
-                        dept=dept, manager=boss, title=title, status=status))
+        people.append(
+            P(
+                f"U{n:03d}",
+                first[n % len(first)],
+                f"{last[n % len(last)]}{n}",
+                dept=dept,
+                manager=boss,
+                title=title,
+                status=status,
+            )
+        )
     accounts: list[A] = []
     findings: list[F] = []
     for person in people[4:]:
@@ -378,11 +388,19 @@ def team_org(reports: int = 72, *, seed: int = 7) -> tuple[list[P], list[A], lis
         if person.status == "terminated":
             findings += [F("terminated_active", app, f"{app}-{pid}") for app in ("crm", "code")]
         if "admins" in groups:
-            findings.append(F("privileged_account", "code", f"code-{pid}", group="admins",
-                              severity="medium"))
+            findings.append(
+                F("privileged_account", "code", f"code-{pid}", group="admins", severity="medium")
+            )
         if rng.random() < 0.05:
-            findings.append(F("stale_access", "erp", f"erp-{pid}", severity="medium",
-                              reason="no sign-in for 140 days (threshold 90)"))
+            findings.append(
+                F(
+                    "stale_access",
+                    "erp",
+                    f"erp-{pid}",
+                    severity="medium",
+                    reason="no sign-in for 140 days (threshold 90)",
+                )
+            )
     accounts.append(A("crm", "crm-orphan", None, [], user_name="old.contractor@example.com"))
     findings.append(F("orphaned_account", "crm", "crm-orphan", reason="no HR person matches"))
     return people, accounts, findings

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from review_support import MIA, OLE, ORG, PASSWORD, SEC, A, F, build_store, make_config
 from streamlit.testing.v1 import AppTest
 
+from review_support import MIA, OLE, ORG, PASSWORD, SEC, A, F, build_store, make_config
 from scimaudit.config import CONFIG_ENV, Config
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.store.connect import connect
@@ -25,8 +25,12 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Config, int]
     config = make_config(
         tmp_path,
         apps={"crm": {"fallback_reviewer": "E8"}, "code": {"fallback_reviewer": "E3"}},
-        users=[(MIA.email, "manager"), (OLE.email, "manager"), (SEC.email, "security"),
-               (AUDITOR, "auditor")],
+        users=[
+            (MIA.email, "manager"),
+            (OLE.email, "manager"),
+            (SEC.email, "security"),
+            (AUDITOR, "auditor"),
+        ],
     )
     build_store(
         config,
@@ -39,8 +43,9 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Config, int]
         ],
         [F("terminated_active", "crm", "c-leo")],
     )
-    cid = start_campaign(config, name="Q1 review", due=date.today() + timedelta(days=7),
-                         actor="cli:test")
+    cid = start_campaign(
+        config, name="Q1 review", due=date.today() + timedelta(days=7), actor="cli:test"
+    )
     monkeypatch.setenv(CONFIG_ENV, str(config.source))
     return config, cid
 
@@ -132,7 +137,7 @@ def test_manager_cannot_reach_other_pages_or_items(store: tuple[Config, int]) ->
 
 
 def test_auditor_is_read_only_and_downloads_campaign_evidence(store: tuple[Config, int]) -> None:
-    config, cid = store
+    _, cid = store
     at = signed_in(AUDITOR)
     assert not at.exception, at.exception
     assert at.title[0].value == "Campaigns"
@@ -151,13 +156,15 @@ def test_auditor_is_read_only_and_downloads_campaign_evidence(store: tuple[Confi
 
 
 def test_security_sees_campaigns_findings_and_collections(store: tuple[Config, int]) -> None:
-    config, cid = store
     at = signed_in(SEC.email)
     assert not at.exception, at.exception
-    for page, title in (("pages/campaigns.py", "Campaigns"), ("pages/findings.py", "Findings"),
-                        ("pages/collections.py", "Collections"),
-                        ("pages/access_explorer.py", "Access explorer"),
-                        ("pages/evidence.py", "Evidence")):
+    for page, title in (
+        ("pages/campaigns.py", "Campaigns"),
+        ("pages/findings.py", "Findings"),
+        ("pages/collections.py", "Collections"),
+        ("pages/access_explorer.py", "Access explorer"),
+        ("pages/evidence.py", "Evidence"),
+    ):
         at.switch_page(page)
         at = at.run()
         assert not at.exception, (page, at.exception)
@@ -172,8 +179,10 @@ def test_header_mode_refuses_without_the_proxy_header(
     store: tuple[Config, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config, _ = store
-    header_cfg = make_config(tmp_path / "h", extra={"dashboard": {"auth": "header"},
-                                                     "store": {"path": str(config.store.path)}})
+    header_cfg = make_config(
+        tmp_path / "h",
+        extra={"dashboard": {"auth": "header"}, "store": {"path": str(config.store.path)}},
+    )
     monkeypatch.setenv(CONFIG_ENV, str(header_cfg.source))
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert any("X-Forwarded-Email" in e.value for e in at.error)

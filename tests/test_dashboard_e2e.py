@@ -1,9 +1,9 @@
 """End to end in a real headless Chromium against a real `streamlit run` of the dashboard.
 
 A manager decides and signs off; a second manager can neither see nor decide the first one's items;
-security closes the campaign; an auditor downloads the campaign evidence (PDF with the CSVs attached).
-Another test keeps a real SCIM collection writing to the same store while a manager decides.
-Screenshots of every page go to test-artifacts/screenshots/.
+security closes the campaign; an auditor downloads the campaign evidence (PDF with the CSVs
+attached). Another test keeps a real SCIM collection writing to the same store while a manager
+decides. Screenshots of every page go to test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from review_support import PASSWORD, TEAM_APPS, build_store, make_config, team_org
 
+from review_support import PASSWORD, TEAM_APPS, build_store, make_config, team_org
 from scimaudit.cmd.dashboard import start_dashboard
 from scimaudit.config import Config
 from scimaudit.peers.scim2_server import Scim2ServerProcess, find_free_port, seed_from_sample_dir
@@ -80,8 +80,9 @@ def team_config(tmp_path: Path, extra_apps: dict[str, dict[str, Any]] | None = N
     config = make_config(tmp_path, apps={**TEAM_APPS, **(extra_apps or {})}, users=USERS)
     people, accounts, findings = team_org(12)
     build_store(config, people, accounts, findings)
-    start_campaign(config, name="Q3 access review", due=date.today() + timedelta(days=14),
-                   actor="cli:test")
+    start_campaign(
+        config, name="Q3 access review", due=date.today() + timedelta(days=14), actor="cli:test"
+    )
     return config
 
 
@@ -166,9 +167,7 @@ def store_rows(config: Config, sql: str, params: list[Any]) -> list[tuple[Any, .
         return con.execute(sql, params).fetchall()
 
 
-def test_review_sign_off_isolation_close_and_auditor_download(
-    browser: Any, tmp_path: Path
-) -> None:
+def test_review_sign_off_isolation_close_and_auditor_download(browser: Any, tmp_path: Path) -> None:
     config = team_config(tmp_path)
     proc, url = serve(config, tmp_path)
     try:
@@ -219,9 +218,21 @@ def test_review_sign_off_isolation_close_and_auditor_download(
         sign_in(omar, url, OMAR)
         wait_text(omar, "48 shown")
         people = visible_people(omar)
-        assert people and all(p.startswith(("Ana Khan", "Ben Lopez", "Cai Moss", "Dee Nagy",
-                                            "Eli Ortiz", "Fay Park", "Gus Quinn", "Hal Roy"))
-                              for p in people), people
+        assert people and all(
+            p.startswith(
+                (
+                    "Ana Khan",
+                    "Ben Lopez",
+                    "Cai Moss",
+                    "Dee Nagy",
+                    "Eli Ortiz",
+                    "Fay Park",
+                    "Gus Quinn",
+                    "Hal Roy",
+                )
+            )
+            for p in people
+        ), people
         omar.get_by_label("Person").click()
         options = {o.text_content() for o in omar.get_by_role("option").all()}
         omar.keyboard.press("Escape")
@@ -281,10 +292,12 @@ def test_review_sign_off_isolation_close_and_auditor_download(
         decisions_csv = reader.attachments["campaign-1-decisions.csv"][0].decode()
         assert decisions_csv.count("\n") == 1 + 121  # header + every item
         shot(auditor, "08-auditor-evidence-download")
-        for title, name in (("Findings", "09-auditor-findings"),
-                            ("Access explorer", "10-auditor-access-explorer"),
-                            ("Evidence", "11-auditor-evidence"),
-                            ("Collections", "12-auditor-collections")):
+        for title, name in (
+            ("Findings", "09-auditor-findings"),
+            ("Access explorer", "10-auditor-access-explorer"),
+            ("Evidence", "11-auditor-evidence"),
+            ("Collections", "12-auditor-collections"),
+        ):
             go(auditor, title)
             no_errors(auditor)
             shot(auditor, name)
@@ -298,7 +311,9 @@ def test_review_sign_off_isolation_close_and_auditor_download(
         stop(proc)
 
 
-def _collect_loop(config: Config, token: str, stop_file: Path, log: Path) -> subprocess.Popen[bytes]:
+def _collect_loop(
+    config: Config, token: str, stop_file: Path, log: Path
+) -> subprocess.Popen[bytes]:
     """Another process collecting the ``chat`` app (real SCIM pulls) back to back until
     ``stop_file`` appears; exits non-zero if any collection is not complete."""
     script = (
@@ -314,8 +329,9 @@ def _collect_loop(config: Config, token: str, stop_file: Path, log: Path) -> sub
         "    if any(r.status != 'complete' for r in results): sys.exit(1)\n"
     )
     env = {**os.environ, "T": token}
-    return subprocess.Popen([sys.executable, "-c", script], env=env, stdout=log.open("wb"),
-                            stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-c", script], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
 
 
 def test_decisions_while_a_collection_writes_to_the_same_store(
@@ -357,8 +373,12 @@ def test_decisions_while_a_collection_writes_to_the_same_store(
             shot(sasha, "13-security-collections-during-collect")
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:  # at least one collect finished meanwhile
-                done = store_rows(config, "SELECT count(*) FROM snapshot WHERE source_name ="
-                                  " 'chat' AND status = 'complete'", [])[0][0]
+                done = store_rows(
+                    config,
+                    "SELECT count(*) FROM snapshot WHERE source_name ="
+                    " 'chat' AND status = 'complete'",
+                    [],
+                )[0][0]
                 if done >= 1:
                     break
                 time.sleep(0.5)
@@ -368,11 +388,18 @@ def test_decisions_while_a_collection_writes_to_the_same_store(
             stop(proc)
         collect_log = log.read_text()
         assert writer_code == 0, collect_log
-        runs = store_rows(config, "SELECT status, count(*) FROM snapshot WHERE source_name = 'chat'"
-                          " GROUP BY ALL", [])
+        runs = store_rows(
+            config,
+            "SELECT status, count(*) FROM snapshot WHERE source_name = 'chat' GROUP BY ALL",
+            [],
+        )
         assert dict(runs).get("complete", 0) >= 1 and "failed" not in dict(runs), runs
-        assert store_rows(config, "SELECT count(*), count(DISTINCT actor) FROM"
-                          " campaign_decision_current WHERE campaign_id = 1", []) == [(72, 1)]
+        assert store_rows(
+            config,
+            "SELECT count(*), count(DISTINCT actor) FROM"
+            " campaign_decision_current WHERE campaign_id = 1",
+            [],
+        ) == [(72, 1)]
         overlapping = store_rows(
             config,
             "SELECT count(*) FROM snapshot s, (SELECT min(recorded_at) AS a, max(recorded_at) AS b"
@@ -384,3 +411,80 @@ def test_decisions_while_a_collection_writes_to_the_same_store(
         assert verify_chain(config, 1).ok
         dashboard_log = (tmp_path / "dashboard.log").read_text()
         assert "lock" not in dashboard_log.lower() and "Traceback" not in dashboard_log
+
+
+def test_real_pipeline_demo_sign_in_and_auditor_sox_pack(browser: Any, tmp_path: Path) -> None:
+    """Sample HR + two apps on a real scim2-server → collect → analyze → campaign → demo users;
+    the demo manager reviews, the auditor generates and downloads the SOX pack."""
+    from scimaudit.analytics.runner import run_analysis
+    from scimaudit.collect.hr.importer import import_hr
+    from scimaudit.collect.scim.collector import collect_apps
+    from scimaudit.config import load_config
+    from scimaudit.demo import demo_config
+    from scimaudit.review.demo import (
+        demo_dashboard_users,
+        demo_users_config,
+        sign_in_instructions,
+        start_demo_campaign,
+    )
+
+    apps = ["chat", "code"]
+    with Scim2ServerProcess(apps) as server:
+        for app in apps:
+            seed_from_sample_dir(server.base_url(app), server.token, ROOT / "sample_data/apps" / app)
+        os.environ[demo_config.TOKEN_ENV] = server.token
+        path = tmp_path / "scimaudit.toml"
+
+        def write(users: list[dict[str, str]] | None) -> Config:
+            raw = demo_config.build(
+                data_dir=ROOT / "sample_data",
+                store_path=tmp_path / "store.duckdb",
+                app_urls={app: server.base_url(app) for app in apps},
+                dashboard_users=users,
+            )
+            demo_config.write(path, raw)
+            return load_config(path)
+
+        config = write(None)
+        import_hr(config)
+        assert all(r.status == "complete" for r in collect_apps(config, progress=False))
+        run_analysis(config)
+        cid = start_demo_campaign(config)
+        users = demo_dashboard_users(config, campaign_id=cid)
+        assert [u.role for u in users] == ["manager", "manager", "security", "auditor"]
+        config = write(demo_users_config(users))
+        proc, url = serve(config, tmp_path)
+        try:
+            print(sign_in_instructions(users, url))
+            manager = new_page(browser)
+            manager.goto(url)
+            manager.get_by_label("Work email").fill(users[0].email)
+            manager.get_by_label("Password", exact=True).fill(users[0].password)
+            manager.get_by_role("button", name="Sign in").click()
+            wait_text(manager, " shown · 0 selected")
+            no_errors(manager)
+            shot(manager, "14-demo-manager-queue")
+            manager.context.close()
+
+            auditor = new_page(browser)
+            auditor.goto(url)
+            auditor.get_by_label("Work email").fill(users[3].email)
+            auditor.get_by_label("Password", exact=True).fill(users[3].password)
+            auditor.get_by_role("button", name="Sign in").click()
+            auditor.get_by_role("button", name="Sign out").wait_for()
+            go(auditor, "Evidence")
+            auditor.get_by_role("button", name="Generate").click()
+            button = auditor.get_by_role("button", name=re.compile(r"^Download .*\.pdf$"))
+            button.wait_for(timeout=240_000)
+            no_errors(auditor)
+            with auditor.expect_download() as info:
+                button.click()
+            pdf = Path(info.value.path()).read_bytes()
+            assert pdf.startswith(b"%PDF")
+            import pypdf
+
+            names = set(pypdf.PdfReader(io.BytesIO(pdf)).attachments)
+            assert "manifest.json" in names, names
+            shot(auditor, "15-auditor-sox-pack")
+        finally:
+            stop(proc)

@@ -6,8 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from review_support import LEO, MIA, ORG, PASSWORD, SEC, A, build_store, make_config, password_hash
 
+from review_support import LEO, MIA, ORG, PASSWORD, SEC, A, build_store, make_config, password_hash
 from scimaudit.config import Config
 from scimaudit.errors import ConfigError, PermissionDeniedError
 from scimaudit.review.auth import (
@@ -30,8 +30,11 @@ def config_with(tmp_path: Path, auth: str = "users", **dashboard: object) -> Con
                 "auth": auth,
                 "users": [
                     {"email": MIA.email, "role": "manager", "password_hash": password_hash()},
-                    {"email": "Auditor@Example.com", "role": "auditor",
-                     "password_hash": password_hash()},
+                    {
+                        "email": "Auditor@Example.com",
+                        "role": "auditor",
+                        "password_hash": password_hash(),
+                    },
                     {"email": LEO.email, "role": "manager", "password_hash": password_hash()},
                 ],
                 **dashboard,
@@ -56,10 +59,17 @@ def test_hashes_are_argon2id_and_verify(tmp_path: Path) -> None:
 def test_password_sign_in_maps_to_hr(tmp_path: Path) -> None:
     config = config_with(tmp_path)
     mia = authenticate_password(config, " Mia.Manager@EXAMPLE.com ", PASSWORD)
-    assert (mia.email, mia.role, mia.employee_id, mia.name) == (MIA.email, "manager", "E2",
-                                                                "Mia Manager")
+    assert (mia.email, mia.role, mia.employee_id, mia.name) == (
+        MIA.email,
+        "manager",
+        "E2",
+        "Mia Manager",
+    )
     # an alias domain of the HR domain is the same person
-    assert authenticate_password(config, "mia.manager@example-health.org", PASSWORD).employee_id == "E2"
+    assert (
+        authenticate_password(config, "mia.manager@example-health.org", PASSWORD).employee_id
+        == "E2"
+    )
     auditor = authenticate_password(config, "auditor@example.com", PASSWORD)
     assert (auditor.role, auditor.employee_id, auditor.read_only) == ("auditor", None, True)
     for email, pw in ((MIA.email, "wrong"), ("nobody@example.com", PASSWORD), (MIA.email, "")):
@@ -84,7 +94,9 @@ def test_trusted_header(tmp_path: Path) -> None:
     config = config_with(tmp_path, "header")
     who = authenticate_header(config, {"x-forwarded-email": SEC.email})
     assert (who.role, who.employee_id, who.method) == ("manager", "E8", "header")  # unlisted
-    assert authenticate_header(config, {"X-Forwarded-Email": "auditor@example.com"}).role == "auditor"
+    assert (
+        authenticate_header(config, {"X-Forwarded-Email": "auditor@example.com"}).role == "auditor"
+    )
     with pytest.raises(PermissionDeniedError, match="X-Forwarded-Email"):
         authenticate_header(config, {"Host": "x"})
     with pytest.raises(PermissionDeniedError, match="not found in HR"):

@@ -1,4 +1,4 @@
-"""`scimaudit review ...`, `hash-password` and `dashboard` at the CLI edge: output and exit codes."""
+"""`scimaudit review ...`, `hash-password` and `dashboard` at the CLI edge: output, exit codes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from review_support import MIA, ORG, A, F, actor, build_store, make_config
 
+from review_support import MIA, ORG, A, F, actor, build_store, make_config
 from scimaudit.cli import main
 from scimaudit.config import Config
 from scimaudit.review.auth import verify_password
@@ -35,7 +35,9 @@ def config(tmp_path: Path) -> Config:
     return cfg
 
 
-def test_start_status_remind_close_verify(config: Config, capsys: pytest.CaptureFixture[str]) -> None:
+def test_start_status_remind_close_verify(
+    config: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
     due = (date.today() + timedelta(days=3)).isoformat()
     code, out, _ = run(config, "review", "start", "--name", "Q1", "--due", due, capsys=capsys)
     assert code == 0 and "started campaign 1 (Q1): 4 item(s), 2 reviewer(s), 0 unassigned" in out
@@ -65,18 +67,30 @@ def test_start_status_remind_close_verify(config: Config, capsys: pytest.Capture
 
 def test_close_due_and_errors(config: Config, capsys: pytest.CaptureFixture[str]) -> None:
     due = date.today() + timedelta(days=1)
-    run(config, "review", "start", "--name", "Q1", "--due", due.isoformat(),
-        "--default", "revoke", capsys=capsys)
+    run(
+        config,
+        "review",
+        "start",
+        "--name",
+        "Q1",
+        "--due",
+        due.isoformat(),
+        "--default",
+        "revoke",
+        capsys=capsys,
+    )
     code, out, _ = run(config, "review", "close", "--due", "--no-pdf", capsys=capsys)
     assert code == 0 and "no open campaign is past its due date" in out
     later = (due + timedelta(days=1)).isoformat()
-    code, out, _ = run(config, "review", "close", "--due", "--today", later, "--no-pdf",
-                       capsys=capsys)
+    code, out, _ = run(
+        config, "review", "close", "--due", "--today", later, "--no-pdf", capsys=capsys
+    )
     assert code == 0 and "default revoke applied to 4 item(s)" in out
     code, _, err = run(config, "review", "close", capsys=capsys)
     assert code == 2 and "CAMPAIGN_ID" in err
-    code, _, err = run(config, "review", "start", "--name", "x", "--due", "yesterday",
-                       capsys=capsys)
+    code, _, err = run(
+        config, "review", "start", "--name", "x", "--due", "yesterday", capsys=capsys
+    )
     assert code == 2 and "not a date" in err
     code, _, err = run(config, "review", "start", "--name", "x", "--app", "nope", capsys=capsys)
     assert code == 9 and "unknown app(s) nope" in err
@@ -95,6 +109,8 @@ def test_hash_password_from_stdin(
     assert code == 2 and "too short" in err
 
 
-def test_dashboard_refuses_without_users(config: Config, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dashboard_refuses_without_users(
+    config: Config, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run(config, "dashboard", "--port", "1", capsys=capsys)
     assert code == 1 and "no dashboard users configured" in err

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from review_support import CEO, MIA, OLE, ORG, SEC, A, F, actor, build_store, make_config
 
+from review_support import CEO, MIA, OLE, ORG, SEC, A, F, actor, build_store, make_config
 from scimaudit.config import Config
 from scimaudit.errors import PermissionDeniedError, ReviewError
 from scimaudit.review.auth import cli_actor
@@ -63,7 +63,7 @@ def item(config: Config, cid: int, account: str) -> int:
 def work_queues(config: Config, cid: int) -> None:
     mia = actor(MIA)
     leo = item(config, cid, "c-leo")
-    decide(config, mia, cid, [leo], "revoke", "=HYPERLINK(\"http://evil\")")  # a formula
+    decide(config, mia, cid, [leo], "revoke", '=HYPERLINK("http://evil")')  # a formula
     keep_all_unflagged(config, mia, cid)
     sign_off(config, mia, cid)
     decide(config, actor(OLE), cid, [item(config, cid, "c-dev")], "keep")  # no sign-off

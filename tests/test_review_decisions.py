@@ -1,4 +1,5 @@
-"""Decisions: who may decide what, reasons, changes until sign-off, bulk, delegation, the hash chain."""
+"""Decisions: who may decide what, reasons, changes until sign-off, bulk, delegation, the hash
+chain."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+
 from review_support import CEO, DEV, LEO, MIA, OLE, ORG, SAM, SEC, SUE, A, F, actor, build_store
 from review_support import make_config as _make_config
-
 from scimaudit.config import Config
 from scimaudit.errors import PermissionDeniedError, ReviewError
 from scimaudit.review import chain
@@ -95,7 +96,9 @@ def test_changes_are_appended_until_sign_off_then_locked(tmp_path: Path) -> None
     with pytest.raises(ReviewError, match="undecided"):
         sign_off(config, mia, cid)
     keep_all_unflagged(config, mia, cid)
-    decide(config, mia, cid, [ids[("c-leo", None)], ids[("c-leo", "Sales-Users")]], "revoke", "left")
+    decide(
+        config, mia, cid, [ids[("c-leo", None)], ids[("c-leo", "Sales-Users")]], "revoke", "left"
+    )
     assert sign_off(config, mia, cid) == 6  # sam, sue, leo: account + group each
     with pytest.raises(ReviewError, match="signed off"):
         decide(config, mia, cid, [item], "revoke", "changed my mind")
@@ -216,10 +219,11 @@ def test_chain_detects_edits_deletions_and_item_tampering(tmp_path: Path) -> Non
     gone = verify_chain(config, cid)
     assert not gone.ok and any("seq 3" in p for p in gone.problems)
 
-    config2, cid2, ids2 = setup(tmp_path / "b")
+    config2, cid2, _ = setup(tmp_path / "b")
     with connect(config2.store.path) as con:
         con.execute(
-            "UPDATE campaign_item SET person_name = 'Someone Else' WHERE campaign_id = ? AND item_id = 1",
+            "UPDATE campaign_item SET person_name = 'Someone Else'"
+            " WHERE campaign_id = ? AND item_id = 1",
             [cid2],
         )
     assert any("frozen items changed" in p for p in verify_chain(config2, cid2).problems)

@@ -21,8 +21,15 @@ person = c2.text_input("Person (name, login or employee id)", key="ax_person")
 app = c3.selectbox("App", ["All apps", *[a.name for a in config.apps]], key="ax_app")
 group = c4.text_input("Group contains", key="ax_group")
 
-result = ui.call(data.access_as_of, config, actor, day, person=person or None,
-                 app=None if app == "All apps" else app, access=group or None)
+result = ui.call(
+    data.access_as_of,
+    config,
+    actor,
+    day,
+    person=person or None,
+    app=None if app == "All apps" else app,
+    access=group or None,
+)
 if not result.snapshots:
     st.info(f"No complete app snapshot exists on or before {day:%d %b %Y}.")
     st.stop()
@@ -33,20 +40,43 @@ st.caption(
 )
 shown = result.rows.head(data.ACCESS_ROW_CAP)
 st.dataframe(
-    shown, hide_index=True, width="stretch", height=ui.table_height(len(shown)), placeholder="",
-    column_order=["person", "employee_id", "department", "hr_status", "app", "user_name", "access",
-                  "active", "snapshot_id"],
+    shown,
+    hide_index=True,
+    width="stretch",
+    height=ui.table_height(len(shown)),
+    placeholder="",
+    column_order=[
+        "person",
+        "employee_id",
+        "department",
+        "hr_status",
+        "app",
+        "user_name",
+        "access",
+        "active",
+        "snapshot_id",
+    ],
     column_config={
-        "person": "Person", "employee_id": "Employee", "department": "Department",
-        "hr_status": "HR status", "app": "App", "user_name": "Account",
-        "access": st.column_config.TextColumn("Group"), "active": "Active",
+        "person": "Person",
+        "employee_id": "Employee",
+        "department": "Department",
+        "hr_status": "HR status",
+        "app": "App",
+        "user_name": "Account",
+        "access": st.column_config.TextColumn("Group"),
+        "active": "Active",
         "snapshot_id": st.column_config.NumberColumn("Snapshot", width="small"),
     },
 )
 if result.total > data.ACCESS_ROW_CAP:
     st.caption(f"First {data.ACCESS_ROW_CAP} rows shown; the CSV has all {result.total}.")
-st.download_button("Export CSV", data.csv_bytes(result.rows), file_name=f"access-{day}.csv",
-                   mime="text/csv", icon=":material/download:")
+st.download_button(
+    "Export CSV",
+    data.csv_bytes(result.rows),
+    file_name=f"access-{day}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
 
 st.subheader("Accounts over time")
 history = ui.call(data.access_over_time, config, actor)

@@ -8,8 +8,8 @@ import ui_session as ui
 
 from scimaudit import dashboard_data as data
 from scimaudit.review import queries
-from scimaudit.review.closing import campaign_evidence_files
 from scimaudit.review.auth import READ_ALL, require_role
+from scimaudit.review.closing import campaign_evidence_files
 
 actor = ui.require_actor()
 ui.call(require_role, actor, READ_ALL, "open Evidence")
@@ -29,8 +29,14 @@ with packs:
         name, pdf, summary = st.session_state["pack"]
         if summary:
             st.code(summary, language=None)
-        st.download_button(f"Download {name}", pdf, file_name=name, mime="application/pdf",
-                           key="pack_dl", icon=":material/download:")
+        st.download_button(
+            f"Download {name}",
+            pdf,
+            file_name=name,
+            mime="application/pdf",
+            key="pack_dl",
+            icon=":material/download:",
+        )
 
 with campaign_tab:
     overview = ui.call(queries.campaign_overview, config, actor)
@@ -38,17 +44,28 @@ with campaign_tab:
         st.info("No review campaigns yet.")
     else:
         names = dict(zip(overview["campaign_id"], overview["name"], strict=True))
-        cid = int(st.selectbox("Campaign", list(names), key="ev_campaign",
-                               format_func=lambda c: f"{c} · {names[c]}"))
+        cid = int(
+            st.selectbox(
+                "Campaign",
+                list(names),
+                key="ev_campaign",
+                format_func=lambda c: f"{c} · {names[c]}",
+            )
+        )
         if st.button("Prepare campaign evidence (PDF + CSV)", key="ev_prep"):
             with st.spinner("Rendering…"):
                 st.session_state["ev_files"] = (
-                    cid, ui.call(campaign_evidence_files, config, actor, cid, pdf=True))
+                    cid,
+                    ui.call(campaign_evidence_files, config, actor, cid, pdf=True),
+                )
         files = st.session_state.get("ev_files")
         if files and files[0] == cid:
             for file_name, blob in files[1].items():
                 st.download_button(
-                    f"Download {file_name}", blob, file_name=file_name, key=f"ev_{file_name}",
+                    f"Download {file_name}",
+                    blob,
+                    file_name=file_name,
+                    key=f"ev_{file_name}",
                     mime="application/pdf" if file_name.endswith(".pdf") else "text/csv",
                     icon=":material/download:",
                 )
@@ -58,6 +75,7 @@ with verify_tab:
     if upload is not None and st.button("Verify", key="verify_go"):
         with st.spinner("Recomputing hashes and checking against the store…"):
             ok, report = ui.call(data.verify_upload, config, actor, upload.name, upload.getvalue())
-        (st.success if ok else st.error)("Intact and consistent with the store." if ok
-                                         else "Verification FAILED.")
+        (st.success if ok else st.error)(
+            "Intact and consistent with the store." if ok else "Verification FAILED."
+        )
         st.code(report or "(no output)", language=None)

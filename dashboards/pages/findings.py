@@ -25,8 +25,9 @@ kinds = c1.multiselect("Kind", sorted(frame["kind"].unique()), key="fk")
 apps = c2.multiselect("App", sorted(frame["app"].dropna().unique()), key="fa")
 sev = c3.multiselect("Severity", ["critical", "high", "medium", "low"], key="fs")
 exempted = c4.toggle("Exempted", value=True, key="fe", help="Include risk-accepted findings")
-view = data.filter_findings(frame, kinds=kinds, apps=apps, severities=sev,
-                            include_exempted=exempted).reset_index(drop=True)
+view = data.filter_findings(
+    frame, kinds=kinds, apps=apps, severities=sev, include_exempted=exempted
+).reset_index(drop=True)
 
 m1, m2, m3 = st.columns(3)
 m1.metric("Findings", len(view))
@@ -35,30 +36,67 @@ m3.metric("Accounts", view[["app", "account_id"]].drop_duplicates().shape[0])
 
 chart = data.findings_by_app_and_kind(view)
 if not chart.empty:
-    st.bar_chart(chart, stack=True, horizontal=True, height=80 + 36 * len(chart),
-                 x_label="findings", y_label="")
+    st.bar_chart(
+        chart,
+        stack=True,
+        horizontal=True,
+        height=80 + 36 * len(chart),
+        x_label="findings",
+        y_label="",
+    )
 
 picked = st.dataframe(
-    view, hide_index=True, width="stretch", height=ui.table_height(len(view)),
-    key="findings_table", on_select="rerun", selection_mode="single-row", placeholder="",
-    column_order=["severity", "kind", "app", "user_name", "person", "group_name", "status",
-                  "reason", "first_seen"],
+    view,
+    hide_index=True,
+    width="stretch",
+    height=ui.table_height(len(view)),
+    key="findings_table",
+    on_select="rerun",
+    selection_mode="single-row",
+    placeholder="",
+    column_order=[
+        "severity",
+        "kind",
+        "app",
+        "user_name",
+        "person",
+        "group_name",
+        "status",
+        "reason",
+        "first_seen",
+    ],
     column_config={
-        "severity": "Severity", "kind": "Kind", "app": "App", "user_name": "Account",
-        "person": "Person", "group_name": "Group", "status": "Status",
+        "severity": "Severity",
+        "kind": "Kind",
+        "app": "App",
+        "user_name": "Account",
+        "person": "Person",
+        "group_name": "Group",
+        "status": "Status",
         "reason": st.column_config.TextColumn("Reason", width="large"),
         "first_seen": st.column_config.DateColumn("First seen", format="YYYY-MM-DD"),
     },
 )
-st.download_button("Export CSV", data.csv_bytes(view), file_name="findings.csv", mime="text/csv",
-                   icon=":material/download:")
+st.download_button(
+    "Export CSV",
+    data.csv_bytes(view),
+    file_name="findings.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
 
 rows = picked.selection.rows if picked is not None else []
 if rows:
     chosen = view.iloc[rows[0]]
     st.subheader(f"{chosen['user_name'] or chosen['account_id']} in {chosen['app']}")
-    detail = ui.call(data.account_detail, config, actor, int(run["run_id"]), str(chosen["app"]),
-                     str(chosen["account_id"]))
+    detail = ui.call(
+        data.account_detail,
+        config,
+        actor,
+        int(run["run_id"]),
+        str(chosen["app"]),
+        str(chosen["account_id"]),
+    )
     left, right = st.columns(2)
     with left:
         st.markdown("**Identity link**")

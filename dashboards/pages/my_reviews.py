@@ -1,10 +1,9 @@
-"""My reviews: the signed-in reviewer's queue, grouped by person, with keep/revoke, bulk, sign-off."""
+"""My reviews: the signed-in reviewer's queue by person, with keep/revoke, bulk, sign-off."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import pandas as pd
 import streamlit as st
 import ui_session as ui
 
@@ -35,8 +34,9 @@ campaign_id = st.selectbox(
 COLUMNS = {
     "person": st.column_config.TextColumn("Person", width="medium"),
     "app": st.column_config.TextColumn("App", width="small"),
-    "access": st.column_config.TextColumn("Access", width=110,
-                                          help="(account) = the account itself"),
+    "access": st.column_config.TextColumn(
+        "Access", width=110, help="(account) = the account itself"
+    ),
     "decision": st.column_config.TextColumn("Decision", width="small"),
     "findings": st.column_config.TextColumn("Findings", width="medium"),
     "recommendation": st.column_config.TextColumn("Suggested", width="small"),
@@ -44,10 +44,13 @@ COLUMNS = {
     "reason": st.column_config.TextColumn("Your reason", width="medium"),
     "title": st.column_config.TextColumn("Title", width="medium"),
     "account": st.column_config.TextColumn("Account", width="medium"),
-    "last_sign_in": st.column_config.DatetimeColumn("Last sign-in", format="YYYY-MM-DD",
-                                                    width="small"),
+    "last_sign_in": st.column_config.DatetimeColumn(
+        "Last sign-in", format="YYYY-MM-DD", width="small"
+    ),
     "peer_share": st.column_config.NumberColumn(
-        "Peers with it", format="percent", width="small",
+        "Peers with it",
+        format="percent",
+        width="small",
         help="Share of the person's peers (same department and title) holding the same access",
     ),
 }
@@ -84,13 +87,21 @@ def _apply(campaign_id: int) -> None:
         return
     choice = st.session_state.get("decision_choice", "keep")
     reason = st.session_state.get("decision_reason", "")
-    _act(lambda: f"Recorded {choice} on "
-         f"{decide(config, actor, campaign_id, chosen, choice, reason)} item(s).")
+    _act(
+        lambda: (
+            f"Recorded {choice} on "
+            f"{decide(config, actor, campaign_id, chosen, choice, reason)} item(s)."
+        )
+    )
 
 
 def _keep_unflagged(campaign_id: int) -> None:
-    _act(lambda: f"Kept {keep_all_unflagged(config, actor, campaign_id)} unflagged item(s) "
-         "in one bulk action.")
+    _act(
+        lambda: (
+            f"Kept {keep_all_unflagged(config, actor, campaign_id)} unflagged item(s) "
+            "in one bulk action."
+        )
+    )
 
 
 def _delegate(campaign_id: int) -> None:
@@ -100,8 +111,11 @@ def _delegate(campaign_id: int) -> None:
         return
     to = st.session_state.get("delegate_to", "")
     why = st.session_state.get("delegate_reason", "")
-    _act(lambda: f"Delegated {delegate(config, actor, campaign_id, chosen, to, why)} item(s) "
-         f"to {to}.")
+    _act(
+        lambda: (
+            f"Delegated {delegate(config, actor, campaign_id, chosen, to, why)} item(s) to {to}."
+        )
+    )
 
 
 def _sign_off(campaign_id: int) -> None:
@@ -167,18 +181,35 @@ def queue_panel(campaign_id: int) -> None:
         return
     with st.form(f"decide_{campaign_id}", border=True, clear_on_submit=True):
         c1, c2, c3 = st.columns([1.2, 4, 1.3], vertical_alignment="bottom")
-        c1.radio("Decision", ["keep", "revoke"], horizontal=True, format_func=str.capitalize,
-                 key="decision_choice")
-        c2.text_input("Reason", key="decision_reason",
-                      placeholder="Required to revoke, and to keep anything flagged")
-        c3.form_submit_button("Apply to selected", type="primary", key="apply_selected",
-                              on_click=_apply, args=(campaign_id,))
+        c1.radio(
+            "Decision",
+            ["keep", "revoke"],
+            horizontal=True,
+            format_func=str.capitalize,
+            key="decision_choice",
+        )
+        c2.text_input(
+            "Reason",
+            key="decision_reason",
+            placeholder="Required to revoke, and to keep anything flagged",
+        )
+        c3.form_submit_button(
+            "Apply to selected",
+            type="primary",
+            key="apply_selected",
+            on_click=_apply,
+            args=(campaign_id,),
+        )
 
     unflagged = int((~items["flagged"] & items["decision"].isna()).sum()) if total else 0
     b1, b2 = st.columns(2)
-    b1.button(f"Keep all unflagged ({unflagged})", disabled=unflagged == 0,
-              help="Keeps every undecided item without findings; recorded as one bulk action",
-              on_click=_keep_unflagged, args=(campaign_id,))
+    b1.button(
+        f"Keep all unflagged ({unflagged})",
+        disabled=unflagged == 0,
+        help="Keeps every undecided item without findings; recorded as one bulk action",
+        on_click=_keep_unflagged,
+        args=(campaign_id,),
+    )
     with b2.popover("Delegate selected", width="stretch"):
         st.text_input("To (work email or employee id)", key="delegate_to")
         st.text_input("Reason", key="delegate_reason")
@@ -188,10 +219,17 @@ def queue_panel(campaign_id: int) -> None:
     ready = decided == total
     certify = st.checkbox(
         "I have reviewed every item in my queue and my decisions are final",
-        disabled=not ready, key="certify",
+        disabled=not ready,
+        key="certify",
     )
-    st.button("Sign off", type="primary", disabled=not (ready and certify), key="sign_off",
-              on_click=_sign_off, args=(campaign_id,))
+    st.button(
+        "Sign off",
+        type="primary",
+        disabled=not (ready and certify),
+        key="sign_off",
+        on_click=_sign_off,
+        args=(campaign_id,),
+    )
     if not ready:
         st.caption(f"Sign-off opens when all {total} items are decided ({total - decided} left).")
 

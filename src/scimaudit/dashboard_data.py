@@ -111,8 +111,9 @@ def findings_by_app_and_kind(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame()
     counts = frame.assign(app=frame["app"].fillna("(cross-app)"))
-    return counts.pivot_table(index="app", columns="kind", values="finding_key", aggfunc="count",
-                              fill_value=0)
+    return counts.pivot_table(
+        index="app", columns="kind", values="finding_key", aggfunc="count", fill_value=0
+    )
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,9 @@ class AccountDetail:
     resource: dict[str, Any] | None
 
 
-def account_detail(config: Config, actor: Actor, run_id: int, app: str, account_id: str) -> AccountDetail:
+def account_detail(
+    config: Config, actor: Actor, run_id: int, app: str, account_id: str
+) -> AccountDetail:
     """One account: its identity link, findings with evidence, finding history and groups."""
     require_role(actor, READ_ALL, "read account details")
     with open_store(config) as con:
@@ -161,14 +164,19 @@ def account_detail(config: Config, actor: Actor, run_id: int, app: str, account_
             ).fetchall()
         ]
         res = fetch_one(
-            con, "SELECT resource FROM account WHERE snapshot_id = ? AND account_id = ?",
+            con,
+            "SELECT resource FROM account WHERE snapshot_id = ? AND account_id = ?",
             [snap, account_id],
         )
     return AccountDetail(
         link=link,
         findings=[
             {
-                "kind": k, "severity": s, "status": st, "group": g, "reason": r,
+                "kind": k,
+                "severity": s,
+                "status": st,
+                "group": g,
+                "reason": r,
                 "evidence": orjson.loads(ev) if ev else {},
                 "exemption": orjson.loads(ex) if ex else None,
             }
@@ -227,7 +235,9 @@ def access_as_of(
         )
         frame = frame[mask]
     if access:
-        frame = frame[frame["access"].fillna("").str.lower().str.contains(access.lower(), regex=False)]
+        frame = frame[
+            frame["access"].fillna("").str.lower().str.contains(access.lower(), regex=False)
+        ]
     return AccessView(day, frame, len(frame), snaps, int(run[0]) if run else None)
 
 
@@ -282,7 +292,7 @@ def _compact(raw: Any) -> str:
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A frame as CSV with formula-looking cells defused (for download buttons)."""
     rows = [
-        {k: (None if _isna(v) else v) for k, v in r.items()} for r in frame.to_dict("records")
+        {str(k): (None if _isna(v) else v) for k, v in r.items()} for r in frame.to_dict("records")
     ]
     return to_csv(rows, list(frame.columns)).encode("utf-8")
 
@@ -297,7 +307,9 @@ def _isna(value: Any) -> bool:
 PACK_KINDS = ("sox", "hipaa", "leavers", "privileged")
 
 
-def _scimaudit(config: Config, args: list[str], timeout: float = 900) -> subprocess.CompletedProcess[str]:
+def _scimaudit(
+    config: Config, args: list[str], timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
     """Run the scimaudit CLI in a child process.
 
     Evidence packs open the store read-only; DuckDB refuses a read-only and a read-write connection

@@ -137,6 +137,11 @@ def analyze(
     if exemptions is None:
         exemptions = load_exemptions(config)
     con.execute("SET TimeZone = 'UTC'")
+    # No result here depends on row order: let DuckDB write temp and stored tables in parallel.
+    con.execute("SET preserve_insertion_order = false")
+    # Pushing partial aggregates below our joins (activity per account, peers per group) costs
+    # more than it saves here: measured 2x slower on the 2M-account benchmark.
+    con.execute("SET disabled_optimizers = 'partial_aggregate_pushdown'")
     choice = choose_snapshots(con, config, day)
     params_record = policy_params(config, overrides)
     params_json = orjson.dumps(params_record, option=orjson.OPT_SORT_KEYS).decode()

@@ -1,9 +1,9 @@
 """``scimaudit dashboard``: run the Streamlit dashboard headless on 127.0.0.1.
 
-It listens on loopback only: for other people to reach it, put an authenticating reverse proxy in front
-(and use ``[dashboard] auth = "header"``) or serve it with OIDC sign-in. The config file's absolute path
-travels to the app in ``SCIMAUDIT_CONFIG``; the app opens the store per request, so collections can run
-at the same time.
+It listens on loopback only: for other people to reach it, put an authenticating reverse proxy in
+front (and use ``[dashboard] auth = "header"``) or serve it with OIDC sign-in. The config file's
+absolute path travels to the app in ``SCIMAUDIT_CONFIG``; the app opens the store per request, so
+collections can run at the same time.
 """
 
 from __future__ import annotations

@@ -38,7 +38,9 @@ def command() -> None:
 
 @command.command("start")
 @click.option("--name", required=True, help="Campaign name, e.g. 'Q2 2025 SOX apps'.")
-@click.option("--due", callback=_date, help="Due date YYYY-MM-DD (default: today + review.due_days).")
+@click.option(
+    "--due", callback=_date, help="Due date YYYY-MM-DD (default: today + review.due_days)."
+)
 @click.option("--app", "apps", multiple=True, help="App to include (repeatable; default: all).")
 @click.option("--framework", "frameworks", multiple=True, help="Only apps in SOX / HIPAA.")
 @click.option(
@@ -54,7 +56,9 @@ def command() -> None:
     type=click.Choice(["keep", "revoke", "undecided"]),
     help="What closing does with undecided items (default: config review.default_undecided).",
 )
-@click.option("--run", "run_id", type=int, help="Analysis run to freeze (default: latest complete).")
+@click.option(
+    "--run", "run_id", type=int, help="Analysis run to freeze (default: latest complete)."
+)
 @click.pass_context
 def start(
     ctx: click.Context,
@@ -105,13 +109,34 @@ def status(ctx: click.Context, campaign_id: int | None, fmt: str) -> None:
     config = config_from(ctx)
     if campaign_id is None:
         rows = status_rows(campaign_overview(config, cli_actor()))
-        cols = ["campaign_id", "name", "status", "due", "overdue", "items", "decided", "revoked",
-                "undecided", "unassigned", "reviewers", "signed_off"]
+        cols = [
+            "campaign_id",
+            "name",
+            "status",
+            "due",
+            "overdue",
+            "items",
+            "decided",
+            "revoked",
+            "undecided",
+            "unassigned",
+            "reviewers",
+            "signed_off",
+        ]
         print_rows(rows, fmt, columns=cols, title="Review campaigns")
         return
     rows = status_rows(reviewer_progress(config, cli_actor(), campaign_id))
-    cols = ["reviewer_id", "reviewer", "email", "items", "decided", "revoked", "undecided",
-            "progress", "signed_at"]
+    cols = [
+        "reviewer_id",
+        "reviewer",
+        "email",
+        "items",
+        "decided",
+        "revoked",
+        "undecided",
+        "progress",
+        "signed_at",
+    ]
     print_rows(rows, fmt, columns=cols, title=f"Campaign {campaign_id}: progress by reviewer")
 
 
@@ -130,15 +155,25 @@ def remind_cmd(ctx: click.Context, campaign_id: int, fmt: str) -> None:
             click.echo(f"campaign {campaign_id}: nothing left to decide")
         return
     print_rows(
-        [{"reviewer_id": r.reviewer_id, "name": r.name, "email": r.email,
-          "undecided": r.undecided, "due": r.due} for r in reminders],
+        [
+            {
+                "reviewer_id": r.reviewer_id,
+                "name": r.name,
+                "email": r.email,
+                "undecided": r.undecided,
+                "due": r.due,
+            }
+            for r in reminders
+        ],
         fmt,
     )
 
 
 @command.command("close")
 @click.argument("campaign_id", type=int, required=False)
-@click.option("--due", "due_only", is_flag=True, help="Close every open campaign past its due date.")
+@click.option(
+    "--due", "due_only", is_flag=True, help="Close every open campaign past its due date."
+)
 @click.option("--today", callback=_date, help="Date to judge due dates by (default: today).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--no-pdf", is_flag=True, help="Write the CSVs only.")
@@ -159,7 +194,9 @@ def close(
         results = close_due_campaigns(config, cli_actor(), today=today, pdf=not no_pdf)
     else:
         assert campaign_id is not None
-        results = [close_campaign(config, cli_actor(), campaign_id, out_dir=out_dir, pdf=not no_pdf)]
+        results = [
+            close_campaign(config, cli_actor(), campaign_id, out_dir=out_dir, pdf=not no_pdf)
+        ]
     if not results:
         click.echo("no open campaign is past its due date")
     for r in results:

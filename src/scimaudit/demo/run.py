@@ -112,12 +112,15 @@ def run_demo(
     day = today or datetime.now(UTC).date()
     run = DemoRun(out_dir, sample_dir, console)
     run.prepare(day)
-    with run.start_servers() as server:
+    server = run.start_servers()
+    try:
         config = run.write_config(server)
         for stage in stages:
             stage(run, config, day)
         if serve is not None:
             serve(run, config, server)
+    finally:
+        server.stop()
     return run.result
 
 

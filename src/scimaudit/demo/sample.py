@@ -9,6 +9,7 @@ to the day the demo runs.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from datetime import date
 from pathlib import Path
 from types import ModuleType
@@ -30,6 +31,7 @@ def load_generator(sample_dir: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location("scimaudit_sample_generate", script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
     spec.loader.exec_module(module)
     return module
 

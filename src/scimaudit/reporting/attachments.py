@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from functools import cache
 from pathlib import Path
 
 from scimaudit.reporting.context import AttachmentInfo, RuleFile, StoreFacts
@@ -16,20 +17,43 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 ANALYTICS_SQL = PACKAGE_DIR / "analytics" / "sql"
 
 
-def collect_rules(work: Path, printed_kinds: set[str]) -> list[RuleFile]:
-    """Every analytics SQL file and this report's own queries; finding rules of ``printed_kinds``
-    are marked for printing in full (the rest are attached and listed with their hash)."""
-    found: list[tuple[str, str, Path, bool]] = []
+@cache
+def _sql_files() -> tuple[tuple[str, str, bool, str, bytes], ...]:
+    """``(shown path, attachment name, is a finding rule, stem, bytes)`` of every SQL file.
+
+    Read once per process, like the analytics' own ``sql_text``: the SQL a process runs does not
+    change when someone edits the files on disk later.
+    """
+    found = []
     for path in sorted(ANALYTICS_SQL.glob("**/*.sql")):
         rel = path.relative_to(ANALYTICS_SQL)
-        name = "rule-" + "-".join(rel.parts)
-        printed = rel.parts[0] == "findings" and path.stem in printed_kinds
-        found.append((f"analytics/sql/{rel.as_posix()}", name, path, printed))
+        found.append(
+            (
+                f"analytics/sql/{rel.as_posix()}",
+                "rule-" + "-".join(rel.parts),
+                rel.parts[0] == "findings",
+                path.stem,
+                path.read_bytes(),
+            )
+        )
     for path in sorted(SQL_DIR.glob("*.sql")):
-        found.append((f"reporting/sql/{path.name}", f"report-{path.name}", path, False))
+        found.append(
+            (
+                f"reporting/sql/{path.name}",
+                f"report-{path.name}",
+                False,
+                path.stem,
+                path.read_bytes(),
+            )
+        )
+    return tuple(found)
+
+
+def collect_rules(work: Path, printed_kinds: set[str]) -> list[RuleFile]:
+    """Every analytics SQL file and this report's own queries, copied into ``work``; finding rules
+    of ``printed_kinds`` are marked for printing in full (the rest are listed with their hash)."""
     rules = []
-    for shown, name, path, printed in found:
-        data = path.read_bytes()
+    for shown, name, is_finding, stem, data in _sql_files():
         (work / name).write_bytes(data)
         rules.append(
             RuleFile(
@@ -37,7 +61,7 @@ def collect_rules(work: Path, printed_kinds: set[str]) -> list[RuleFile]:
                 attachment=name,
                 sha256=hashlib.sha256(data).hexdigest(),
                 text=data.decode("utf-8", errors="replace"),
-                printed=printed,
+                printed=is_finding and stem in printed_kinds,
             )
         )
     return rules

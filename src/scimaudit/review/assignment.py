@@ -1,17 +1,19 @@
 """Who reviews an item: the person's manager from HR, with fallbacks, never the person themselves.
 
-Rules, in order, for the *subject* of an item (the person; for a declared service account its owner):
+Rules, in order, for the *subject* of an item (the person; for a declared service account its
+owner):
 
 1. the subject's manager, when HR has that manager and they have not left (``manager``);
 2. the manager missing or gone → the app's ``fallback_reviewer`` (``app_fallback``);
-3. whoever step 1–2 picked is the subject themselves (a self-managed executive, or the fallback reviewer's
-   own account) → the manager's manager, else the app's fallback (``manager_of_manager`` /
-   ``app_fallback``);
+3. whoever step 1–2 picked is the subject themselves (a self-managed executive, or the fallback
+   reviewer's own account) → the manager's manager, else the app's fallback (``manager_of_manager``
+   / ``app_fallback``);
 4. nobody suitable → ``unassigned``: listed by ``review status`` for an administrator to delegate.
 
-Unmatched accounts have no subject and go to the app's fallback reviewer. Self-review is also refused at
-decision time (see :mod:`scimaudit.review.decisions`), so a later delegation cannot introduce it either.
-Delegation moves items to another active HR person with a recorded reason, in the campaign's log.
+Unmatched accounts have no subject and go to the app's fallback reviewer. Self-review is also
+refused at decision time (see :mod:`scimaudit.review.decisions`), so a later delegation cannot
+introduce it either. Delegation moves items to another active HR person with a recorded reason, in
+the campaign's log.
 """
 
 from __future__ import annotations

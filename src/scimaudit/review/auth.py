@@ -2,18 +2,20 @@
 
 Three ways to sign in, chosen by ``[dashboard] auth`` in the config:
 
-- ``users``: a configured list of emails with argon2id password hashes (``scimaudit hash-password``),
-  for local use. Unknown emails still cost one hash verification so timing does not reveal who exists.
-- ``header``: a reverse proxy that authenticates people sets a header (``X-Forwarded-Email`` by default).
-  Only safe when the dashboard listens on loopback behind that proxy, which strips the header from
-  clients; ``scimaudit dashboard`` binds 127.0.0.1 for that reason.
-- ``oidc``: Streamlit's ``st.login`` against the OpenID Connect provider in ``.streamlit/secrets.toml``.
+- ``users``: a configured list of emails with argon2id password hashes (``scimaudit
+  hash-password``), for local use. Unknown emails still cost one hash verification so timing does
+  not reveal who exists.
+- ``header``: a reverse proxy that authenticates people sets a header (``X-Forwarded-Email`` by
+  default). Only safe when the dashboard listens on loopback behind that proxy, which strips the
+  header from clients; ``scimaudit dashboard`` binds 127.0.0.1 for that reason.
+- ``oidc``: Streamlit's ``st.login`` against the OpenID Connect provider in
+  ``.streamlit/secrets.toml``.
 
-In every mode the role comes from the configured ``users`` list (header/OIDC people who are not listed
-get ``unlisted_role``, a manager by default, who only ever sees their own queue), and the email is mapped
-to the current HR record so we know whose team a manager leads and which access is their own.
-Authorization is enforced here and in the review library, never only by hiding pages: every read or
-write takes an :class:`Actor` and checks it.
+In every mode the role comes from the configured ``users`` list (header/OIDC people who are not
+listed get ``unlisted_role``, a manager by default, who only ever sees their own queue), and the
+email is mapped to the current HR record so we know whose team a manager leads and which access is
+their own. Authorization is enforced here and in the review library, never only by hiding pages:
+every read or write takes an :class:`Actor` and checks it.
 """
 
 from __future__ import annotations
@@ -178,7 +180,8 @@ def authenticate_header(config: Config, headers: Mapping[str, str]) -> Actor:
     value = next((v for k, v in headers.items() if k.lower() == name), "")
     if not value.strip() or "@" not in value:
         raise PermissionDeniedError(
-            f"no {config.dashboard.trusted_header} header: open the dashboard through the sign-in proxy"
+            f"no {config.dashboard.trusted_header} header: open the dashboard through the"
+            " sign-in proxy"
         )
     return _actor_for(config, value, "header")
 

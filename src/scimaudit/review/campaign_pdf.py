@@ -1,13 +1,14 @@
 """The campaign evidence PDF: ``reports/templates/campaign.html`` → weasyprint → PDF/A-3b.
 
-The body prints what an auditor reads (summary, reviewers, revocations, undecided and flagged-but-kept
-items, chain verification; long lists capped and the cap stated); the complete decision list, reviewer
-table and hash-chained log ride along as CSV attachments (PDF/A-3b keeps attachments, 1b/2b drop them).
+The body prints what an auditor reads (summary, reviewers, revocations, undecided and
+flagged-but-kept items, chain verification; long lists capped and the cap stated); the complete
+decision list, reviewer table and hash-chained log ride along as CSV attachments (PDF/A-3b keeps
+attachments, 1b/2b drop them).
 
-This is a small renderer of our own because the shared evidence pipeline (``scimaudit.reporting``) had
-no general "render this template with these attachments" entry point when campaigns were written; it
-follows the same conventions (jinja2 with autoescape and StrictUndefined, ``SOURCE_DATE_EPOCH`` pins
-every date so the same store gives the same bytes).
+This is a small renderer of our own because the shared evidence pipeline (``scimaudit.reporting``)
+had no general "render this template with these attachments" entry point when campaigns were
+written; it follows the same conventions (jinja2 with autoescape and StrictUndefined,
+``SOURCE_DATE_EPOCH`` pins every date so the same store gives the same bytes).
 """
 
 from __future__ import annotations

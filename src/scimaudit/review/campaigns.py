@@ -1,13 +1,14 @@
-"""Starting a campaign: freeze who has what (with context) from a complete analysis, assign reviewers.
+"""Starting a campaign: freeze who has what (with context) from a complete analysis, assign
+reviewers.
 
-A campaign is defined over a scope (apps, or the apps of some frameworks; all access, privileged access
-only, or access that appeared since the previous campaign) and reads one complete analysis run: its
-identity links, findings and the complete snapshots behind it. Items are frozen at start with the context
-a reviewer needs, so later collections never change what a reviewer was shown; the items' hash is the
-genesis of the campaign's hash-chained log (:mod:`scimaudit.review.chain`).
+A campaign is defined over a scope (apps, or the apps of some frameworks; all access, privileged
+access only, or access that appeared since the previous campaign) and reads one complete analysis
+run: its identity links, findings and the complete snapshots behind it. Items are frozen at start
+with the context a reviewer needs, so later collections never change what a reviewer was shown; the
+items' hash is the genesis of the campaign's hash-chained log (:mod:`scimaudit.review.chain`).
 
-Building the items is one SQL query (``sql/campaign_items.sql``); Python adds what is policy (privileged
-patterns, reviewer assignment, recommendations) and inserts the frame in one statement.
+Building the items is one SQL query (``sql/campaign_items.sql``); Python adds what is policy
+(privileged patterns, reviewer assignment, recommendations) and inserts the frame in one statement.
 """
 
 from __future__ import annotations
@@ -117,8 +118,8 @@ def require_open(con: duckdb.DuckDBPyConnection, campaign_id: int) -> CampaignIn
     info = get_campaign(con, campaign_id)
     if info.closed_at is not None:
         raise ReviewError(
-            f"campaign {campaign_id} ({info.name}) was closed on {info.closed_at:%Y-%m-%d %H:%M} UTC;"
-            " its decisions are final"
+            f"campaign {campaign_id} ({info.name}) was closed on"
+            f" {info.closed_at:%Y-%m-%d %H:%M} UTC; its decisions are final"
         )
     return info
 
@@ -134,7 +135,7 @@ def snapshot_of(con: duckdb.DuckDBPyConnection, campaign_id: int) -> int | None:
 def latest_complete_run(
     con: duckdb.DuckDBPyConnection, run_id: int | None = None
 ) -> tuple[int, int | None, dict[str, int]]:
-    """(run_id, hr_snapshot_id, snapshot_ids) of a complete analysis whose snapshots are complete."""
+    """(run_id, hr_snapshot_id, snapshot_ids) of a complete analysis over complete snapshots."""
     sql = "SELECT run_id, hr_snapshot_id, snapshot_ids FROM analysis_run WHERE status = 'complete'"
     params: list[Any] = []
     if run_id is not None:
@@ -151,8 +152,8 @@ def latest_complete_run(
     ids = sorted(set(snapshot_ids.values()))
     if ids:
         bad = con.execute(
-            "SELECT snapshot_id, status FROM snapshot WHERE snapshot_id IN (SELECT unnest(?::BIGINT[]))"
-            " AND status <> 'complete'",
+            "SELECT snapshot_id, status FROM snapshot"
+            " WHERE snapshot_id IN (SELECT unnest(?::BIGINT[])) AND status <> 'complete'",
             [ids],
         ).fetchall()
         if bad:
@@ -203,7 +204,8 @@ def _previous_keys(con: duckdb.DuckDBPyConnection) -> tuple[int | None, set[tupl
     if prev is None:
         return None, set()
     keys = con.execute(
-        "SELECT app, account_id, coalesce(entitlement, '') FROM campaign_item WHERE campaign_id = ?",
+        "SELECT app, account_id, coalesce(entitlement, '') FROM campaign_item"
+        " WHERE campaign_id = ?",
         [prev],
     ).fetchall()
     return prev, {(str(a), str(b), str(c)) for a, b, c in keys}
@@ -377,8 +379,8 @@ def start_campaign(
         )
         if items.empty:
             raise ReviewError(
-                f"campaign {name!r}: the scope (apps {', '.join(chosen) or 'none'}, access {access})"
-                f" matches no active access in analysis run {rid}"
+                f"campaign {name!r}: the scope (apps {', '.join(chosen) or 'none'},"
+                f" access {access}) matches no active access in analysis run {rid}"
             )
         row = fetch_one(con, "SELECT nextval('campaign_id_seq')")
         assert row is not None

@@ -1,19 +1,21 @@
 """The campaign log: append-only, each record hashing the one before it (a hash chain).
 
-Why a chain: an auditor must be able to tell that no decision was edited, removed or back-dated after
-the fact. Each record's ``record_hash`` is the SHA-256 of its canonical JSON, which includes the previous
-record's hash; the first record chains from the campaign's *genesis* hash, itself covering the campaign
-definition and the SHA-256 of its frozen items. Changing any past record, item or campaign field breaks
-every hash after it, and :func:`verify_chain` names the first broken record.
+Why a chain: an auditor must be able to tell that no decision was edited, removed or back-dated
+after the fact. Each record's ``record_hash`` is the SHA-256 of its canonical JSON, which includes
+the previous record's hash; the first record chains from the campaign's *genesis* hash, itself
+covering the campaign definition and the SHA-256 of its frozen items. Changing any past record, item
+or campaign field breaks every hash after it, and :func:`verify_chain` names the first broken
+record.
 
-Appending happens inside the caller's write transaction, after the caller has checked its rules against
-the same snapshot of the log. Two writers in one process that both read seq N and append N+1 collide on
-the ``(campaign_id, seq)`` primary key at commit; :func:`write_transaction` retries the whole unit of
-work (rules included), so the chain stays linear and no decision is lost.
+Appending happens inside the caller's write transaction, after the caller has checked its rules
+against the same snapshot of the log. Two writers in one process that both read seq N and append N+1
+collide on the ``(campaign_id, seq)`` primary key at commit; :func:`write_transaction` retries the
+whole unit of work (rules included), so the chain stays linear and no decision is lost.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable, Sequence
@@ -217,10 +219,8 @@ _RETRYABLE = (duckdb.TransactionException, duckdb.ConstraintException)
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     """Roll back if a transaction is still open (a failed COMMIT has already ended it)."""
-    try:
+    with contextlib.suppress(duckdb.Error):
         con.execute("ROLLBACK")
-    except duckdb.Error:
-        pass
 
 
 def write_transaction(

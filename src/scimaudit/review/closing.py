@@ -1,9 +1,10 @@
-"""Closing a campaign: at its due date or on demand, with the configured default for undecided items.
+"""Closing a campaign: at its due date or on demand, with the configured default for undecided
+items.
 
 Closing appends, in one transaction, a decision record for every undecided item when the campaign's
-default is keep or revoke (method ``close_default``, one bulk, so evidence never confuses them with a
-reviewer's choice), then the ``close`` record; after it nothing in the campaign can change. It then
-writes the campaign's evidence: three CSVs and a PDF/A-3b carrying them (:mod:`campaign_pdf`).
+default is keep or revoke (method ``close_default``, one bulk, so evidence never confuses them with
+a reviewer's choice), then the ``close`` record; after it nothing in the campaign can change. It
+then writes the campaign's evidence: three CSVs and a PDF/A-3b carrying them (:mod:`campaign_pdf`).
 """
 
 from __future__ import annotations
@@ -110,7 +111,9 @@ def close_campaign(
 
     result = chain.write_transaction(config, work)
     files = write_campaign_evidence(config, campaign_id, out_dir=out_dir, pdf=pdf)
-    return CloseResult(result.campaign_id, result.default, result.defaulted, result.undecided, files)
+    return CloseResult(
+        result.campaign_id, result.default, result.defaulted, result.undecided, files
+    )
 
 
 def close_due_campaigns(

@@ -1,7 +1,8 @@
 """Small store helpers for the review package: one connection per unit of work, whole results.
 
-DuckDB 2 refuses ``register`` while an earlier result is only partly fetched, and ``fetchone()`` leaves
-a result open; fetching whole (small) results keeps every connection reusable within a transaction.
+DuckDB 2 refuses ``register`` while an earlier result is only partly fetched, and ``fetchone()``
+leaves a result open; fetching whole (small) results keeps every connection reusable within a
+transaction.
 """
 
 from __future__ import annotations

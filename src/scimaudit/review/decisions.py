@@ -1,12 +1,13 @@
 """Reviewers' decisions: keep or revoke, with the rules that make a review worth an auditor's trust.
 
-- Only the item's current reviewer decides it, and never about their own access (also when HR matched
-  the account by email only); auditors are read-only; a decision needs an authenticated actor.
+- Only the item's current reviewer decides it, and never about their own access (also when HR
+  matched the account by email only); auditors are read-only; a decision needs an authenticated
+  actor.
 - Revoking needs a reason; so does keeping anything flagged by an open finding.
-- A decision can be changed until the reviewer signs off (or the campaign closes); every change is a new
-  record in the hash-chained log (:mod:`scimaudit.review.chain`), never an update.
-- "Keep all unflagged" is allowed, and recorded as one bulk action (a shared ``bulk_id``) so evidence
-  shows which keeps were looked at one by one.
+- A decision can be changed until the reviewer signs off (or the campaign closes); every change is a
+  new record in the hash-chained log (:mod:`scimaudit.review.chain`), never an update.
+- "Keep all unflagged" is allowed, and recorded as one bulk action (a shared ``bulk_id``) so
+  evidence shows which keeps were looked at one by one.
 - Signing off needs every item in the reviewer's queue decided; it locks them.
 """
 
@@ -168,7 +169,7 @@ def decide(
 def keep_all_unflagged(
     config: Config, actor: Actor, campaign_id: int, item_ids: Sequence[int] | None = None
 ) -> int:
-    """Keep every undecided, unflagged item of the actor's queue (or of ``item_ids``), as one bulk."""
+    """Keep every undecided, unflagged item of the actor's queue (or ``item_ids``) as one bulk."""
     reviewer = _reviewer_identity(actor, "bulk-keep review items")
 
     def work(con: duckdb.DuckDBPyConnection) -> int:
@@ -214,7 +215,8 @@ def sign_off(config: Config, actor: Actor, campaign_id: int) -> int:
         undecided = [i.item_id for i in items if i.decision is None]
         if undecided:
             raise ReviewError(
-                f"{len(undecided)} item(s) still undecided (e.g. {undecided[:5]}); decide them first"
+                f"{len(undecided)} item(s) still undecided (e.g. {undecided[:5]});"
+                " decide them first"
             )
         chain.append(
             con,

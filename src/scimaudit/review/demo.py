@@ -1,9 +1,9 @@
 """Demo sign-ins: a few dashboard users with known passwords, chosen from the collected HR data.
 
-For ``scimaudit demo`` only: two managers who have items to review (the busiest reviewers of the given
-campaign, else the managers with most reports), a security analyst and an auditor (HR people whose title
-says so, else made-up addresses at the HR email domain: the auditor is usually external). Their
-passwords are printed by the demo; never use these users outside a demo.
+For ``scimaudit demo`` only: two managers who have items to review (the busiest reviewers of the
+given campaign, else the managers with most reports), a security analyst and an auditor (HR people
+whose title says so, else made-up addresses at the HR email domain: the auditor is usually
+external). Their passwords are printed by the demo; never use these users outside a demo.
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ def _by_title(config: Config, words: tuple[str, ...]) -> tuple[str, str] | None:
         snap = current_hr_snapshot_id(con)
         rows = con.execute(
             "SELECT email, concat_ws(' ', first_name, last_name), title FROM employee"
-            " WHERE snapshot_id = ? AND status = 'active' AND email IS NOT NULL ORDER BY employee_id",
+            " WHERE snapshot_id = ? AND status = 'active' AND email IS NOT NULL"
+            " ORDER BY employee_id",
             [snap],
         ).fetchall()
     for email, name, title in rows:
@@ -87,6 +88,11 @@ def demo_dashboard_users(config: Config, *, campaign_id: int | None = None) -> l
     ]
 
 
+def demo_users_config(users: list[DemoUser]) -> list[dict[str, str]]:
+    """``[[dashboard.users]]`` entries as mappings (for a config written with tomli-w)."""
+    return [{"email": u.email, "role": u.role, "password_hash": u.password_hash} for u in users]
+
+
 def demo_users_toml(users: list[DemoUser]) -> str:
     """``[[dashboard.users]]`` entries to append to a demo config (no ``[dashboard]`` header)."""
     lines = []
@@ -104,8 +110,10 @@ def demo_users_toml(users: list[DemoUser]) -> str:
 def sign_in_instructions(users: list[DemoUser], url: str) -> str:
     """What the demo prints: where to go and who to sign in as."""
     width = max(len(u.email) for u in users) if users else 10
-    rows = [f"  {u.role:<9} {u.email:<{width}}  password: {u.password:<16} {u.description}"
-            for u in users]
+    rows = [
+        f"  {u.role:<9} {u.email:<{width}}  password: {u.password:<16} {u.description}"
+        for u in users
+    ]
     return f"Dashboard: {url}\nSign in as (demo passwords):\n" + "\n".join(rows)
 
 

@@ -1,10 +1,10 @@
 """A campaign's evidence: who decided what and when, how reviewers worked, and what must be removed.
 
-Auditors test a review for rubber-stamping and self-approval, so besides the final decision per item we
-report, per reviewer: items, decisions, approval (keep) rate, how many keeps were bulk, and the median
-time between consecutive one-by-one decisions (gaps over 30 minutes are breaks, not review time); the
-number of self-reviews (must be 0); undecided items; revocations requested; and whether the
-hash-chained log verifies. Everything is read from the store, so the files can be regenerated.
+Auditors test a review for rubber-stamping and self-approval, so besides the final decision per item
+we report, per reviewer: items, decisions, approval (keep) rate, how many keeps were bulk, and the
+median time between consecutive one-by-one decisions (gaps over 30 minutes are breaks, not review
+time); the number of self-reviews (must be 0); undecided items; revocations requested; and whether
+the hash-chained log verifies. Everything is read from the store, so the files can be regenerated.
 """
 
 from __future__ import annotations
@@ -142,9 +142,7 @@ def campaign_evidence(
     """Everything the campaign report and CSVs show, from the store."""
     info = get_campaign(con, campaign_id)
     items = _dicts(con.execute(ITEM_SQL, {"cid": campaign_id}))
-    reviewers = _dicts(
-        con.execute(REVIEWER_SQL, {"cid": campaign_id, "brk": BREAK_SECONDS})
-    )
+    reviewers = _dicts(con.execute(REVIEWER_SQL, {"cid": campaign_id, "brk": BREAK_SECONDS}))
     log = _dicts(con.execute(LOG_SQL, [campaign_id]))
     rows = con.execute(SELF_REVIEW_SQL, [campaign_id]).fetchall()
     return CampaignEvidence(

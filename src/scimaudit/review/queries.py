@@ -2,8 +2,8 @@
 
 Every function takes the acting :class:`~scimaudit.review.auth.Actor` and applies the rule itself (a
 manager gets only their own queue; campaign-wide views need security, auditor or admin), so the
-dashboard pages hold no SQL and no rules, and a page shown by mistake still shows nothing it shouldn't.
-Each call opens the store for its own unit of work and closes it.
+dashboard pages hold no SQL and no rules, and a page shown by mistake still shows nothing it
+shouldn't. Each call opens the store for its own unit of work and closes it.
 """
 
 from __future__ import annotations
@@ -177,7 +177,9 @@ def people_summary(queue: Queue) -> pd.DataFrame:
             "items": grouped.size(),
             "flagged": grouped["flagged"].sum(),
             "decided": grouped["decision"].count(),
-            "suggested_revoke": grouped["recommendation"].apply(lambda s: int((s == "revoke").sum())),
+            "suggested_revoke": grouped["recommendation"].apply(
+                lambda s: int((s == "revoke").sum())
+            ),
         }
     ).reset_index()
 
@@ -211,7 +213,7 @@ def filter_queue(
 def status_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Frame rows as plain dicts (NaN/NaT → None) for CLI output."""
     return [
-        {k: (None if _isna(v) else v) for k, v in row.items()}
+        {str(k): (None if _isna(v) else v) for k, v in row.items()}
         for row in frame.to_dict("records")
     ]
 

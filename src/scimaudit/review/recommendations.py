@@ -1,10 +1,10 @@
 """What we suggest a reviewer does with each item, and why, in words they can check.
 
 Revoke when an open finding says the access should not exist (the person left, the account has no
-person, the contract ended, it is unused, or the person's role does not explain it). Keep when most of
-the person's peers (same department, or department and title) hold the same access: a reviewer can then spend their attention on the
-unusual items. Anything else gets no recommendation: the reviewer decides. Exempted findings (risk
-accepted with owner and expiry) do not drive a revoke.
+person, the contract ended, it is unused, or the person's role does not explain it). Keep when most
+of the person's peers (same department, or department and title) hold the same access: a reviewer
+can then spend their attention on the unusual items. Anything else gets no recommendation: the
+reviewer decides. Exempted findings (risk accepted with owner and expiry) do not drive a revoke.
 """
 
 from __future__ import annotations

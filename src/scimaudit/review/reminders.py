@@ -1,8 +1,8 @@
 """Reminding reviewers: who still has undecided items, and a record that they were reminded.
 
-There is no mail server in scope, so a reminder is a line per reviewer (name, email, undecided count,
-due date) for the operator to send, and a ``reminder`` record in the campaign's hash-chained log, so
-evidence shows the campaign was chased before any default applied at close.
+There is no mail server in scope, so a reminder is a line per reviewer (name, email, undecided
+count, due date) for the operator to send, and a ``reminder`` record in the campaign's hash-chained
+log, so evidence shows the campaign was chased before any default applied at close.
 """
 
 from __future__ import annotations

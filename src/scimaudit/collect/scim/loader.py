@@ -118,10 +118,11 @@ class StoreSession:
     reload) the tables' indexes: at 1M users the loads slowed down chunk after chunk. So the
     connection stays open while chunks are waiting and is closed as soon as none is, which keeps
     the promise that the write lock is held only while there is loading to do. While it is open,
-    commits do not checkpoint (one checkpoint at close) and DuckDB's memory is capped.
+    DuckDB checkpoints every 256 MB of log (not after every chunk; never would keep every row in
+    memory until the end) and its memory is capped, so memory does not grow with the tenant.
     """
 
-    MEMORY_LIMIT = "512MB"
+    MEMORY_LIMIT = "1GB"
 
     def __init__(self, store_path: Path, lock_timeout: float) -> None:
         self.store_path = store_path
@@ -135,7 +136,7 @@ class StoreSession:
             con = cm.__enter__()
             try:
                 con.execute(f"SET memory_limit = '{self.MEMORY_LIMIT}'")
-                con.execute("SET checkpoint_threshold = '64GB'")
+                con.execute("SET checkpoint_threshold = '256MB'")
                 con.execute("SET preserve_insertion_order = false")
             except BaseException:
                 cm.__exit__(None, None, None)

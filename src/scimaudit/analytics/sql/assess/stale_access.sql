@@ -1,44 +1,41 @@
 -- grain: one row per active account of the analysed apps: its latest sign-in (activity exports
--- matched on userName or any email, case-insensitively, and the app's activity attribute), the date
+-- matched on userName or any email as given, case-insensitively, and the app's activity attribute;
+-- the addresses come from account_key), the date
 -- its age is measured from, and whether staleness can be judged at all. An app with no activity
 -- export rows, no configured activity attribute and no activity values has no signal: every account
 -- in it is not assessable (never "stale"). A NULL last_seen in an export means "never signed in".
 -- Activity rows are joined as stored (one per app and login per export) and reduced per account.
 WITH acct_live AS (
-    SELECT l.k, l.snapshot_id, l.app, l.account_id, l.user_name, l.user_name_key, l.emails,
-        l.primary_email_key, l.created_on, l.last_activity, l.employee_id, p.hire_date
+    SELECT l.k, l.snapshot_id, l.app, l.account_id, l.user_name, l.created::DATE AS created_on,
+        l.last_activity, l.employee_id, p.hire_date
     FROM link AS l
     LEFT JOIN person AS p ON p.pidx = l.pidx
     WHERE l.active
 ),
 login_key AS (
-    SELECT k, app, user_name_key AS login_key FROM acct_live WHERE user_name_key IS NOT NULL
+    SELECT k, snapshot_id, user_name_key AS login_key FROM link WHERE user_name_key IS NOT NULL
     UNION ALL
-    SELECT k, app, primary_email_key FROM acct_live
-    WHERE primary_email_key IS DISTINCT FROM user_name_key
-    UNION ALL
-    SELECT k, app, login_key
-    FROM (SELECT k, app, user_name_key, primary_email_key, text_key(unnest(emails)) AS login_key
-        FROM acct_live WHERE len(emails) > 1 OR primary_email_key IS NULL)
-    WHERE login_key IS DISTINCT FROM user_name_key AND login_key IS DISTINCT FROM primary_email_key
+    SELECT k, snapshot_id, raw FROM account_key WHERE rule = 'email'
 ),
 signin AS (
-    SELECT x.app, text_key(x.login) AS login_key, x.last_seen, x.snapshot_id
+    SELECT a.snapshot_id AS app_snapshot_id, text_key(x.login) AS login_key, x.last_seen,
+        x.snapshot_id
     FROM activity AS x
     JOIN run_activity AS r ON r.snapshot_id = x.snapshot_id
+    JOIN run_app AS a ON a.app = x.app
 ),
 seen AS (
     SELECT k.k, max(s.last_seen) AS last_seen, max(s.snapshot_id) AS snapshot_id
     FROM login_key AS k
-    JOIN signin AS s ON s.app = k.app AND s.login_key = k.login_key
+    JOIN signin AS s ON s.app_snapshot_id = k.snapshot_id AND s.login_key = k.login_key
     GROUP BY k.k
 ),
 signal_app AS (
-    SELECT DISTINCT app FROM signin
+    SELECT DISTINCT a.app FROM signin AS s JOIN run_app AS a ON a.snapshot_id = s.app_snapshot_id
     UNION
     SELECT app FROM cfg_activity_app
     UNION
-    SELECT app FROM acct_live WHERE last_activity IS NOT NULL
+    SELECT DISTINCT app FROM link WHERE last_activity IS NOT NULL
 ),
 judged AS (
     SELECT

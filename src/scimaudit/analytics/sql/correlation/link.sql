@@ -8,8 +8,7 @@
 WITH acct AS (
     SELECT
         a.rowid AS k, a.snapshot_id, a.app, a.account_id, a.user_name,
-        text_key(a.user_name) AS user_name_key, coalesce(a.active, true) AS active, a.emails,
-        text_key(a.primary_email) AS primary_email_key, a.created::DATE AS created_on,
+        text_key(a.user_name) AS user_name_key, coalesce(a.active, true) AS active, a.created,
         a.last_activity
     FROM account AS a
     JOIN run_app AS r ON r.snapshot_id = a.snapshot_id
@@ -41,9 +40,10 @@ override AS (
     WHERE status = 'applied'
 ),
 declared AS (
-    SELECT DISTINCT a.k
+    SELECT DISTINCT a.rowid AS k
     FROM cfg_service_account AS s
-    JOIN acct AS a ON a.app = s.app AND a.user_name_key = s.user_name_key
+    JOIN run_app AS r ON r.app = s.app
+    JOIN account AS a ON a.snapshot_id = r.snapshot_id AND text_key(a.user_name) = s.user_name_key
 ),
 lapsed AS (
     SELECT app, account_id, max(expires) AS expired_on
@@ -109,9 +109,7 @@ SELECT
     l.user_name,
     l.user_name_key,
     l.active,
-    l.emails,
-    l.primary_email_key,
-    l.created_on,
+    l.created,
     l.last_activity,
     l.pidx,
     p.employee_id,
