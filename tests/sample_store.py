@@ -10,6 +10,8 @@ resources a page, so the same staging path as a real collection is exercised.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,18 @@ PRIVILEGED = {
 }
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PAGE = 100
+UNUSED_TOKEN_ENV = "SAMPLE_UNUSED_TOKEN"  # apps are never contacted when built from files
+
+
+def generate_sample(out_dir: Path, as_of: date) -> Path:
+    """Run sample_data/generate.py (a script, loaded from its path) for another date."""
+    spec = importlib.util.spec_from_file_location("sample_data_generate", SAMPLE / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("sample_data_generate", module)
+    spec.loader.exec_module(module)
+    module.generate(out_dir, as_of)
+    return out_dir
 
 
 def manifest(sample_dir: Path = SAMPLE) -> dict[str, Any]:
@@ -41,9 +55,16 @@ def manifest(sample_dir: Path = SAMPLE) -> dict[str, Any]:
     return data
 
 
-def sample_toml(tmp_path: Path, sample_dir: Path = SAMPLE) -> str:
+def sample_toml(
+    tmp_path: Path,
+    sample_dir: Path = SAMPLE,
+    *,
+    urls: dict[str, str] | None = None,
+    token_env: str = UNUSED_TOKEN_ENV,
+) -> str:
     """The text of a scimaudit.toml for the sample organisation; policy.toml is pasted under
-    [policy] (its top-level keys become [policy] keys, its tables [[policy.*]])."""
+    [policy] (its top-level keys become [policy] keys, its tables [[policy.*]]). ``urls`` are
+    the apps' SCIM bases when real servers serve them."""
     policy_text = (sample_dir / "policy.toml").read_text(encoding="utf-8")
     policy_lines = []
     for line in policy_text.splitlines():
@@ -53,8 +74,8 @@ def sample_toml(tmp_path: Path, sample_dir: Path = SAMPLE) -> str:
     apps = "\n".join(
         f"""[[apps]]
 name = "{app}"
-url = "http://127.0.0.1:9/{app}/v2"
-token = {{ env = "SAMPLE_UNUSED_TOKEN" }}
+url = "{(urls or {}).get(app, f"http://127.0.0.1:9/{app}/v2")}"
+token = {{ env = "{token_env}" }}
 privileged_groups = {orjson.dumps(PRIVILEGED[app]).decode()}
 """
         for app in APPS
@@ -101,10 +122,17 @@ never_used_since = "hire_date"
 """
 
 
-def sample_config(tmp_path: Path, sample_dir: Path = SAMPLE) -> Config:
+def sample_config(
+    tmp_path: Path,
+    sample_dir: Path = SAMPLE,
+    *,
+    urls: dict[str, str] | None = None,
+    token_env: str = UNUSED_TOKEN_ENV,
+) -> Config:
     """Write ``tmp_path/scimaudit.toml`` for the sample organisation and load it."""
     path = tmp_path / "scimaudit.toml"
-    path.write_text(sample_toml(tmp_path, sample_dir), encoding="utf-8")
+    text = sample_toml(tmp_path, sample_dir, urls=urls, token_env=token_env)
+    path.write_text(text, encoding="utf-8")
     return load_config(path)
 
 

@@ -187,3 +187,80 @@ def test_header_mode_refuses_without_the_proxy_header(
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert any("X-Forwarded-Email" in e.value for e in at.error)
     assert not at.dataframe and not at.text_input
+
+
+def _oidc_app(config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    oidc = make_config(
+        tmp_path / "o",
+        extra={
+            "dashboard": {"auth": "oidc", "users": [{"email": AUDITOR, "role": "auditor"}]},
+            "store": {"path": str(config.store.path)},
+        },
+    )
+    monkeypatch.setenv(CONFIG_ENV, str(oidc.source))
+    return AppTest.from_file(APP, default_timeout=30)
+
+
+def test_oidc_signed_out_sees_only_the_sign_in_button(
+    store: tuple[Config, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _oidc_app(store[0], tmp_path, monkeypatch)
+    at.user = {"is_logged_in": False}
+    at = at.run()
+    assert [b.label for b in at.button] == ["Sign in with your organisation account"]
+    assert not at.dataframe and not at.text_input
+
+
+def test_oidc_identity_maps_to_hr_and_roles(
+    store: tuple[Config, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, cid = store
+    at = _oidc_app(config, tmp_path, monkeypatch)
+    at.user = {"is_logged_in": True, "email": MIA.email.upper(), "email_verified": True}
+    at = at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "My reviews"  # unlisted but in HR: a manager
+    assert set(at.dataframe(key=f"queue_{cid}_0").value["person"]) == {
+        "Sam Seller",
+        "Sue Seller",
+        "Leo Leaver",
+    }
+    at = _oidc_app(config, tmp_path / "2", monkeypatch)
+    at.user = {"is_logged_in": True, "email": AUDITOR, "email_verified": True}
+    assert at.run().title[0].value == "Campaigns"
+    at = _oidc_app(config, tmp_path / "3", monkeypatch)
+    at.user = {"is_logged_in": True, "email": MIA.email, "email_verified": False}
+    at = at.run()
+    assert "unverified" in at.error[0].value and not at.dataframe
+
+
+def test_security_starts_and_closes_a_campaign(store: tuple[Config, int]) -> None:
+    config, cid = store
+    at = signed_in(SEC.email)
+    at.switch_page("pages/campaigns.py")
+    at = at.run()
+    start = next(b for b in at.button if b.label == "Start campaign")
+    next(t for t in at.text_input if t.label == "Name").set_value("Privileged only")
+    at.radio[0].set_value("privileged")
+    start.click()
+    at = at.run()
+    assert [e.value for e in at.error] == [  # no privileged groups configured here: refused
+        "campaign 'Privileged only': the scope (apps code, crm, access privileged) matches no"
+        " active access in analysis run 1"
+    ]
+    next(t for t in at.text_input if t.label == "Name").set_value("CRM only")
+    at.multiselect[0].set_value(["crm"])
+    at.radio[0].set_value("all")
+    next(b for b in at.button if b.label == "Start campaign").click()
+    at = at.run()
+    assert not at.exception, at.exception
+    assert "Started campaign 2." in [s.value for s in at.success]
+    # close campaign 1 from its Actions tab
+    at.selectbox(key="campaign_pick").set_value(cid)
+    at.checkbox(key="close_sure").check()
+    at = at.run()
+    at.button(key="close").click()
+    at = at.run()
+    assert any(f"Closed campaign {cid}" in s.value for s in at.success)
+    with connect(config.store.path) as con:
+        assert con.execute("SELECT campaign_id FROM campaign_closed").fetchall() == [(cid,)]

@@ -431,7 +431,9 @@ def test_real_pipeline_demo_sign_in_and_auditor_sox_pack(browser: Any, tmp_path:
     apps = ["chat", "code"]
     with Scim2ServerProcess(apps) as server:
         for app in apps:
-            seed_from_sample_dir(server.base_url(app), server.token, ROOT / "sample_data/apps" / app)
+            seed_from_sample_dir(
+                server.base_url(app), server.token, ROOT / "sample_data/apps" / app
+            )
         os.environ[demo_config.TOKEN_ENV] = server.token
         path = tmp_path / "scimaudit.toml"
 
@@ -486,5 +488,62 @@ def test_real_pipeline_demo_sign_in_and_auditor_sox_pack(browser: Any, tmp_path:
             names = set(pypdf.PdfReader(io.BytesIO(pdf)).attachments)
             assert "manifest.json" in names, names
             shot(auditor, "15-auditor-sox-pack")
+            manifest_button = auditor.get_by_role(
+                "button", name=re.compile(r"^Download .*\.manifest\.json$")
+            )
+            with auditor.expect_download() as info:
+                manifest_button.click()
+            pdf_file = tmp_path / info.value.suggested_filename.replace(".manifest.json", ".pdf")
+            pdf_file.write_bytes(pdf)
+            manifest_file = tmp_path / info.value.suggested_filename
+            info.value.save_as(manifest_file)
+            # verify the downloaded pack from the dashboard (hashes + store consistency)
+            auditor.get_by_role("tab", name="Verify a PDF").click()
+            inputs = auditor.get_by_test_id("stFileUploaderDropzoneInput")
+            inputs.nth(0).set_input_files(str(pdf_file))
+            inputs.nth(1).set_input_files(str(manifest_file))
+            auditor.get_by_role("button", name="Verify").click()
+            wait_text(auditor, "Intact and consistent with the store.")
+            shot(auditor, "16-auditor-verify-pack")
         finally:
             stop(proc)
+
+
+def test_trusted_header_sign_in_behind_a_proxy(browser: Any, tmp_path: Path) -> None:
+    """auth = "header": the proxy's X-Forwarded-Email names the person; without it, nothing."""
+    from review_support import password_hash
+
+    config = make_config(
+        tmp_path,
+        apps=TEAM_APPS,
+        extra={
+            "dashboard": {
+                "auth": "header",
+                "users": [{"email": AUDITOR, "role": "auditor", "password_hash": password_hash()}],
+            }
+        },
+    )
+    people, accounts, findings = team_org(12)
+    build_store(config, people, accounts, findings)
+    start_campaign(config, name="Q3", due=date.today() + timedelta(days=14), actor="cli:test")
+    proc, url = serve(config, tmp_path)
+    try:
+        for headers, expect in (
+            ({"X-Forwarded-Email": OMAR}, "48 shown"),  # unlisted, in HR → manager
+            ({"X-Forwarded-Email": AUDITOR}, "Campaigns"),  # listed → auditor
+            ({}, "no X-Forwarded-Email header"),  # not through the proxy
+            ({"X-Forwarded-Email": "intruder@elsewhere.org"}, "not found in HR"),
+        ):
+            context = browser.new_context(
+                viewport={"width": 1400, "height": 1200}, extra_http_headers=headers
+            )
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(url)
+            page.get_by_text(expect).first.wait_for()
+            if not headers or "intruder" in str(headers):
+                assert page.get_by_test_id("stDataFrame").count() == 0
+                assert page.get_by_label("Password", exact=True).count() == 0
+            context.close()
+    finally:
+        stop(proc)

@@ -196,7 +196,7 @@ def test_delegation_moves_items_with_a_reason(tmp_path: Path) -> None:
     assert delegate(config, actor(SEC, "security"), cid, [ids[("c-sam", None)]], DEV.id, "x") == 1
 
 
-def test_chain_detects_edits_deletions_and_item_tampering(tmp_path: Path) -> None:
+def test_chain_detects_edited_and_deleted_records(tmp_path: Path) -> None:
     config, cid, ids = setup(tmp_path)
     mia = actor(MIA)
     decide(config, mia, cid, [ids[("c-sue", None)]], "revoke", "moved teams")
@@ -219,7 +219,9 @@ def test_chain_detects_edits_deletions_and_item_tampering(tmp_path: Path) -> Non
     gone = verify_chain(config, cid)
     assert not gone.ok and any("seq 3" in p for p in gone.problems)
 
-    config2, cid2, _ = setup(tmp_path / "b")
+
+def test_chain_detects_changed_frozen_items(tmp_path: Path) -> None:
+    config2, cid2, _ = setup(tmp_path)
     with connect(config2.store.path) as con:
         con.execute(
             "UPDATE campaign_item SET person_name = 'Someone Else'"

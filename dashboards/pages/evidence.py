@@ -25,18 +25,28 @@ with packs:
     if c2.button("Generate", type="primary", key="pack_go"):
         with st.spinner(f"Building the {kind.upper()} pack…"):
             st.session_state["pack"] = ui.call(data.build_pack, config, actor, kind)
-    if "pack" in st.session_state:
-        name, pdf, summary = st.session_state["pack"]
-        if summary:
-            st.code(summary, language=None)
-        st.download_button(
-            f"Download {name}",
-            pdf,
-            file_name=name,
+    pack = st.session_state.get("pack")
+    if pack is not None:
+        if pack.summary:
+            st.code(pack.summary, language=None)
+        d1, d2, _ = st.columns([1.3, 1.3, 1])
+        d1.download_button(
+            f"Download {pack.name}",
+            pack.pdf,
+            file_name=pack.name,
             mime="application/pdf",
             key="pack_dl",
             icon=":material/download:",
         )
+        if pack.manifest is not None:
+            d2.download_button(
+                f"Download {pack.manifest_name}",
+                pack.manifest,
+                file_name=pack.manifest_name,
+                mime="application/json",
+                key="pack_manifest_dl",
+                icon=":material/download:",
+            )
 
 with campaign_tab:
     overview = ui.call(queries.campaign_overview, config, actor)
@@ -72,10 +82,23 @@ with campaign_tab:
 
 with verify_tab:
     upload = st.file_uploader("Evidence pack PDF", type=["pdf"], key="verify_upload")
+    sidecar = st.file_uploader(
+        "Its manifest (…manifest.json), optional: lets the PDF's own hash be checked",
+        type=["json"],
+        key="verify_manifest",
+    )
     if upload is not None and st.button("Verify", key="verify_go"):
         with st.spinner("Recomputing hashes and checking against the store…"):
-            ok, report = ui.call(data.verify_upload, config, actor, upload.name, upload.getvalue())
-        (st.success if ok else st.error)(
-            "Intact and consistent with the store." if ok else "Verification FAILED."
-        )
+            ok, report = ui.call(
+                data.verify_upload,
+                config,
+                actor,
+                upload.name,
+                upload.getvalue(),
+                sidecar.getvalue() if sidecar is not None else None,
+            )
+        if ok:
+            st.success("Intact and consistent with the store.")
+        else:
+            st.error("Verification FAILED.")
         st.code(report or "(no output)", language=None)

@@ -162,10 +162,10 @@ def queue_panel(campaign_id: int) -> None:
     ).reset_index(drop=True)
 
     st.session_state["queue_shown_ids"] = [int(i) for i in view["item_id"]]
-    st.dataframe(
+    st.dataframe(  # final queues (signed off / closed) are read-only: no row selection
         view,
         key=_table_key(campaign_id),
-        on_select="rerun",
+        on_select="ignore" if queue.locked else "rerun",
         selection_mode="multi-row",
         hide_index=True,
         width="stretch",
@@ -174,11 +174,12 @@ def queue_panel(campaign_id: int) -> None:
         column_order=list(COLUMNS),
         column_config=COLUMNS,
     )
+    if queue.locked:
+        st.caption(f"{len(view)} shown.")
+        return
     selected = _selected(campaign_id)
     st.caption(f"{len(view)} shown · {len(selected)} selected — tick rows to decide them.")
 
-    if queue.locked:
-        return
     with st.form(f"decide_{campaign_id}", border=True, clear_on_submit=True):
         c1, c2, c3 = st.columns([1.2, 4, 1.3], vertical_alignment="bottom")
         c1.radio(

@@ -322,10 +322,19 @@ def _scimaudit(
     return subprocess.run(cmd + args, capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def build_pack(
-    config: Config, actor: Actor, kind: str, *, as_of: date | None = None
-) -> tuple[str, bytes, str]:
-    """Produce one evidence pack; return (file name, PDF bytes, the CLI's summary)."""
+@dataclass(frozen=True)
+class Pack:
+    """A generated evidence pack, ready to download (the PDF and its sidecar manifest)."""
+
+    name: str
+    pdf: bytes
+    manifest_name: str | None
+    manifest: bytes | None
+    summary: str
+
+
+def build_pack(config: Config, actor: Actor, kind: str, *, as_of: date | None = None) -> Pack:
+    """Produce one evidence pack with ``scimaudit report`` in a child process."""
     require_role(actor, READ_ALL, "generate evidence packs")
     if kind not in PACK_KINDS:
         raise ReportError(f"unknown pack {kind!r}; choose {', '.join(PACK_KINDS)}")
@@ -337,17 +346,34 @@ def build_pack(
         pdfs = sorted(Path(tmp).glob("*.pdf"))
         if not pdfs:
             raise ReportError(f"`scimaudit report {kind}` wrote no PDF")
-        return pdfs[0].name, pdfs[0].read_bytes(), proc.stdout.strip()
+        sidecars = sorted(Path(tmp).glob("*.manifest.json"))
+        summary = "\n".join(
+            line
+            for line in proc.stdout.strip().splitlines()
+            if tmp not in line  # where the child wrote it is gone once downloaded
+        )
+        return Pack(
+            name=pdfs[0].name,
+            pdf=pdfs[0].read_bytes(),
+            manifest_name=sidecars[0].name if sidecars else None,
+            manifest=sidecars[0].read_bytes() if sidecars else None,
+            summary=summary,
+        )
 
 
-def verify_upload(config: Config, actor: Actor, name: str, pdf: bytes) -> tuple[bool, str]:
-    """Run ``scimaudit verify`` on an uploaded PDF against the store; (intact?, its report)."""
+def verify_upload(
+    config: Config, actor: Actor, name: str, pdf: bytes, manifest: bytes | None = None
+) -> tuple[bool, str]:
+    """Run ``scimaudit verify`` on an uploaded PDF (and its sidecar manifest, if given) against
+    the store; return (intact?, its report)."""
     require_role(actor, READ_ALL, "verify evidence")
     with tempfile.TemporaryDirectory(prefix="scimaudit-verify-") as tmp:
         path = Path(tmp) / (Path(name).name or "upload.pdf")
         path.write_bytes(pdf)
+        if manifest is not None:  # the sidecar lives beside the PDF: <stem>.manifest.json
+            path.with_name(path.stem + ".manifest.json").write_bytes(manifest)
         proc = _scimaudit(config, ["verify", str(path)], timeout=300)
-    return proc.returncode == 0, (proc.stdout + proc.stderr).strip()
+    return proc.returncode == 0, (proc.stdout + proc.stderr).strip().replace(tmp + "/", "")
 
 
 def _last_lines(text: str, n: int = 6) -> str:

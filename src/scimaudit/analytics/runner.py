@@ -49,6 +49,7 @@ CORRELATION_STEPS = (
     ("name_match", "correlation/name_match"),
     ("override_match", "correlation/override_match"),
     ("link", "correlation/link"),
+    ("multi_account", "correlation/multi_account"),
     ("grp", "correlation/group"),
     ("member", "correlation/membership"),
 )

@@ -77,6 +77,7 @@ _TABLES: dict[str, dict[str, str]] = {
     },
 }
 
+
 def fill(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence[Any]]) -> None:
     """Replace temp table ``table`` (declared in ``_TABLES``) with ``rows`` in one statement.
 

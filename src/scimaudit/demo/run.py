@@ -79,10 +79,15 @@ class DemoRun:
         with self.step(f"Start scim2-server on 127.0.0.1 with tenants {', '.join(APPS)}") as notes:
             server.start()
             notes.append(server.origin)
-        with self.step("Seed each app from the sample data (SCIM POST /Bulk)") as notes:
-            for app in APPS:
-                ids = seed_from_sample_dir(server.base_url(app), token, self.data_dir / "apps" / app)
-                notes.append(f"{app} {len(ids)} users")
+        try:
+            with self.step("Seed each app from the sample data (SCIM POST /Bulk)") as notes:
+                for app in APPS:
+                    app_dir = self.data_dir / "apps" / app
+                    ids = seed_from_sample_dir(server.base_url(app), token, app_dir)
+                    notes.append(f"{app} {len(ids)} users")
+        except BaseException:
+            server.stop()
+            raise
         return server
 
     def write_config(self, server: Scim2ServerProcess, extra: dict[str, Any] | None = None) -> Config:

@@ -3,8 +3,10 @@
 Revoke when an open finding says the access should not exist (the person left, the account has no
 person, the contract ended, it is unused, or the person's role does not explain it). Keep when most
 of the person's peers (same department, or department and title) hold the same access: a reviewer
-can then spend their attention on the unusual items. Anything else gets no recommendation: the
-reviewer decides. Exempted findings (risk accepted with owner and expiry) do not drive a revoke.
+can then spend their attention on the unusual items. Other open findings (a duplicate account, a
+segregation-of-duties conflict, privileged access) get no suggestion but say what to weigh; anything
+else gets none: the reviewer decides. Exempted findings (risk accepted with owner and expiry) do not
+drive a revoke.
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ REVOKE_KINDS: dict[str, str] = {
     "role_drift": "the person's role does not explain it",
 }
 """Finding kinds that recommend revocation, with the short why shown to reviewers."""
+
+CHECK_KINDS: dict[str, str] = {
+    "duplicate_account": "one of several accounts this person has in the app",
+    "sod_conflict": "part of a conflicting (segregation of duties) pair",
+    "privileged_account": "privileged: confirm it is still needed",
+}
+"""Finding kinds that need the reviewer's judgement: no keep suggestion, the reason is shown."""
 
 KEEP_PEER_SHARE = 0.5
 """Keep is suggested when at least this share of department peers hold the same access."""
@@ -51,6 +60,9 @@ def recommend(
         whys.append(REVOKE_KINDS["orphaned_account"])
     if whys:
         return Recommendation("revoke", "revoke: " + "; ".join(whys))
+    checks = [CHECK_KINDS.get(k, k.replace("_", " ")) for k in _kinds(open_findings)]
+    if checks:
+        return Recommendation(None, "your call: " + "; ".join(checks))
     if (
         peer_share is not None
         and peer_share >= KEEP_PEER_SHARE

@@ -122,7 +122,7 @@ class StoreSession:
     memory until the end) and its memory is capped, so memory does not grow with the tenant.
     """
 
-    MEMORY_LIMIT = "1GB"
+    MEMORY_LIMIT = "2GB"
 
     def __init__(self, store_path: Path, lock_timeout: float) -> None:
         self.store_path = store_path

@@ -18,10 +18,11 @@ WITH held AS (
     JOIN grp AS g ON g.gidx = m.gidx
     WHERE l.active AND l.account_type = 'human' AND NOT p.terminated
 ),
-person_group AS (
-    SELECT any_value(peer_idx) AS peer_idx, any_value(dept_idx) AS dept_idx, any_value(gidx) AS gidx
+overcount AS (
+    SELECT peer_idx, gidx, count(*) - count(DISTINCT pidx) AS extra
     FROM held
-    GROUP BY pidx * 16777216 + gidx
+    SEMI JOIN multi_account AS m ON m.pidx = held.pidx
+    GROUP BY peer_idx, gidx
 ),
 peer_size AS (
     SELECT peer_idx, count(*) AS peers
@@ -30,9 +31,10 @@ peer_size AS (
     GROUP BY peer_idx
 ),
 peer_stat AS (
-    SELECT h.peer_idx, h.gidx, h.holders, s.peers
-    FROM (SELECT peer_idx, gidx, count(*) AS holders FROM person_group GROUP BY ALL) AS h
+    SELECT h.peer_idx, h.gidx, h.n - coalesce(o.extra, 0) AS holders, s.peers
+    FROM (SELECT peer_idx, gidx, count(*) AS n FROM held GROUP BY peer_idx, gidx) AS h
     JOIN peer_size AS s ON s.peer_idx = h.peer_idx
+    LEFT JOIN overcount AS o ON o.peer_idx = h.peer_idx AND o.gidx = h.gidx
 ),
 dept_allowed AS (
     SELECT DISTINCT d.dept_idx, g.gidx
@@ -54,8 +56,8 @@ dept_size AS (
     GROUP BY dept_idx
 ),
 dept_hold AS (
-    SELECT g.dept_idx, g.gidx, count(*) AS holders
-    FROM person_group AS g
+    SELECT g.dept_idx, g.gidx, count(DISTINCT g.pidx) AS holders
+    FROM held AS g
     SEMI JOIN (
         SELECT dept_idx, gidx FROM mover UNION SELECT prev_dept_idx, gidx FROM mover
     ) AS wanted ON wanted.dept_idx = g.dept_idx AND wanted.gidx = g.gidx

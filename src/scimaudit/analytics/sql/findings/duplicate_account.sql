@@ -5,18 +5,12 @@ WITH linked AS (
     FROM link AS l
     WHERE l.active AND l.account_type = 'human'
 ),
-multi_key AS (
-    SELECT snapshot_id * 4294967296 + pidx AS owner_key
-    FROM linked
-    GROUP BY snapshot_id * 4294967296 + pidx
-    HAVING count(*) > 1
-),
 multi AS (
     SELECT
         l.app, l.pidx, count(*) AS accounts,
         list_sort(list(coalesce(l.user_name, l.account_id))) AS user_names
     FROM linked AS l
-    SEMI JOIN multi_key AS m ON m.owner_key = l.snapshot_id * 4294967296 + l.pidx
+    SEMI JOIN multi_account AS m ON m.snapshot_id = l.snapshot_id AND m.pidx = l.pidx
     GROUP BY l.app, l.pidx
 )
 SELECT
