@@ -20,6 +20,7 @@ from scimaudit.errors import EXIT_BUG, ScimauditError
 
 COMMAND_MODULES = [
     "scimaudit.cmd.init",
+    "scimaudit.cmd.demo",
     "scimaudit.cmd.collect",
     "scimaudit.cmd.snapshots",
     "scimaudit.cmd.analyze",

@@ -1,7 +1,8 @@
 """The demo's scimaudit.toml: the sample organisation's apps on loopback servers.
 
-Written as a real config file (and validated by the same loader users go through) so the demo exercises
-exactly what a user configures. The bearer token is referenced by environment variable, never written.
+Written as a real config file (and validated by the same loader users go through) so the demo
+exercises exactly what a user configures. The bearer token is referenced by environment variable,
+never written.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import tomli_w
 
-TOKEN_ENV = "SCIMAUDIT_DEMO_TOKEN"
+TOKEN_ENV = "SCIMAUDIT_DEMO_TOKEN"  # noqa: S105 (a variable name, not a secret)
 
 APP_SETTINGS: dict[str, dict[str, Any]] = {
     "chat": {"frameworks": ["SOX", "HIPAA"], "privileged_groups": ["admins"]},
@@ -97,7 +98,10 @@ def build(
             "domain_aliases": {"example-health.org": "example.com"},
             "overrides": str(data_dir / "overrides.csv"),
         },
-        "report": {"entity": "Example Corp (demo data)", "out_dir": str(store_path.parent / "reports")},
+        "report": {
+            "entity": "Example Corp (demo data)",
+            "out_dir": str(store_path.parent / "reports"),
+        },
     }
     if dashboard_users:
         cfg["dashboard"] = {"auth": "users", "users": dashboard_users}

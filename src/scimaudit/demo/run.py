@@ -1,10 +1,10 @@
 """``scimaudit demo``: every stage of the product on real loopback SCIM servers and sample data.
 
 Steps: generate the sample organisation for today → start scim2-server (one tenant per app) on
-127.0.0.1 → seed it → write a real config → import HR (60 days ago and today) and the sign-in export →
-collect every app → analyze → evidence packs → a review campaign → remediation of its revocations.
-Every server is a child process stopped on exit, so nothing is left behind unless ``--serve`` asks to
-keep the servers and the dashboard up until Ctrl-C.
+127.0.0.1 → seed it → write a real config → import HR (60 days ago and today) and the sign-in
+export → collect every app → analyze → evidence packs → a review campaign → remediation of its
+revocations. Every server is a child process stopped on exit, so nothing is left behind unless
+``--serve`` asks to keep the servers and the dashboard up until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class DemoRun:
         self.sample_dir = sample_dir
         self.console = console
         self.data_dir = self.out_dir / "sample_data"
+        self.app_urls: dict[str, str] = {}
         self.result = DemoResult(
             out_dir=self.out_dir,
             config_path=self.out_dir / "scimaudit.toml",
@@ -62,7 +63,9 @@ class DemoRun:
         elapsed = time.perf_counter() - started
         summary = "; ".join(notes)
         self.result.steps.append((title, elapsed, summary))
-        self.console.print(f"  [green]done[/green] in {elapsed:.1f}s{': ' + summary if summary else ''}")
+        self.console.print(
+            f"  [green]done[/green] in {elapsed:.1f}s{': ' + summary if summary else ''}"
+        )
 
     def prepare(self, today: date) -> None:
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -90,18 +93,23 @@ class DemoRun:
             raise
         return server
 
-    def write_config(self, server: Scim2ServerProcess, extra: dict[str, Any] | None = None) -> Config:
+    def write_config(self, server: Scim2ServerProcess) -> Config:
+        self.app_urls = {app: server.base_url(app) for app in APPS}
+        return self.rewrite_config(None)
+
+    def rewrite_config(self, dashboard_users: list[dict[str, str]] | None) -> Config:
+        """(Re)write the demo config, e.g. once dashboard users are known; return it loaded."""
         cfg = demo_config.build(
             data_dir=self.data_dir,
             store_path=self.result.store_path,
-            app_urls={app: server.base_url(app) for app in APPS},
-            dashboard_users=(extra or {}).get("dashboard_users"),
+            app_urls=self.app_urls,
+            dashboard_users=dashboard_users,
         )
         demo_config.write(self.result.config_path, cfg)
         return load_config(self.result.config_path)
 
 
-Stage = Callable[[DemoRun, Config, date], None]
+Stage = Callable[["DemoRun", Config, date], Config | None]
 
 
 def run_demo(
@@ -121,7 +129,7 @@ def run_demo(
     try:
         config = run.write_config(server)
         for stage in stages:
-            stage(run, config, day)
+            config = stage(run, config, day) or config
         if serve is not None:
             serve(run, config, server)
     finally:

@@ -1,9 +1,9 @@
 """Find and run the committed sample-data generator for a given date.
 
-The generator (``sample_data/generate.py``) is a script beside the data, not part of the package, so
-the demo loads it by path. The demo regenerates the organisation *as of today*: the committed files are
-pinned to one date for tests, but terminations, contract ends and sign-ins are only meaningful relative
-to the day the demo runs.
+The generator (``sample_data/generate.py``) is a script beside the data, not part of the package,
+so the demo loads it by path. The demo regenerates the organisation *as of today*: the committed
+files are pinned to one date for tests, but terminations, contract ends and sign-ins are only
+meaningful relative to the day the demo runs.
 """
 
 from __future__ import annotations
