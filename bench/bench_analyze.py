@@ -24,19 +24,20 @@ import pandas_baseline
 import scale_data
 
 from scimaudit.analytics import runner, sqlfiles
+from scimaudit.config import Config
 from scimaudit.store.connect import connect
 
 OUT = Path(__file__).resolve().parent / "out"
 FORBIDDEN = ("NESTED_LOOP_JOIN", "BLOCKWISE_NL_JOIN", "CROSS_PRODUCT", "PIECEWISE_MERGE_JOIN")
 
 
-def timed_analysis(config: scale_data.Config) -> tuple[float, float, int]:
+def timed_analysis(config: Config) -> tuple[float, float, int]:
     wall, cpu = time.perf_counter(), time.process_time()
     summary = runner.run_analysis(config, as_of=scale_data.AS_OF)
     return time.perf_counter() - wall, time.process_time() - cpu, summary.run_id
 
 
-def check_plans(config: scale_data.Config) -> list[str]:
+def check_plans(config: Config) -> list[str]:
     """EXPLAIN each SQL file as the runner runs it, on the full data; return offending files."""
     bad: list[str] = []
     originals = (sqlfiles.create_temp, sqlfiles.insert_into)

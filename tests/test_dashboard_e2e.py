@@ -135,7 +135,15 @@ def queue_grid(page: Any) -> Any:
 
 def click_row(page: Any, row: int | None) -> None:
     """Tick a row's selection box in the canvas grid (None: the header's select-all box)."""
-    box = queue_grid(page).bounding_box()
+    box = None
+    for _ in range(50):  # the grid may be re-mounting after a rerun: wait until it has a box
+        grid = queue_grid(page)
+        grid.locator("table [role=row]").nth(1).wait_for(state="attached")
+        box = grid.bounding_box()
+        if box is not None:
+            break
+        page.wait_for_timeout(100)
+    assert box is not None, "queue grid never became visible"
     y = box["y"] + 17 + (0 if row is None else 35 * (row + 1))
     page.mouse.click(box["x"] + 18, y)
 

@@ -157,3 +157,24 @@ def test_terminated_people_are_not_peers_and_not_judged_for_drift() -> None:
     w.app("chat", accts)
     w.analyze()
     assert rows(w.findings(), "kind") == {("terminated_active",)}
+
+
+def test_a_person_with_two_accounts_counts_once_among_peers() -> None:
+    sales = team("S", 11, "Sales", "Rep")
+    w = World()
+    w.hr(sales)
+    accts = accounts_for(sales, ["sales"])
+    accts[0]["groups"] = ["sales", "admins"]
+    # the same person's second account also in admins: still 1 holder of 11, not 2
+    accts.append(account("acc-S0-b", "s0-alt", emails=[str(sales[0]["email"])], groups=["admins"]))
+    w.app("chat", accts)
+    w.analyze()
+    drift = w.findings("role_drift")
+    assert {f["user_name"] for f in drift} == {"p.s0@example.com", "s0-alt"}
+    assert all(
+        f["reason"].startswith("1 of 11 Sales / Rep peers hold chat/admins (9%)") for f in drift
+    )
+    assert rows(w.findings("duplicate_account"), "user_name") == {
+        ("p.s0@example.com",),
+        ("s0-alt",),
+    }

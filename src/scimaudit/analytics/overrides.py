@@ -7,8 +7,8 @@ Columns ``app,account,action,employee_id,owner,reason,expires`` (header required
   accountable person (employee id or work email), ``reason`` why it exists.
 
 ``reason`` is required for both (an override is an audit decision: say why). ``expires`` is an ISO
-date; from that day on the line no longer applies and the account is judged by the rules again
-(it stays listed as ``expired``). The file is read whole before a run; any bad line stops the run
+date, the last day the line applies; after it the account is judged by the rules again (the line
+stays listed as ``expired``). The file is read whole before a run; any bad line stops the run
 with every problem named by line and column, because a silently skipped override would turn a known
 service account into an orphan or hide who an account really belongs to.
 """

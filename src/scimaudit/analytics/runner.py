@@ -54,6 +54,7 @@ CORRELATION_STEPS = (
     ("member", "correlation/membership"),
 )
 ASSESS_STEPS = (
+    ("signin", "assess/signin"),
     ("assess_stale", "assess/stale_access"),
     ("role_allowed", "assess/role_allowed"),
     ("assess_role", "assess/role_drift"),

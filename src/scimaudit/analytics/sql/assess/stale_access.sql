@@ -1,37 +1,10 @@
--- grain: one row per active account of the analysed apps: its latest sign-in (activity exports
--- matched on userName or any email as given, case-insensitively, and the app's activity attribute;
--- the addresses come from account_key), the date
--- its age is measured from, and whether staleness can be judged at all. An app with no activity
--- export rows, no configured activity attribute and no activity values has no signal: every account
--- in it is not assessable (never "stale"). A NULL last_seen in an export means "never signed in".
--- Activity rows are joined as stored (one per app and login per export) and reduced per account.
-WITH acct_live AS (
-    SELECT l.k, l.snapshot_id, l.app, l.account_id, l.user_name, l.created::DATE AS created_on,
-        l.last_activity, l.employee_id, p.hire_date
-    FROM link AS l
-    LEFT JOIN person AS p ON p.pidx = l.pidx
-    WHERE l.active
-),
-login_key AS (
-    SELECT k, snapshot_id, user_name_key AS login_key FROM link WHERE user_name_key IS NOT NULL
-    UNION ALL
-    SELECT k, snapshot_id, raw FROM account_key WHERE rule = 'email'
-),
-signin AS (
-    SELECT a.snapshot_id AS app_snapshot_id, text_key(x.login) AS login_key, x.last_seen,
-        x.snapshot_id
-    FROM activity AS x
-    JOIN run_activity AS r ON r.snapshot_id = x.snapshot_id
-    JOIN run_app AS a ON a.app = x.app
-),
-seen AS (
-    SELECT k.k, max(s.last_seen) AS last_seen, max(s.snapshot_id) AS snapshot_id
-    FROM login_key AS k
-    JOIN signin AS s ON s.app_snapshot_id = k.snapshot_id AND s.login_key = k.login_key
-    GROUP BY k.k
-),
-signal_app AS (
-    SELECT DISTINCT a.app FROM signin AS s JOIN run_app AS a ON a.snapshot_id = s.app_snapshot_id
+-- grain: one row per active account of the analysed apps: its latest sign-in (from the activity
+-- exports, see signin.sql, and the app's activity attribute), the date its age is measured from,
+-- and whether staleness can be judged at all. An app with no activity export rows, no configured
+-- activity attribute and no activity values has no signal: every account in it is not assessable
+-- (never "stale"). A NULL last_seen in an export means "never signed in".
+WITH signal_app AS (
+    SELECT DISTINCT x.app FROM activity AS x JOIN run_activity AS r ON r.snapshot_id = x.snapshot_id
     UNION
     SELECT app FROM cfg_activity_app
     UNION
@@ -52,8 +25,14 @@ judged AS (
             WHEN a.hire_date IS NOT NULL THEN 'hire_date'
         END AS age_from_field,
         g.app IS NOT NULL AS app_has_signal
-    FROM acct_live AS a
-    LEFT JOIN seen AS s ON s.k = a.k
+    FROM (
+        SELECT l.k, l.snapshot_id, l.app, l.account_id, l.user_name, l.employee_id,
+            l.created::DATE AS created_on, l.last_activity, p.hire_date
+        FROM link AS l
+        LEFT JOIN person AS p ON p.pidx = l.pidx
+        WHERE l.active
+    ) AS a
+    LEFT JOIN signin AS s ON s.k = a.k
     LEFT JOIN signal_app AS g ON g.app = a.app
 )
 SELECT

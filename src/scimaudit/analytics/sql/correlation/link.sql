@@ -39,12 +39,6 @@ override AS (
     FROM override_match
     WHERE status = 'applied'
 ),
-declared AS (
-    SELECT DISTINCT a.rowid AS k
-    FROM cfg_service_account AS s
-    JOIN run_app AS r ON r.app = s.app
-    JOIN account AS a ON a.snapshot_id = r.snapshot_id AND text_key(a.user_name) = s.user_name_key
-),
 lapsed AS (
     SELECT app, account_id, max(expires) AS expired_on
     FROM override_match
@@ -59,7 +53,7 @@ typed AS (
         o.person_id AS override_person,
         o.owner_resolved,
         o.reason AS override_reason,
-        s.k IS NOT NULL AS declared_service,
+        s.app IS NOT NULL AS declared_service,
         d.priority AS decided_priority,
         d.pidx_lo,
         d.pidx_lo <> d.pidx_hi AS ambiguous_match,
@@ -70,7 +64,7 @@ typed AS (
         l.expired_on,
         CASE
             WHEN o.action = 'link' THEN 'human'
-            WHEN o.action = 'service' OR s.k IS NOT NULL THEN 'service'
+            WHEN o.action = 'service' OR s.app IS NOT NULL THEN 'service'
             WHEN d.pidx_lo = d.pidx_hi THEN 'human'
             ELSE 'unmatched'
         END AS account_type
@@ -79,7 +73,8 @@ typed AS (
     LEFT JOIN flagged_lists AS fl ON fl.k = a.k
     LEFT JOIN name_match AS n ON n.k = a.k
     LEFT JOIN override AS o ON o.app = a.app AND o.account_id = a.account_id
-    LEFT JOIN declared AS s ON s.k = a.k
+    LEFT JOIN cfg_service_account AS s
+        ON s.app = a.app AND s.user_name_key = a.user_name_key
     LEFT JOIN lapsed AS l ON l.app = a.app AND l.account_id = a.account_id
 ),
 named AS (

@@ -47,7 +47,7 @@ SELECT
     n.group_name,
     n.detail,
     coalesce(n.severity, k.severity) AS severity,
-    translate(n.reason, chr(13) || chr(10) || chr(9), '   ') AS reason,
+    replace(replace(replace(n.reason, chr(13), ' '), chr(10), ' '), chr(9), ' ') AS reason,
     n.evidence,
     n.snapshot_ids,
     CASE WHEN coalesce(x.in_force, false) THEN 'exempted' ELSE 'open' END AS status,

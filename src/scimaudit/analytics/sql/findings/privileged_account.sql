@@ -4,15 +4,19 @@ WITH privileged AS (
     FROM grp AS g
     JOIN cfg_privileged_group AS c ON c.app = g.app AND c.group_id = g.group_id
 ),
+held AS MATERIALIZED (
+    SELECT m.k, m.via_gidx, g.group_id, g.group_name, g.pattern
+    FROM member AS m
+    JOIN privileged AS g ON g.gidx = m.gidx
+),
 hit AS (
     SELECT
         l.snapshot_id, l.app, l.account_id, l.user_name, l.employee_id, l.account_type,
-        g.group_id, g.group_name, g.pattern, v.group_name AS via_group,
+        h.group_id, h.group_name, h.pattern, v.group_name AS via_group,
         p.full_name, p.status
-    FROM member AS m
-    JOIN privileged AS g ON g.gidx = m.gidx
-    JOIN link AS l ON l.k = m.k
-    LEFT JOIN grp AS v ON v.gidx = m.via_gidx
+    FROM held AS h
+    JOIN link AS l ON l.k = h.k
+    LEFT JOIN grp AS v ON v.gidx = h.via_gidx
     LEFT JOIN person AS p ON p.pidx = l.pidx
     WHERE l.active
 )

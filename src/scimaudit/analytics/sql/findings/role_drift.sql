@@ -1,6 +1,9 @@
 -- grain: one row per (account, group) whose entitlement the person's role does not explain; the
 -- reason carries the numbers (mover, policy or peer basis, strongest first)
-WITH hit AS (
+WITH drift AS MATERIALIZED (
+    SELECT * FROM assess_role WHERE basis IS NOT NULL
+),
+hit AS (
     SELECT
         r.*, l.snapshot_id, l.app, l.account_id, l.user_name, p.employee_id, p.department,
         p.title, p.previous_department, p.previous_department_as_of, g.group_id, g.group_name,
@@ -8,11 +11,10 @@ WITH hit AS (
         coalesce(p.department, '(no department)') AS department_label,
         p.department || CASE WHEN $peer_by_title THEN coalesce(' / ' || p.title, '') ELSE '' END
             AS peer_label
-    FROM assess_role AS r
+    FROM drift AS r
     JOIN link AS l ON l.k = r.k
     JOIN person AS p ON p.pidx = r.pidx
     JOIN grp AS g ON g.gidx = r.gidx
-    WHERE r.basis IS NOT NULL
 )
 SELECT
     'role_drift' AS kind,

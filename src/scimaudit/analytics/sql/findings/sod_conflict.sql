@@ -1,18 +1,22 @@
 -- grain: one row per (SoD rule, active account) where the account's holder holds both sides of the
 -- rule. The holder is the linked person; for a within-app rule an unlinked account is its own
 -- holder. Every account that contributes a side gets a row naming what the holder holds in total.
-WITH held AS (
+WITH side_member AS MATERIALIZED (
+    SELECT s.rule_name, s.side, s.cross_app, s.severity, m.k, g.group_name
+    FROM cfg_sod_side AS s
+    JOIN grp AS g ON g.app = s.app AND g.group_key = s.group_key
+    JOIN member AS m ON m.gidx = g.gidx
+),
+held AS (
     SELECT
         s.rule_name, s.side, s.cross_app, s.severity, l.snapshot_id, l.app, l.account_id,
-        l.user_name, l.employee_id, g.group_name,
+        l.user_name, l.employee_id, s.group_name,
         CASE
             WHEN l.employee_id IS NOT NULL THEN l.employee_id
             WHEN NOT s.cross_app THEN '#' || l.app || '/' || l.account_id
         END AS holder
-    FROM cfg_sod_side AS s
-    JOIN grp AS g ON g.app = s.app AND g.group_key = s.group_key
-    JOIN member AS m ON m.gidx = g.gidx
-    JOIN link AS l ON l.k = m.k
+    FROM side_member AS s
+    JOIN link AS l ON l.k = s.k
     WHERE l.active
 ),
 conflicted AS (
