@@ -34,7 +34,20 @@ COMMANDS = _all_commands()
 
 def test_core_commands_exist() -> None:
     names = {name for name, _ in COMMANDS}
-    assert {"init"} <= names
+    assert {
+        "init",
+        "demo",
+        "collect",
+        "snapshots",
+        "analyze",
+        "findings",
+        "access",
+        "report",
+        "verify",
+        "review",
+        "dashboard",
+        "remediate",
+    } <= names
 
 
 @pytest.mark.parametrize("name", [name for name, _ in COMMANDS])
@@ -48,22 +61,27 @@ def test_every_command_has_help_and_is_documented(name: str) -> None:
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "scimaudit", *args], capture_output=True, text=True, cwd=cwd, check=False
+        [sys.executable, "-m", "scimaudit", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
     )
 
 
 def test_config_error_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "scimaudit.toml"
     bad.write_text('[policy]\nstale_after_days = "soon"\n')
-    cmd = next(n for n, _ in COMMANDS if n not in ("init",)) if len(COMMANDS) > 1 else None
-    if cmd is None:  # only `init` exists: exercise the loader through `init` on a bad path instead
-        result = _run("--config", str(tmp_path / "dir" / "x.toml"), "init", cwd=tmp_path)
-        assert result.returncode != 0
-        assert "Traceback" not in result.stderr
-        return
-    result = _run("--config", str(bad), *cmd.split(), cwd=tmp_path)
+    result = _run("--config", str(bad), "snapshots", cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert "policy.stale_after_days" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_config_names_the_file_and_exit_2(tmp_path: Path) -> None:
+    result = _run("snapshots", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "scimaudit.toml: config file not found" in result.stderr
     assert "Traceback" not in result.stderr
 
 

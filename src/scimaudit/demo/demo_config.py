@@ -65,6 +65,9 @@ def build(
 ) -> dict[str, Any]:
     """The demo config as a TOML-ready mapping."""
     policy = tomllib.loads((data_dir / "policy.toml").read_text(encoding="utf-8"))
+    # The seeded servers stamp meta.created at seed time, so "never used" must be judged from the
+    # HR hire date, as the sample data documents.
+    policy["never_used_since"] = "hire_date"
     services = service_accounts(data_dir / "overrides.csv")
     apps = []
     for name, url in app_urls.items():

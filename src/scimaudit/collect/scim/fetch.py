@@ -9,6 +9,10 @@ Outcomes of one call to :meth:`ScimFetcher.get`:
 * :class:`~scimaudit.errors.ScimProtocolError` when a 200 body is not a JSON object (truncated, an
   HTML login page, a proxy's error) even after retries, or is a SCIM error envelope.
 
+A 200 body is checked and read only as far as :mod:`~scimaudit.collect.scim.head` goes (``head``);
+the whole body is built as Python objects only when a caller asks for ``body`` (discovery,
+single-resource reads), never for list pages, whose bytes go to the store untouched.
+
 Every retry is counted, with its reason, in :class:`FetchStats` for the completeness record.
 """
 
@@ -19,11 +23,13 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import httpx
 import orjson
 
+from scimaudit.collect.scim.head import BodyHead, NotAnObject, NotJson, read_head
 from scimaudit.collect.scim.ratelimit import RateLimiter
 from scimaudit.collect.scim.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from scimaudit.errors import ScimAuthError, ScimHttpError, ScimProtocolError
@@ -49,16 +55,22 @@ class FetchStats:
 
 @dataclass(frozen=True)
 class Fetched:
-    """A successful response: exact bytes, parsed body, and how we got it."""
+    """A successful response: exact bytes, what paging needs from them, and how we got them."""
 
     url: str
     params: dict[str, str]
     status: int
     content: bytes
-    body: dict[str, Any]
+    head: BodyHead
     received_at: datetime
     elapsed_ms: float
     attempt: int
+
+    @cached_property
+    def body(self) -> dict[str, Any]:
+        """The whole body as Python objects, built on first use (the head proved it an object)."""
+        body: dict[str, Any] = orjson.loads(self.content)
+        return body
 
 
 def excerpt(content: bytes, limit: int = 160) -> str:
@@ -177,27 +189,25 @@ class ScimFetcher:
             raise ScimHttpError(f"{where}: HTTP {status}: {scim_error_detail(response)}", status)
         content = response.content
         try:
-            body = orjson.loads(content)
-        except orjson.JSONDecodeError:
+            head = read_head(content)
+        except NotJson:
             content_type = response.headers.get("content-type", "?").split(";")[0]
             return (
                 f"body is not JSON ({content_type}, {len(content)} bytes, "
                 f"ends {excerpt(content[-40:], 40)!r})",
                 None,
             )
-        if not isinstance(body, dict):
-            raise ScimProtocolError(f"{where}: body is JSON but not an object")
-        schemas = body.get("schemas")
+        except NotAnObject:
+            raise ScimProtocolError(f"{where}: body is JSON but not an object") from None
+        schemas = head.schemas
         if isinstance(schemas, list) and SCIM_ERROR_SCHEMA in schemas:
-            raise ScimProtocolError(
-                f"{where}: HTTP 200 carrying a SCIM error: {body.get('detail')!r}"
-            )
+            raise ScimProtocolError(f"{where}: HTTP 200 carrying a SCIM error: {head.detail!r}")
         return Fetched(
             url=str(response.request.url.copy_with(query=None)),
             params=params,
             status=status,
             content=content,
-            body=body,
+            head=head,
             received_at=datetime.now(UTC),
             elapsed_ms=elapsed_ms,
             attempt=attempt,

@@ -13,11 +13,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 from scimaudit.collect.scim.completeness import IdLedger, ResourceRecord
 from scimaudit.collect.scim.fetch import Fetched, FetchStats, ScimFetcher
+from scimaudit.collect.scim.head import BodyHead, resource_id
 from scimaudit.collect.scim.paginate import CursorPager, IndexPager, PageRequest, PageResult
 from scimaudit.collect.scim.progress import ProgressSink
 from scimaudit.errors import ScimHttpError, ScimProtocolError
@@ -46,15 +46,15 @@ class ListPage:
     ids: list[str | None]
 
 
-def read_list_page(where: str, body: dict[str, Any]) -> ListPage:
+def read_list_page(where: str, head: BodyHead) -> ListPage:
     """Read a ListResponse (RFC 7644 §3.4.2): ``Resources``, ``totalResults``, ``nextCursor``.
 
     ``itemsPerPage`` is deliberately not read: servers misreport it (SCIMMY echoes ``count``).
     """
-    total = body.get("totalResults")
+    total = head.totalResults
     if isinstance(total, bool) or not isinstance(total, int) or total < 0:
         total = None
-    resources = body.get("Resources")
+    resources = head.Resources
     if resources is None:
         if total not in (0, None):
             raise ScimProtocolError(
@@ -63,16 +63,8 @@ def read_list_page(where: str, body: dict[str, Any]) -> ListPage:
         resources = []
     if not isinstance(resources, list):
         raise ScimProtocolError(f"{where}: Resources is not a list (RFC 7644 §3.4.2)")
-    ids: list[str | None] = []
-    for item in resources:
-        value = item.get("id") if isinstance(item, dict) else None
-        if isinstance(value, str) and value:
-            ids.append(value)
-        elif isinstance(value, int) and not isinstance(value, bool):
-            ids.append(str(value))
-        else:
-            ids.append(None)
-    cursor = body.get("nextCursor")
+    ids = [resource_id(item) for item in resources]
+    cursor = head.nextCursor
     return ListPage(
         items=len(resources),
         total=total,
@@ -122,7 +114,7 @@ async def pull_listing(
                         continue
                     raise
                 session.land(resource_type, fetched)
-                page = read_list_page(f"app {session.app!r}: GET /{path}", fetched.body)
+                page = read_list_page(f"app {session.app!r}: GET /{path}", fetched.head)
                 ledger.add(page.ids)
                 if keep_ids:
                     kept.extend(i for i in page.ids if i is not None)
@@ -177,7 +169,7 @@ async def recount(
         record.requests += stats.requests
         record.retries += stats.retries
     session.land(resource_type, fetched)
-    record.recount = read_list_page(f"app {session.app!r}: GET /{path}", fetched.body).total
+    record.recount = read_list_page(f"app {session.app!r}: GET /{path}", fetched.head).total
 
 
 async def read_groups_one_by_one(

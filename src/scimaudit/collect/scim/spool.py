@@ -7,6 +7,9 @@ write lock for the whole network pull and lock out the dashboard. So pages are b
 holds the lock only while it copies that chunk in. Memory stays bounded by a few chunks whatever
 the tenant size; if the store is busy, chunks wait on disk, not in RAM.
 
+Each body's SHA-256 is taken here, as it arrives, with hashlib over the exact bytes (OpenSSL, about
+1.5 ms per 850 KB page; DuckDB's ``sha256()`` took 5× longer and ran on the loader, the busier side).
+
 Format: Arrow IPC files, one per chunk, one row per response with the exact body bytes. Not NDJSON:
 NDJSON would escape every quote of every body (15 % more bytes) and DuckDB's ``read_ndjson`` took
 3× longer to load it than an Arrow table in our measurements (2.4 s vs 0.6–0.9 s per 200k users).
@@ -15,6 +18,7 @@ NDJSON would escape every quote of every body (15 % more bytes) and DuckDB's ``r
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +39,7 @@ SPOOL_SCHEMA = pa.schema(
         ("received_at", pa.timestamp("us", tz="UTC")),
         ("elapsed_ms", pa.float64()),
         ("attempt", pa.int32()),
+        ("body_sha256", pa.string()),
         ("body", pa.large_binary()),
     ]
 )
@@ -64,6 +69,7 @@ class _Buffer:
     received_at: list[int] = field(default_factory=list)  # microseconds since the epoch, UTC
     elapsed_ms: list[float] = field(default_factory=list)
     attempt: list[int] = field(default_factory=list)
+    body_sha256: list[str] = field(default_factory=list)
     body: list[bytes] = field(default_factory=list)
     nbytes: int = 0
 
@@ -92,6 +98,7 @@ class Spool:
         buf.received_at.append(round(fetched.received_at.timestamp() * 1_000_000))
         buf.elapsed_ms.append(round(fetched.elapsed_ms, 3))
         buf.attempt.append(fetched.attempt)
+        buf.body_sha256.append(hashlib.sha256(fetched.content).hexdigest())
         buf.body.append(fetched.content)
         buf.nbytes += len(fetched.content)
         if buf.nbytes >= self.chunk_bytes:
@@ -119,6 +126,7 @@ class Spool:
                 ),
                 "elapsed_ms": pa.array(buf.elapsed_ms, pa.float64()),
                 "attempt": pa.array(buf.attempt, pa.int32()),
+                "body_sha256": pa.array(buf.body_sha256, pa.string()),
                 "body": _binary_array(buf.body),
             },
             schema=SPOOL_SCHEMA,

@@ -13,10 +13,9 @@ WITH held AS (
     SELECT
         m.k, m.gidx, g.governed, p.pidx, p.dept_idx, p.prev_dept_idx, p.peer_idx, p.role_idx
     FROM member AS m
-    JOIN link AS l ON l.k = m.k
-    JOIN person AS p ON p.pidx = l.pidx
+    JOIN person AS p ON p.pidx = m.pidx
     JOIN grp AS g ON g.gidx = m.gidx
-    WHERE l.active AND l.account_type = 'human' AND NOT p.terminated
+    WHERE m.active AND m.human AND NOT p.terminated
 ),
 overcount AS (
     SELECT peer_idx, gidx, count(*) - count(DISTINCT pidx) AS extra

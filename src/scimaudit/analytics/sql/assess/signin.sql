@@ -2,7 +2,9 @@
 -- its latest sign-in, matched on userName or any email as given (the addresses come from
 -- account_key), case-insensitively; only apps that have activity rows are looked at
 WITH login_key AS (
-    SELECT k, snapshot_id, user_name_key AS login_key FROM link WHERE user_name_key IS NOT NULL
+    -- an email-shaped userName is already among the account's addresses in account_key
+    SELECT k, snapshot_id, user_name_key AS login_key FROM link
+    WHERE user_name_key IS NOT NULL AND NOT contains(user_name_key, '@')
     UNION ALL
     SELECT k, snapshot_id, raw FROM account_key WHERE rule = 'email'
 ),

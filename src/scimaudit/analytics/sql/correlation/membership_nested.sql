@@ -19,7 +19,9 @@ ancestor(gidx, ancestor_gidx) AS (
     JOIN nesting AS n ON n.child = a.ancestor_gidx
 ),
 inherited AS (
-    SELECT m.k, a.ancestor_gidx AS gidx, min(m.gidx) AS via_gidx
+    SELECT
+        m.k, a.ancestor_gidx AS gidx, min(m.gidx) AS via_gidx, any_value(m.active) AS active,
+        any_value(m.human) AS human, any_value(m.pidx) AS pidx
     FROM member AS m
     JOIN ancestor AS a ON a.gidx = m.gidx
     WHERE a.ancestor_gidx <> m.gidx
@@ -30,6 +32,6 @@ already AS (
     FROM member AS m
     SEMI JOIN (SELECT DISTINCT ancestor_gidx FROM ancestor) AS x ON x.ancestor_gidx = m.gidx
 )
-SELECT i.k, i.gidx, i.via_gidx
+SELECT i.k, i.gidx, i.via_gidx, i.active, i.human, i.pidx
 FROM inherited AS i
 ANTI JOIN already AS d ON d.k = i.k AND d.gidx = i.gidx

@@ -8,6 +8,7 @@ held AS MATERIALIZED (
     SELECT m.k, m.via_gidx, g.group_id, g.group_name, g.pattern
     FROM member AS m
     JOIN privileged AS g ON g.gidx = m.gidx
+    WHERE m.active
 ),
 hit AS (
     SELECT

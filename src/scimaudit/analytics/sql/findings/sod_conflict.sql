@@ -6,6 +6,7 @@ WITH side_member AS MATERIALIZED (
     FROM cfg_sod_side AS s
     JOIN grp AS g ON g.app = s.app AND g.group_key = s.group_key
     JOIN member AS m ON m.gidx = g.gidx
+    WHERE m.active
 ),
 held AS (
     SELECT

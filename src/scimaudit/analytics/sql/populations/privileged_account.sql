@@ -1,11 +1,11 @@
 -- grain: one row per analysed app: memberships of active accounts (the population that
 -- privileged_account screened against the app's privileged groups)
 WITH counted AS (
-    SELECT l.app, count(*) AS n
+    SELECT g.app, count(*) AS n
     FROM member AS m
-    JOIN link AS l ON l.k = m.k
-    WHERE l.active
-    GROUP BY l.app
+    JOIN grp AS g ON g.gidx = m.gidx
+    WHERE m.active
+    GROUP BY g.app
 ),
 configured AS (
     SELECT app, count(*) AS groups FROM cfg_privileged_group GROUP BY app
