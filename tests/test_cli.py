@@ -10,6 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from scimaudit.cli import COMMANDS as LAZY_COMMANDS
 from scimaudit.cli import cli
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
@@ -19,7 +20,10 @@ def _all_commands() -> list[tuple[str, click.Command]]:
     found: list[tuple[str, click.Command]] = []
 
     def walk(prefix: str, group: click.Group) -> None:
-        for name, cmd in sorted(group.commands.items()):
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            cmd = group.get_command(ctx, name)
+            assert cmd is not None, f"{prefix} {name}: listed but cannot be loaded"
             full = f"{prefix} {name}".strip()
             found.append((full, cmd))
             if isinstance(cmd, click.Group):
@@ -57,6 +61,16 @@ def test_every_command_has_help_and_is_documented(name: str) -> None:
     cmd = dict(COMMANDS)[name]
     assert (cmd.help or "").strip(), f"{name} has no help text"
     assert f"scimaudit {name}" in README, f"README does not document `scimaudit {name}`"
+
+
+def test_lazy_summaries_match_each_command() -> None:
+    """The summary `scimaudit --help` shows without importing must agree with the command."""
+    for name, (_module, summary) in LAZY_COMMANDS.items():
+        cmd = dict(COMMANDS)[name]
+        assert cmd.name == name
+        words = set(summary.lower().replace(".", "").split())
+        own = (cmd.help or "").lower()
+        assert any(w in own for w in words if len(w) > 4), f"{name}: summary unlike its help"
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

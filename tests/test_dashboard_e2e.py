@@ -149,7 +149,10 @@ def click_row(page: Any, row: int | None) -> None:
 
 
 def wait_text(page: Any, text: str) -> None:
+    """Wait for ``text``, then for the run to finish (a rerun briefly shows stale copies of
+    elements next to the new ones)."""
     page.get_by_text(text).first.wait_for()
+    settle(page)
 
 
 def visible_people(page: Any) -> set[str]:

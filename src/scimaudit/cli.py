@@ -1,9 +1,10 @@
 """The ``scimaudit`` command line: parse, call one library function, map errors to exit codes.
 
-Commands live one per module in :mod:`scimaudit.cmd`; each module exposes ``command``. This file only
-wires them into the group and turns :class:`~scimaudit.errors.ScimauditError` into a one-line message
-and the documented exit code (see ``errors.py``). Anything else is a bug: exit 70 with a short message
-(set ``SCIMAUDIT_DEBUG=1`` for the traceback).
+Commands live one per module in :mod:`scimaudit.cmd`; each module exposes ``command``. This
+file only wires them into the group (imported lazily) and turns
+:class:`~scimaudit.errors.ScimauditError` into a one-line message and the documented exit code (see
+``errors.py``). Anything else is a bug: exit 70 with a short message (``SCIMAUDIT_DEBUG=1`` shows
+the traceback).
 """
 
 from __future__ import annotations
@@ -18,24 +19,58 @@ import click
 from scimaudit import __version__
 from scimaudit.errors import EXIT_BUG, ScimauditError
 
-COMMAND_MODULES = [
-    "scimaudit.cmd.init",
-    "scimaudit.cmd.demo",
-    "scimaudit.cmd.collect",
-    "scimaudit.cmd.snapshots",
-    "scimaudit.cmd.analyze",
-    "scimaudit.cmd.findings",
-    "scimaudit.cmd.access",
-    "scimaudit.cmd.remediate",
-    "scimaudit.cmd.review",
-    "scimaudit.cmd.dashboard",
-    "scimaudit.cmd.hash_password",
-    "scimaudit.cmd.report",
-    "scimaudit.cmd.verify",
-]
+# name -> (module exposing ``command``, one-line summary shown by ``scimaudit --help``).
+# Modules are imported only when their command runs: `scimaudit findings` should not pay for
+# weasyprint, streamlit and the SCIM client. tests/test_cli.py checks each summary against the
+# command's own help.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("scimaudit.cmd.init", "Write a commented starter scimaudit.toml."),
+    "demo": (
+        "scimaudit.cmd.demo",
+        "Run the whole product on loopback SCIM servers and sample data.",
+    ),
+    "collect": (
+        "scimaudit.cmd.collect",
+        "Collect HR, sign-in exports and SCIM apps into snapshots.",
+    ),
+    "snapshots": ("scimaudit.cmd.snapshots", "List snapshots with status, counts and hashes."),
+    "analyze": ("scimaudit.cmd.analyze", "Correlate accounts to people and run every finding."),
+    "findings": ("scimaudit.cmd.findings", "List the latest analysis's findings."),
+    "access": ("scimaudit.cmd.access", "Who had access to what, as of a date."),
+    "report": ("scimaudit.cmd.report", "Write an evidence pack (PDF/A-3b) for SOX, HIPAA, ..."),
+    "verify": (
+        "scimaudit.cmd.verify",
+        "Verify an evidence pack's hashes against itself and the store.",
+    ),
+    "review": ("scimaudit.cmd.review", "Access review campaigns: start, status, remind, close."),
+    "dashboard": ("scimaudit.cmd.dashboard", "Serve the review and audit dashboard on 127.0.0.1."),
+    "hash-password": ("scimaudit.cmd.hash_password", "Hash a dashboard user's password."),
+    "remediate": ("scimaudit.cmd.remediate", "Plan, apply and verify revocations through SCIM."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module = importlib.import_module(COMMANDS[cmd_name][0])
+            self.add_command(module.command, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--config",
     "config_path",
@@ -53,10 +88,6 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
-
-
-for _module in COMMAND_MODULES:
-    cli.add_command(importlib.import_module(_module).command)
 
 
 def main(argv: list[str] | None = None) -> None:
