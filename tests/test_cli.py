@@ -1,4 +1,4 @@
-"""The CLI edge: every command has help and is in the README; errors are one line and an exit code."""
+"""The CLI edge: every command has help and is in the README; errors are one line + exit code."""
 
 from __future__ import annotations
 

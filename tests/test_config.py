@@ -27,7 +27,10 @@ def test_starter_config_is_valid(tmp_path: Path) -> None:
 
 
 def test_error_names_file_and_key_path(tmp_path: Path) -> None:
-    raw = {"apps": [APP, {**APP, "name": "code", "page_size": 0}], "policy": {"stale_after_days": 0}}
+    raw = {
+        "apps": [APP, {**APP, "name": "code", "page_size": 0}],
+        "policy": {"stale_after_days": 0},
+    }
     with pytest.raises(ConfigError) as err:
         _parse(raw, tmp_path)
     text = str(err.value)
@@ -88,7 +91,7 @@ def test_load_config_missing_and_bad_toml(tmp_path: Path, monkeypatch: pytest.Mo
         load_config(tmp_path / "nope.toml")
     bad = tmp_path / "bad.toml"
     bad.write_text("[store\npath = 1")
-    with pytest.raises(ConfigError, match="bad.toml: not valid TOML"):
+    with pytest.raises(ConfigError, match=r"bad\.toml: not valid TOML"):
         load_config(bad)
     good = tmp_path / "good.toml"
     good.write_text('[store]\npath = "x.duckdb"\n')

@@ -18,7 +18,9 @@ from scimaudit.store.migrations import available, current_version, migrate
 
 def test_fresh_store_has_every_migration(tmp_path: Path) -> None:
     with connect(tmp_path / "s.duckdb") as con:
-        versions = [r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()]
+        versions = [
+            r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()
+        ]
     assert versions == [m.version for m in available()]
     assert versions[0] == 1
 
@@ -64,7 +66,12 @@ def test_snapshot_registry_current_ignores_failed_and_running(tmp_path: Path) ->
 
 
 def test_reap_interrupted_marks_dead_runner_failed(tmp_path: Path) -> None:
-    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dead_pid = int(child.stdout)
     with connect(tmp_path / "s.duckdb") as con:
         sid = snap.begin(con, "app", "chat", location=None)
@@ -82,14 +89,20 @@ def test_locked_store_waits_then_reports(tmp_path: Path) -> None:
     with connect(path):
         pass
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('held', flush=True); time.sleep(30)"],
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('held', flush=True);"
+            " time.sleep(30)",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        with pytest.raises(StoreLockedError, match="locked by another scimaudit process"), connect(
-            path, lock_timeout=0.5
+        with (
+            pytest.raises(StoreLockedError, match="locked by another scimaudit process"),
+            connect(path, lock_timeout=0.5),
         ):
             pass
     finally:

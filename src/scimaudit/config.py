@@ -46,7 +46,7 @@ class SecretRef(_Model):
         return f"env:{self.env}" if self.env else f"file:{self.file}"
 
     def reveal(self) -> str:
-        """Read the secret now. Raises :class:`SecretError` naming the reference, never the value."""
+        """Read the secret now; :class:`SecretError` names the reference, never the value."""
         if self.env is not None:
             value = os.environ.get(self.env, "")
             if not value:
@@ -232,7 +232,9 @@ class AppConfig(_Model):
         if self.token is not None and self.auth is not None:
             raise ValueError("give either token or auth, not both")
         if self.token is None and self.auth is None:
-            raise ValueError("missing credentials: set token = { env = ... } or an [apps.auth] table")
+            raise ValueError(
+                "missing credentials: set token = { env = ... } or an [apps.auth] table"
+            )
         return self
 
     @property
@@ -273,7 +275,7 @@ class ActivityConfig(_Model):
 
 
 class SodRule(_Model):
-    """Conflicting pair: ``app`` + two ``groups`` within an app, or ``left``/``right`` across apps."""
+    """Conflicting pair: ``app`` + two ``groups`` in one app, or ``left``/``right`` across apps."""
 
     name: str | None = None
     app: str | None = None
@@ -381,7 +383,8 @@ class DashboardConfig(_Model):
     users: list[DashboardUser] = Field(default_factory=list)
     trusted_header: str = "X-Forwarded-Email"
     oidc_provider: str | None = Field(
-        None, description="provider name under [auth.NAME] in .streamlit/secrets.toml; None = [auth]"
+        None,
+        description="provider name under [auth.NAME] in .streamlit/secrets.toml; None = [auth]",
     )
     unlisted_role: Literal["manager", "none"] = Field(
         "manager",
@@ -458,7 +461,7 @@ def _loc(loc: tuple[Any, ...]) -> str:
 
 
 def _resolve_paths(raw: Any, base: Path) -> Any:
-    """Make relative ``path``/``file``/``overrides``/``ca_bundle`` values relative to the config file."""
+    """Resolve relative ``path``/``file``/``overrides``/… values against the config file."""
     keys = {"path", "file", "overrides", "ca_bundle", "out_dir", "sign_cert", "sign_key"}
     if isinstance(raw, dict):
         return {

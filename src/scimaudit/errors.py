@@ -1,30 +1,31 @@
 """One error tree for the whole tool, mapped to exit codes at the CLI edge.
 
-Every failure a user can cause or meet is one of these; the CLI prints ``str(error)`` on one line and
-exits with the class's ``exit_code``. Anything else is a bug and is reported as such (exit 70).
+Every failure a user can cause or meet is one of these; the CLI prints ``str(error)`` on one line
+and exits with the class's ``exit_code``. Anything else is a bug and is reported as such (exit 70).
 
 ::
 
-    ScimauditError                     exit 1   base; never raised directly
-    ├── ConfigError                    exit 2   bad/missing config file, key or value (names file + key path)
-    │   └── SecretError                exit 2   a referenced env var / secret file is missing or empty
-    ├── InputError                     exit 3   bad input data (names file and line/field)
-    │   └── HrImportError              exit 3   HR export rows rejected (carries every bad row)
-    ├── StoreError                     exit 4   DuckDB store problems
-    │   ├── StoreLockedError           exit 4   another process holds the store past the retry window
-    │   ├── SchemaVersionError         exit 4   store written by a newer scimaudit
-    │   └── SnapshotNotFoundError      exit 4   no complete snapshot where one is needed
-    ├── CollectionError                exit 5   a source could not be collected completely
-    │   ├── ScimProtocolError          exit 5   server broke the SCIM contract (non-JSON, bad envelope, lies)
-    │   ├── ScimHttpError              exit 5   HTTP error after retries (status, SCIM detail)
-    │   │   └── ScimAuthError          exit 5   401/403: bad or under-scoped credentials
-    │   └── InsecureTransportError     exit 2   plain http to a non-loopback host
-    ├── AnalysisError                  exit 6   analysis cannot run (e.g. incomplete snapshots)
-    ├── ReportError                    exit 7   evidence pack cannot be produced or verified
-    │   └── VerificationError          exit 8   a document or attachment failed verification
-    ├── ReviewError                    exit 9   campaign / decision rule violated (e.g. not your item)
-    │   └── PermissionDeniedError      exit 9   actor is not allowed to do this
-    └── RemediationError               exit 10  plan refused / apply failed
+    ScimauditError                 exit 1  base; never raised directly
+    ├── ConfigError                exit 2  bad/missing config file, key or value (names file + key)
+    │   └── SecretError            exit 2  a referenced env var / secret file is missing or empty
+    ├── InputError                 exit 3  bad input data (names file and line/field)
+    │   ├── HrImportError          exit 3  HR export rows rejected (carries every bad row)
+    │   └── ActivityImportError    exit 3  sign-in export rows rejected (collect/activity.py)
+    ├── StoreError                 exit 4  DuckDB store problems
+    │   ├── StoreLockedError       exit 4  another process holds the store past the retry window
+    │   ├── SchemaVersionError     exit 4  store written by a newer scimaudit
+    │   └── SnapshotNotFoundError  exit 4  no complete snapshot where one is needed
+    ├── CollectionError            exit 5  a source could not be collected completely
+    │   ├── ScimProtocolError      exit 5  server broke the SCIM contract (non-JSON, bad envelope)
+    │   ├── ScimHttpError          exit 5  HTTP error after retries (status, SCIM detail)
+    │   │   └── ScimAuthError      exit 5  401/403: bad or under-scoped credentials
+    │   └── InsecureTransportError exit 2  plain http to a non-loopback host
+    ├── AnalysisError              exit 6  analysis cannot run (e.g. incomplete snapshots)
+    ├── ReportError                exit 7  evidence pack cannot be produced or verified
+    │   └── VerificationError      exit 8  a document or attachment failed verification
+    ├── ReviewError                exit 9  campaign / decision rule violated (e.g. not your item)
+    │   └── PermissionDeniedError  exit 9  actor is not allowed to do this
+    └── RemediationError           exit 10 plan refused / apply failed
 """
 
 from __future__ import annotations

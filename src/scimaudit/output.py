@@ -1,7 +1,8 @@
 """Render lists of records as a terminal table, JSON or CSV.
 
 CSV cells that a spreadsheet would run as a formula (leading ``= + - @``, tab or CR) are neutralised
-with a leading apostrophe (OWASP CSV injection guidance): names and attributes come from SCIM servers and
+with a leading apostrophe (OWASP CSV injection guidance): names and attributes come from SCIM
+servers and
 HR exports we do not control.
 """
 

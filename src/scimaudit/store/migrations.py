@@ -1,7 +1,8 @@
 """Numbered schema migrations, recorded in ``schema_migrations``.
 
 Each migration is a ``NNN_name.sql`` file in ``store/schema``; they run in order, each in its own
-transaction, exactly once. Opening an older store upgrades it; a store whose highest recorded version is
+transaction, exactly once. Opening an older store upgrades it; a store whose highest recorded
+version is
 above what this build knows was written by a newer scimaudit and is refused rather than damaged.
 """
 
@@ -75,7 +76,8 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int | None = None) -> lis
         try:
             con.execute(mig.sql)
             con.execute(
-                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [mig.version, mig.name]
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                [mig.version, mig.name],
             )
             con.execute("COMMIT")
         except Exception:

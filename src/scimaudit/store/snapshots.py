@@ -1,9 +1,11 @@
 """The snapshot registry: one row per collection run per source, and which ones count.
 
 A snapshot is ``running`` while its source is read, then ``complete`` or ``failed``. Only complete
-snapshots feed analysis; a failed one is kept for diagnosis. The *current* snapshot of a source as of a
+snapshots feed analysis; a failed one is kept for diagnosis. The *current* snapshot of a source as
+of a
 moment is its latest complete one whose ``as_of`` is not after that moment, so a failed pull never
-replaces the last good one. A ``running`` row whose process is gone (killed collector) is marked failed
+replaces the last good one. A ``running`` row whose process is gone (killed collector) is marked
+failed
 as ``interrupted`` the next time anyone collects.
 """
 
@@ -117,7 +119,9 @@ def reap_interrupted(con: duckdb.DuckDBPyConnection) -> list[int]:
     ).fetchall()
     dead = [sid for sid, pid in rows if not _pid_alive(pid)]
     for sid in dead:
-        finish(con, sid, "failed", error="interrupted: the collecting process ended before finishing")
+        finish(
+            con, sid, "failed", error="interrupted: the collecting process ended before finishing"
+        )
     return dead
 
 
@@ -136,7 +140,9 @@ def list_snapshots(
 
 
 def get(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> Snapshot:
-    row = con.execute(f"SELECT {_COLUMNS} FROM snapshot WHERE snapshot_id = ?", [snapshot_id]).fetchone()
+    row = con.execute(
+        f"SELECT {_COLUMNS} FROM snapshot WHERE snapshot_id = ?", [snapshot_id]
+    ).fetchone()
     if row is None:
         raise SnapshotNotFoundError(f"no snapshot with id {snapshot_id}")
     return _row(row)
