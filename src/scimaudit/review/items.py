@@ -1,0 +1,202 @@
+"""The frozen items of a new campaign: one SQL query for access and context, then policy in Python.
+
+``sql/campaign_items.sql`` reads one complete analysis run (links, groups, findings, activity, HR)
+and returns one row per (active account, entitlement) with the reviewer's context. Python adds what
+is policy and configuration: privileged patterns, the access scope, peer shares over the configured
+minimum, reviewer assignment (:mod:`assignment`) and recommendations (:mod:`recommendations`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any, Literal
+
+import duckdb
+import orjson
+import pandas as pd
+
+from scimaudit.config import Config
+from scimaudit.review.assignment import Assignment, HrDirectory, assign_reviewer
+from scimaudit.review.db import fetch_one
+from scimaudit.review.recommendations import recommend
+
+AccessScope = Literal["all", "privileged", "changed"]
+ACCESS_SCOPES: tuple[AccessScope, ...] = ("all", "privileged", "changed")
+
+ITEM_COLUMNS = (
+    "campaign_id",
+    "item_id",
+    "employee_id",
+    "person_name",
+    "person_email",
+    "person_status",
+    "worker_type",
+    "title",
+    "department",
+    "owner_id",
+    "app",
+    "account_id",
+    "user_name",
+    "account_type",
+    "entitlement",
+    "group_id",
+    "privileged",
+    "last_sign_in",
+    "findings",
+    "flagged",
+    "peer_share",
+    "peer_holders",
+    "peer_count",
+    "recommendation",
+    "recommendation_reason",
+    "reviewer_id",
+    "reviewer_email",
+    "reviewer_name",
+    "assignment_rule",
+)
+
+
+def _privileged(config: Config, app: str, entitlement: str | None) -> bool:
+    if entitlement is None:
+        return False
+    patterns = next((a.privileged_groups for a in config.apps if a.name == app), [])
+    name = entitlement.lower()
+    return any(fnmatch.fnmatchcase(name, p.lower()) for p in patterns)
+
+
+def _previous_keys(con: duckdb.DuckDBPyConnection) -> tuple[int | None, set[tuple[str, str, str]]]:
+    row = fetch_one(con, "SELECT max(campaign_id) FROM campaign")
+    prev = int(row[0]) if row and row[0] is not None else None
+    if prev is None:
+        return None, set()
+    keys = con.execute(
+        "SELECT app, account_id, coalesce(entitlement, '') FROM campaign_item"
+        " WHERE campaign_id = ?",
+        [prev],
+    ).fetchall()
+    return prev, {(str(a), str(b), str(c)) for a, b, c in keys}
+
+
+def build_items(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    *,
+    run_id: int,
+    hr_snapshot_id: int | None,
+    snapshot_ids: dict[str, int],
+    apps: Sequence[str],
+    access: AccessScope,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The frozen items of a would-be campaign (without campaign_id) and scope details."""
+    sql = resources.files("scimaudit.review").joinpath("sql/campaign_items.sql").read_text("utf-8")
+    activity = [v for k, v in snapshot_ids.items() if k.startswith("activity:")]
+    frame = con.execute(
+        sql,
+        {
+            "run_id": run_id,
+            "apps": list(apps),
+            "activity_snapshots": activity,
+            "by_title": config.policy.peer_group == "department_title",
+        },
+    ).df()
+    details: dict[str, Any] = {}
+    finding_lists = [orjson.loads(f) for f in frame["findings"]]
+    frame["privileged"] = [
+        _privileged(config, app, ent) or any(f["kind"] == "privileged_account" for f in fl)
+        for app, ent, fl in zip(
+            frame["app"], _nullable(frame["entitlement"]), finding_lists, strict=True
+        )
+    ]
+    frame["flagged"] = [any(f.get("status") == "open" for f in fl) for fl in finding_lists]
+    keep = pd.Series(True, index=frame.index)
+    if access == "privileged":
+        keep = frame["privileged"]
+    elif access == "changed":
+        prev, keys = _previous_keys(con)
+        details["previous_campaign_id"] = prev
+        keep = pd.Series(
+            [
+                (a, b, c or "") not in keys
+                for a, b, c in zip(
+                    frame["app"], frame["account_id"], _nullable(frame["entitlement"]), strict=True
+                )
+            ],
+            index=frame.index,
+        )
+    frame = frame[keep].reset_index(drop=True)
+    finding_lists = [orjson.loads(f) for f in frame["findings"]]
+
+    min_peers = config.policy.peer_min_group_size
+    peer_count = _nullable(frame["peer_count"])
+    peer_holders = _nullable(frame["peer_holders"])
+    frame["peer_share"] = [
+        (h / n) if n is not None and n >= min_peers and h is not None else None
+        for h, n in zip(peer_holders, peer_count, strict=True)
+    ]
+
+    hr = HrDirectory.load(con, hr_snapshot_id)
+    fallbacks = {a.name: a.fallback_reviewer for a in config.apps}
+    memo: dict[tuple[str | None, str], Assignment] = {}
+    reviewers: list[Assignment] = []
+    memo_alias: dict[tuple[str, str], Assignment] = {}
+    for subject, owner, app, user in zip(
+        _nullable(frame["employee_id"]),
+        _nullable(frame["owner_id"]),
+        frame["app"],
+        _nullable(frame["user_name"]),
+        strict=True,
+    ):
+        lookalike = hr.by_email.get(str(user).lower()) if user and not (subject or owner) else None
+        if lookalike is not None:
+            akey = (lookalike.employee_id, str(app))
+            if akey not in memo_alias:
+                memo_alias[akey] = assign_reviewer(
+                    hr, None, fallbacks.get(str(app)), lookalike_id=lookalike.employee_id
+                )
+            reviewers.append(memo_alias[akey])
+            continue
+        key = (subject or owner, str(app))
+        if key not in memo:
+            memo[key] = assign_reviewer(hr, key[0], fallbacks.get(str(app)))
+        reviewers.append(memo[key])
+    frame["reviewer_id"] = [r.reviewer_id for r in reviewers]
+    frame["assignment_rule"] = [r.rule for r in reviewers]
+    frame["reviewer_email"] = [_attr(hr, r.reviewer_id, "email") for r in reviewers]
+    frame["reviewer_name"] = [_attr(hr, r.reviewer_id, "name") for r in reviewers]
+
+    recs = [
+        recommend(
+            fl,
+            peer_share=share,
+            peer_holders=h,
+            peer_count=n,
+            peer_group=group,
+            person_status=status,
+            account_type=str(kind),
+        )
+        for fl, share, h, n, group, status, kind in zip(
+            finding_lists,
+            _nullable(frame["peer_share"]),
+            peer_holders,
+            peer_count,
+            _nullable(frame["peer_group"]),
+            _nullable(frame["person_status"]),
+            frame["account_type"],
+            strict=True,
+        )
+    ]
+    frame["recommendation"] = [r.decision for r in recs]
+    frame["recommendation_reason"] = [r.reason for r in recs]
+    frame.insert(0, "item_id", range(1, len(frame) + 1))
+    return frame, details
+
+
+def _nullable(series: pd.Series) -> list[Any]:  # type: ignore[type-arg]
+    return [None if pd.isna(v) else v for v in series]
+
+
+def _attr(hr: HrDirectory, employee_id: str | None, attr: str) -> str | None:
+    person = hr.get(employee_id)
+    return getattr(person, attr) if person else None
