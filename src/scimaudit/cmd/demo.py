@@ -95,5 +95,5 @@ def command(out_dir: Path, sample_dir: Path | None, serve: bool, port: int) -> N
     )
     if not serve:
         console.print(
-            "  dashboard `make serve` (scimaudit demo --serve) keeps everything up to explore"
+            "  dashboard `make serve` (scimaudit demo --serve) keeps it all up to explore"
         )

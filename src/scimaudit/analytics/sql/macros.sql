@@ -18,3 +18,9 @@ CREATE OR REPLACE TEMP MACRO name_key(s) AS nullif(regexp_replace(lower(trim(s))
 
 -- "1 day" / "3 days"
 CREATE OR REPLACE TEMP MACRO days_text(n) AS n || CASE WHEN n = 1 OR n = -1 THEN ' day' ELSE ' days' END;
+
+-- the integer code of a correlation rule: account_key and hr_key are joined on (rule_no, key), an
+-- integer comparison instead of a string one on 3.4M keys (constant-folded: it costs nothing)
+CREATE OR REPLACE TEMP MACRO rule_no(rule) AS
+    CASE rule WHEN 'external_id' THEN 0 WHEN 'employee_number' THEN 1 WHEN 'email' THEN 2
+        WHEN 'name' THEN 3 END::UTINYINT;

@@ -1,6 +1,9 @@
--- grain: one row per (correlation rule, normalised key, person pidx): the values HR offers for
--- matching. sub = 0 for the current HR snapshot, 1 for an address the same person had in an
--- earlier HR snapshot (a renamed person's old email); the current value always outranks an old one.
+-- grain: one row per (enabled correlation rule, normalised key, person pidx): the values HR offers
+-- for matching. rule_no is the rule's integer code (macros.sql); priority = the rule's position in
+-- [correlation] rules × 10 + sub, where sub = 0 for the current HR snapshot and 1 for an address
+-- the same person had in an earlier HR snapshot (a renamed person's old email): the current value
+-- always outranks an old one. Rules the config does not enable have no rows, so nothing matches
+-- them.
 WITH old_email AS (
     SELECT DISTINCT p.pidx, text_key(e.email) AS raw
     FROM employee AS e
@@ -22,16 +25,22 @@ email_norm AS (
     FROM email_raw AS r
     LEFT JOIN cfg_domain_alias AS a ON a.alias = email_domain(r.raw)
     WHERE contains(r.raw, '@')
+),
+keyed AS (
+    SELECT 'external_id' AS rule, employee_key AS key, pidx, NULL AS raw, 0 AS sub
+    FROM person
+    UNION ALL
+    SELECT 'employee_number', employee_key, pidx, NULL, 0
+    FROM person
+    UNION ALL
+    SELECT 'email', key, pidx, raw, sub
+    FROM email_norm
+    UNION ALL
+    SELECT 'name', name_key(concat_ws(' ', first_name, last_name)), pidx, NULL, 0
+    FROM person
+    WHERE text_key(first_name) IS NOT NULL AND text_key(last_name) IS NOT NULL
 )
-SELECT 'external_id' AS rule, employee_key AS key, pidx, NULL AS raw, 0 AS sub
-FROM person
-UNION ALL
-SELECT 'employee_number', employee_key, pidx, NULL, 0
-FROM person
-UNION ALL
-SELECT 'email', key, pidx, raw, sub
-FROM email_norm
-UNION ALL
-SELECT 'name', name_key(concat_ws(' ', first_name, last_name)), pidx, NULL, 0
-FROM person
-WHERE text_key(first_name) IS NOT NULL AND text_key(last_name) IS NOT NULL
+SELECT rule_no(k.rule) AS rule_no, k.key, k.pidx, k.raw, c.priority * 10 + k.sub AS priority
+FROM keyed AS k
+JOIN cfg_rule AS c ON c.rule = k.rule
+WHERE k.key IS NOT NULL
