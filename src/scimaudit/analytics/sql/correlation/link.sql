@@ -17,11 +17,10 @@ flagged AS (
     SELECT k FROM link_decision WHERE pidx_lo <> pidx_hi OR any_lo <> any_hi
 ),
 flagged_match AS (
-    SELECT a.k, p.employee_id, c.priority * 10 + h.sub AS priority
+    SELECT a.k, p.employee_id, h.priority
     FROM account_key AS a
     SEMI JOIN flagged AS f ON f.k = a.k
-    JOIN hr_key AS h ON h.rule = a.rule AND h.key = a.key
-    JOIN cfg_rule AS c ON c.rule = a.rule
+    JOIN hr_key AS h ON h.rule_no = a.rule_no AND h.key = a.key
     JOIN person AS p ON p.pidx = h.pidx
 ),
 flagged_lists AS (
@@ -35,9 +34,11 @@ flagged_lists AS (
     GROUP BY m.k
 ),
 override AS (
-    SELECT app, account_id, line_no, action, person_id, owner_resolved, reason
-    FROM override_match
-    WHERE status = 'applied'
+    SELECT o.app, o.account_id, o.line_no, o.action, p.pidx AS person_pidx, o.owner_resolved,
+        o.reason
+    FROM override_match AS o
+    LEFT JOIN person AS p ON p.employee_id = o.person_id
+    WHERE o.status = 'applied'
 ),
 lapsed AS (
     SELECT app, account_id, max(expires) AS expired_on
@@ -50,7 +51,7 @@ typed AS (
         a.*,
         o.line_no AS override_line,
         o.action AS override_action,
-        o.person_id AS override_person,
+        o.person_pidx AS override_pidx,
         o.owner_resolved,
         o.reason AS override_reason,
         s.app IS NOT NULL AS declared_service,
@@ -91,10 +92,9 @@ named AS (
 linked AS (
     SELECT
         n.*,
-        coalesce(op.pidx, CASE WHEN n.override_action IS NULL AND n.account_type = 'human'
+        coalesce(n.override_pidx, CASE WHEN n.override_action IS NULL AND n.account_type = 'human'
             THEN n.pidx_lo END) AS pidx
     FROM named AS n
-    LEFT JOIN person AS op ON op.employee_id = n.override_person
 )
 SELECT
     l.k,

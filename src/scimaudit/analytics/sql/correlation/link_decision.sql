@@ -4,25 +4,18 @@
 -- exactly (same address before normalisation), and the lowest/highest pidx matched by any rule
 -- (to notice rules that disagree). Encoded as integers so one hash aggregate decides 2M accounts:
 --   lo = min(priority * 2^33 + pidx * 2 + not_exact), hi = max(pidx - priority * 2^33).
-WITH matched AS (
+-- (hr_key already carries the priority, and has rows only for enabled rules.)
+WITH packed AS (
     SELECT
         a.k,
-        h.pidx,
-        c.priority * 10 + h.sub AS priority,
-        CASE WHEN a.raw IS NOT DISTINCT FROM h.raw THEN 0 ELSE 1 END AS not_exact
+        min(h.priority * 8589934592 + h.pidx * 2
+            + CASE WHEN a.raw IS NOT DISTINCT FROM h.raw THEN 0 ELSE 1 END) AS lo,
+        max(h.pidx - h.priority * 8589934592) AS hi,
+        min(h.pidx) AS any_lo,
+        max(h.pidx) AS any_hi
     FROM account_key AS a
-    JOIN hr_key AS h ON h.rule = a.rule AND h.key = a.key
-    JOIN cfg_rule AS c ON c.rule = a.rule
-),
-packed AS (
-    SELECT
-        k,
-        min(priority * 8589934592 + pidx * 2 + not_exact) AS lo,
-        max(pidx - priority * 8589934592) AS hi,
-        min(pidx) AS any_lo,
-        max(pidx) AS any_hi
-    FROM matched
-    GROUP BY k
+    JOIN hr_key AS h ON h.rule_no = a.rule_no AND h.key = a.key
+    GROUP BY a.k
 )
 SELECT
     k,

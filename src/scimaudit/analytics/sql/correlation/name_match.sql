@@ -1,6 +1,7 @@
 -- grain: one row per account k that no strong rule matched but whose first+last name (from
 -- name.givenName + name.familyName, or displayName) equals that of one or more HR people, when the
--- name rule is enabled. Low confidence: these are hints for whoever investigates, never links.
+-- name rule is enabled (hr_key has name rows only then). Low confidence: these are hints for
+-- whoever investigates, never links.
 WITH undecided AS (
     SELECT a.rowid AS k, a.given_name, a.family_name, a.display_name
     FROM account AS a
@@ -16,7 +17,6 @@ names AS (
 )
 SELECT n.k, list_sort(list(DISTINCT p.employee_id)) AS candidates
 FROM names AS n
-JOIN hr_key AS h ON h.rule = 'name' AND h.key = n.key
-JOIN cfg_rule AS c ON c.rule = h.rule
+JOIN hr_key AS h ON h.rule_no = rule_no('name') AND h.key = n.key
 JOIN person AS p ON p.pidx = h.pidx
 GROUP BY n.k

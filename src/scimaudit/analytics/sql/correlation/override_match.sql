@@ -1,8 +1,9 @@
 -- grain: one row per line of the overrides file: the account it names (by account id first, else
 -- by case-insensitive userName), the person or owner it resolves to, and whether it applies on the
 -- analysis date. When several applicable lines name one account the last line wins; the others are
--- 'superseded'.
-WITH acct AS (
+-- 'superseded'. (acct is NOT MATERIALIZED: joined to the few override lines, each use reads only
+-- what it needs, and with no overrides at all the account table is not read.)
+WITH acct AS NOT MATERIALIZED (
     SELECT a.app, a.account_id, text_key(a.user_name) AS user_name_key
     FROM account AS a
     JOIN run_app AS r ON r.snapshot_id = a.snapshot_id
