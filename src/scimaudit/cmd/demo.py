@@ -20,9 +20,10 @@ STAGES: list[stages.Stage] = [
     stages.import_hr_history,
     stages.collect_apps_stage,
     stages.analyze_stage,
-    stages.reports_stage,
     stages.review_stage,
     stages.remediation_stage,
+    stages.reanalyze_stage,
+    stages.reports_stage,
 ]
 
 

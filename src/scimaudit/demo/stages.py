@@ -73,6 +73,19 @@ def analyze_stage(run: DemoRun, config: Config, today: date) -> None:
         table.add_row(kind, str(open_), str(exempted))
     run.console.print(table)
     run.result.outputs["analysis_run"] = summary.run_id
+    run.result.outputs["open_findings"] = summary.open_findings
+
+
+def reanalyze_stage(run: DemoRun, config: Config, today: date) -> None:
+    """Analyze again on the re-collected apps: revoked access shows up as resolved findings."""
+    with run.step("Analyze again after remediation") as notes:
+        before = run.result.outputs.get("analysis_run")
+        summary = run_analysis(config, as_of=today)
+        notes.append(
+            f"run {summary.run_id}: {summary.open_findings} open findings"
+            + (f" (run {before} had {run.result.outputs.get('open_findings')})" if before else "")
+        )
+        run.result.outputs["analysis_run"] = summary.run_id
 
 
 def reports_stage(run: DemoRun, config: Config, today: date) -> None:
