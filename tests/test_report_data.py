@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from report_support import AS_OF, FORMULA, XSS, Expected, build_store, make_config
+from report_support import AS_OF, FORMULA, XSS, Expected, build_store, make_config, ts
 from scimaudit.analytics.registry import KINDS
 from scimaudit.config import Config
 from scimaudit.errors import ReportError
@@ -291,3 +291,113 @@ def test_templates_autoescape_and_fail_on_undefined_names() -> None:
     )
     with pytest.raises(jinja2.UndefinedError):
         env.from_string("{{ missing }}").render()
+
+
+def _remediation_plan(config: Config) -> None:
+    """Plan rp-test (2024-06-20): deactivate c-bob for k-term-bob (applied, verified 06-22);
+    remove e-alice from billing for campaign 7 item 3 (applied 06-21, verified only 07-02,
+    after the period); deactivate c-formula for k-orph-formula (applied, never verified)."""
+    ops = [
+        (1, "chat", "deactivate", "c-bob", "bob@example.com", None, "finding", None, None,
+         "k-term-bob", "terminated_active", "2024-06-22 08:00:00"),
+        (2, "ehr", "remove_member", "e-alice", "alice", "billing", "campaign", 7, 3,
+         None, None, "2024-07-02 08:00:00"),
+        (3, "chat", "deactivate", "c-formula", FORMULA, None, "finding", None, None,
+         "k-orph-formula", "orphaned_account", None),
+    ]  # fmt: skip
+    with connect(config.store.path) as con:
+        con.execute(
+            "INSERT INTO remediation_plan VALUES ('rp-test', ?, 'cli:test', 'x', '{}', '{}', '{}',"
+            " 3, 0)",
+            [ts("2024-06-20 09:00:00")],
+        )
+        for seq, app, action, acc, user, group, kind, cid, item, key, fkind, verified in ops:
+            con.execute(
+                "INSERT INTO remediation_plan_operation (plan_id, seq, app, action, resource_type,"
+                " resource_id, account_id, user_name, group_name, method, path, snapshot_id)"
+                " VALUES ('rp-test', ?, ?, ?, 'User', ?, ?, ?, ?, 'PATCH', '/Users/x', 4)",
+                [seq, app, action, acc, acc, user, group],
+            )
+            con.execute(
+                "INSERT INTO remediation_operation_source (plan_id, seq, source_kind, campaign_id,"
+                " item_id, finding_key, finding_kind) VALUES ('rp-test', ?, ?, ?, ?, ?, ?)",
+                [seq, kind, cid, item, key, fkind],
+            )
+            stages = [("applied", "2024-06-21 10:00:00")]
+            stages += [("verified", verified)] if verified else []
+            for outcome, at in stages:
+                con.execute(
+                    "INSERT INTO remediation_operation_log (run_id, plan_id, seq, app, mode,"
+                    " outcome, actor, logged_at, prev_sha256, record_sha256)"
+                    " VALUES (1, 'rp-test', ?, ?, 'execute', ?, 'cli:test', ?, 'p', 'r')",
+                    [seq, app, outcome, ts(at)],
+                )
+
+
+def test_verified_removal_marks_the_exception_remediated(store: Config, tmp_path: Path) -> None:
+    _remediation_plan(store)
+    facts = _facts(store, "hipaa", tmp_path)
+    by_key = {e["finding_key"]: e for e in facts.exceptions.printed}
+    bob = by_key["k-term-bob"]
+    assert bob["status"] == "remediated"
+    assert bob["remediation_requested_at"] == ts("2024-06-20 09:00:00")
+    assert bob["remediation_applied_at"] == ts("2024-06-21 10:00:00")
+    assert bob["remediation_verified_at"] == ts("2024-06-22 08:00:00")
+    assert bob["resolved_on"] == date(2024, 6, 22)
+    # verified only after the period end (06-30): still open, the operation shown as applied
+    assert by_key["k-sod-alice"]["status"] == "risk-accepted"
+    assert by_key["k-orph-formula"]["status"] == "open"  # applied, never verified
+    assert facts.exceptions.count(status="open") == Expected().open_exceptions - 1
+    assert facts.exceptions.count(status="remediated") == 2
+    assert facts.remediation.states == [("applied", 2), ("verified", 1)]
+    with facts.remediation.csv_path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["seq"], r["state"], r["verified_at"]) for r in rows] == [
+        ("1", "verified", "2024-06-22T08:00:00Z"),
+        ("2", "applied", ""),
+        ("3", "applied", ""),
+    ]
+    assert rows[2]["user_name"] == "'" + FORMULA  # defused in the CSV
+    with facts.exceptions.csv_path.open(newline="", encoding="utf-8") as fh:
+        exported = {r["finding_key"]: r for r in csv.DictReader(fh)}
+    assert exported["k-term-bob"]["status"] == "remediated"
+    assert exported["k-term-bob"]["remediation_verified_at"] == "2024-06-22T08:00:00Z"
+    # the group removal counts once its verification falls inside a period that includes it
+    sox = _facts(store, "sox", tmp_path)  # chat only: the ehr operation is out of scope
+    assert sox.remediation.total == 2
+
+
+def test_group_removal_matches_a_finding_on_that_group(store: Config, tmp_path: Path) -> None:
+    _remediation_plan(store)
+    with connect(store.store.path) as con:  # the 07-02 verification, moved inside the period
+        con.execute(
+            "UPDATE remediation_operation_log SET logged_at = ? WHERE seq = 2"
+            " AND outcome = 'verified'",
+            [ts("2024-06-25 08:00:00")],
+        )
+    facts = _facts(store, "hipaa", tmp_path)
+    alice = {e["finding_key"]: e for e in facts.exceptions.printed}["k-sod-alice"]
+    assert (alice["status"], alice["remediation_plan_id"]) == ("remediated", "rp-test")
+    assert facts.remediation.count("verified") == 2
+    assert facts.exceptions.count(status="risk-accepted") == 0
+
+
+def test_without_campaigns_section_8_says_no_campaign_signed_off(
+    store: Config, tmp_path: Path
+) -> None:
+    from scimaudit.reporting.campaign_signoff import select_signoffs
+
+    facts = _facts(store, "sox", tmp_path)
+    with connect(store.store.path, read_only=True) as con:
+        source = select_signoffs(con, facts.scope, None)
+    assert source.selection == "none" and source.signoffs == []
+    assert "No review campaign signed off in the period (2024-04-02 to 2024-06-30)" in source.note
+
+
+def test_report_command_takes_a_campaign() -> None:
+    from click.testing import CliRunner
+
+    from scimaudit.cmd.report import command
+
+    out = CliRunner().invoke(command, ["--help"]).output
+    assert "--campaign" in out and "sign-offs" in out

@@ -12,8 +12,8 @@ inside one transaction, so a run is stored whole or not at all:
 2. ``assess/``: per-item judgements shared by a finding and its population (stale access, role
    drift), so what was tested and what failed can never disagree
 3. ``findings/<kind>`` for every kind in the registry, then ``populations/<kind>``
-4. ``finalize/finding`` (stable keys, default severities, exemptions) and
-   ``finalize/finding_population``
+4. ``finalize/finding`` (stable keys, default severities, exemptions) into ``finding_run``, stored
+   by ``finalize/finding_store``; ``finalize/finding_population``
 5. ``history/merge_found``, ``history/resolve_missing``: first-seen / last-seen / resolved dates
 
 A run that fails is recorded as ``failed`` with its error and leaves no findings behind.
@@ -217,7 +217,8 @@ def _run_steps(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
     for kind in KIND_IDS:
         sqlfiles.insert_into(con, "finding_new", f"findings/{kind}", params)
         sqlfiles.insert_into(con, "population_new", f"populations/{kind}", params)
-    sqlfiles.insert_into(con, "finding", "finalize/finding", params)
+    sqlfiles.create_temp(con, "finding_run", "finalize/finding", params)
+    sqlfiles.insert_into(con, "finding", "finalize/finding_store", params)
     sqlfiles.insert_into(con, "finding_population", "finalize/finding_population", params)
     sqlfiles.execute(con, "history/merge_found", params)
     sqlfiles.execute(con, "history/resolve_missing", params)

@@ -46,6 +46,14 @@ def _day(value: datetime | None) -> date | None:
     help="Folder for the PDF and its manifest (default: [report].out_dir).",
 )
 @click.option(
+    "--campaign",
+    "campaign_id",
+    type=int,
+    default=None,
+    help="Review campaign whose sign-offs fill section 8 (default: the latest campaign with "
+    "sign-offs whose analysis run lies in the period; none: a blank signature block).",
+)
+@click.option(
     "--force",
     is_flag=True,
     help="Build even if completeness checks fail; every page is then marked NOT VALID AS EVIDENCE.",
@@ -58,6 +66,7 @@ def command(
     period_end: datetime | None,
     as_of: datetime | None,
     out_dir: Path | None,
+    campaign_id: int | None,
     force: bool,
 ) -> None:
     """Write a SOX, HIPAA, leavers or privileged-access evidence pack.
@@ -77,6 +86,7 @@ def command(
         period_end=_day(period_end),
         out_dir=out_dir or config.report.out_dir,
         force=force,
+        campaign_id=campaign_id,
     )
     status = "valid as evidence" if result.valid_as_evidence else "NOT VALID AS EVIDENCE"
     click.echo(

@@ -100,6 +100,13 @@ def prepare_attachments(
             "Every exception in scope (open, risk-accepted, remediated)",
         ),
         attachment_info(
+            facts.remediation.csv_path,
+            "remediation.csv",
+            "text/csv",
+            "Data",
+            "Requested revocations on in-scope apps: requested, applied, verified (period end)",
+        ),
+        attachment_info(
             facts.sample.csv_path,
             "sample.csv",
             "text/csv",

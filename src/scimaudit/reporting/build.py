@@ -24,6 +24,7 @@ from scimaudit.config import Config
 from scimaudit.errors import ReportError
 from scimaudit.reporting import charts, manifest
 from scimaudit.reporting.attachments import attachment_info, collect_rules, prepare_attachments
+from scimaudit.reporting.campaign_signoff import given_signoffs, select_signoffs
 from scimaudit.reporting.context import Caps, ReportContext, StoreFacts, gather_facts
 from scimaudit.reporting.manifest import build_manifest, report_identity
 from scimaudit.reporting.population import sha256_file
@@ -75,9 +76,15 @@ def build_report(
     out_dir: Path,
     force: bool = False,
     signoffs: Sequence[SignOff] = (),
+    campaign_id: int | None = None,
     caps: Caps | None = None,
 ) -> ReportResult:
-    """Produce ``<out_dir>/<report id>.pdf`` (PDF/A-3b) and ``<report id>.manifest.json``."""
+    """Produce ``<out_dir>/<report id>.pdf`` (PDF/A-3b) and ``<report id>.manifest.json``.
+
+    Section 8 prints ``signoffs`` when given; otherwise those of review campaign ``campaign_id``,
+    or, when that is None, of the latest signed-off campaign whose analysis run lies in the period
+    (:mod:`scimaudit.reporting.campaign_signoff`).
+    """
     spec = load_spec(kind)
     caps = caps or Caps()
     stamp = generation_time()
@@ -100,6 +107,11 @@ def build_report(
                 caps=caps,
                 sample_size=config.report.sample_size,
             )
+            source = (
+                given_signoffs(list(signoffs))
+                if signoffs
+                else select_signoffs(con, facts.scope, campaign_id)
+            )
         timings["store"] = time.perf_counter() - started
         if not facts.complete and not force:
             raise _refuse(facts)
@@ -107,7 +119,13 @@ def build_report(
         kinds = set(spec.exception_kinds) | {k for c in spec.controls for k in c.finding_kinds}
         rules = collect_rules(work, kinds)
         attachments = prepare_attachments(facts, spec, rules, work)
-        report_id = report_identity(kind, facts, config.report.entity, stamp)
+        report_id = report_identity(
+            kind,
+            facts,
+            config.report.entity,
+            stamp,
+            signoffs_sha256=source.sha256 if source.signoffs else None,
+        )
         by, commit = generated_by(), git_commit()
         body = build_manifest(
             report_id=report_id,
@@ -119,6 +137,7 @@ def build_report(
             commit=commit,
             forced=forced,
             attachments=attachments,
+            signoff=source.manifest_entry(),
         )
         manifest_bytes = manifest.dumps(body)
         manifest_file = work / manifest.MANIFEST_NAME
@@ -160,7 +179,8 @@ def build_report(
             ).decode(),
             charts=chart_uris,
             caps=caps,
-            signoffs=list(signoffs),
+            signoffs=source.signoffs,
+            signoff_note=source.note,
         )
         started = time.perf_counter()
         staged = work / f"{report_id}.pdf"

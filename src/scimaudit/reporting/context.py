@@ -20,6 +20,7 @@ from scimaudit.config import Config
 from scimaudit.reporting.leavers import LeaverSummary, gather_leavers
 from scimaudit.reporting.lineage import ReconCheck, SourceLineage, gather_lineage
 from scimaudit.reporting.population import PopulationFacts, build_population
+from scimaudit.reporting.remediation import RemediationFacts, gather_remediation
 from scimaudit.reporting.results import (
     ControlResult,
     ExceptionFacts,
@@ -44,6 +45,7 @@ class Caps:
     privileged: int = 200
     leavers: int = 200
     kind_rows: int = 100
+    remediation: int = 200
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class StoreFacts:
     privileged: list[dict[str, Any]]
     kind_rows: dict[str, list[dict[str, Any]]]
     sample: SampleFacts
+    remediation: RemediationFacts
 
     @property
     def complete(self) -> bool:
@@ -149,7 +152,8 @@ def gather_facts(
     caps: Caps,
     sample_size: int,
 ) -> StoreFacts:
-    """Read one report's data; writes population.csv, exceptions.csv, sample.csv to ``work_dir``."""
+    """Read one report's data; writes population.csv, exceptions.csv, remediation.csv and
+    sample.csv to ``work_dir``."""
     install_macros(con)
     scope = resolve_scope(
         con, config, spec, as_of=as_of, period_start=period_start, period_end=period_end
@@ -170,6 +174,7 @@ def gather_facts(
     )
     population = build_population(con, scope, work_dir)
     exceptions = gather_exceptions(con, scope, spec, work_dir, caps.exceptions)
+    remediation = gather_remediation(con, work_dir, caps.remediation)
     rule_population = gather_rule_population(con, scope)
     return StoreFacts(
         scope=scope,
@@ -188,6 +193,7 @@ def gather_facts(
         privileged=gather_privileged(con, scope, caps.privileged),
         kind_rows={"sod_conflict": rows_of_kind(con, "sod_conflict", caps.kind_rows)},
         sample=draw_sample(con, population.sha256, sample_size, population.rows, work_dir),
+        remediation=remediation,
     )
 
 
@@ -235,6 +241,8 @@ class ReportContext:
     charts: dict[str, str]
     caps: Caps
     signoffs: list[SignOff] = field(default_factory=list)
+    signoff_note: str = ""
+    """Which review campaign the sign-offs come from and how it was chosen (section 8)."""
 
     @property
     def valid_as_evidence(self) -> bool:

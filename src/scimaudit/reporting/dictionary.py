@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scimaudit.reporting.population import POPULATION_COLUMNS
+from scimaudit.reporting.remediation import COLUMNS as REMEDIATION_COLUMNS
 from scimaudit.reporting.results import EXCEPTION_COLUMNS
 from scimaudit.reporting.sampling import SAMPLE_COLUMNS
 
@@ -32,7 +33,8 @@ POPULATION = {
 EXCEPTIONS = {
     "rule_id": "Finding kind (rule) that raised the exception; its SQL is attached.",
     "severity": "critical, high, medium or low.",
-    "status": "open; risk-accepted (approver, expiry, reason); or remediated (resolved_on).",
+    "status": "open; risk-accepted (approver, expiry, reason); or remediated (resolved_on; "
+    "the remediation_* times when a verified SCIM removal did it).",
     "app": "Application; empty for cross-application findings (e.g. SoD across apps).",
     "account_id": "SCIM id of the account concerned.",
     "user_name": "SCIM userName of the account concerned.",
@@ -42,12 +44,38 @@ EXCEPTIONS = {
     "reason": "One line a person can act on.",
     "evidence": "JSON object of the values that made the rule fire.",
     "first_detected": "As-of date of the first analysis run that found it.",
-    "resolved_on": "As-of date of the first run that no longer found it (remediated only).",
+    "resolved_on": "As-of date of the first run that no longer found it, or the UTC date the "
+    "removal was verified (remediated only).",
     "approver": "Owner who accepted the risk (risk-accepted only).",
     "expires": "When the risk acceptance expires.",
     "acceptance_reason": "Why the risk was accepted.",
     "finding_key": "Stable id of the finding across runs: sha256(kind|app|account|detail).",
     "snapshot_ids": "Store snapshots the finding was computed from, space-separated.",
+    "remediation_requested_at": "When the verified remediation plan was made (UTC).",
+    "remediation_applied_at": "When the application accepted the SCIM request (UTC).",
+    "remediation_verified_at": "When a later snapshot showed the access gone (UTC).",
+}
+
+REMEDIATION = {
+    "plan_id": "Remediation plan (scimaudit remediate plan); its SHA-256 is in the store.",
+    "seq": "Execution order within the plan; empty when the plan left the request out.",
+    "app": "Application the SCIM request goes to.",
+    "action": "remove_member (PATCH on the Group), deactivate (active=false) or delete.",
+    "account_id": "SCIM id of the account losing access.",
+    "user_name": "SCIM userName of that account.",
+    "group_name": "Group left (remove_member only).",
+    "source_kind": "campaign (a reviewer's revoke decision) or finding.",
+    "campaign_id": "Review campaign of the decision.",
+    "item_id": "Campaign item decided revoke.",
+    "finding_key": "Finding the operation was planned for (see exceptions.csv).",
+    "finding_kind": "Kind of that finding.",
+    "requested_at": "When the plan was made (UTC).",
+    "requested_by": "Who made the plan.",
+    "applied_at": "When the application answered the executed request (UTC), by the period end.",
+    "verified_at": "When a later snapshot proved the outcome (UTC), by the period end.",
+    "state": "excluded, requested, applied, already_done, conflict, failed, refused, verified or "
+    "still_present, as of the end of the period.",
+    "detail": "Why: exclusion reason, SCIM error, conflict or verification evidence.",
 }
 
 SAMPLE = {
@@ -62,6 +90,7 @@ def data_dictionary() -> list[tuple[str, list[tuple[str, str]]]]:
     return [
         ("population.csv", [(c, POPULATION[c]) for c in POPULATION_COLUMNS]),
         ("exceptions.csv", [(c, EXCEPTIONS[c]) for c in EXCEPTION_COLUMNS]),
+        ("remediation.csv", [(c, REMEDIATION[c]) for c in REMEDIATION_COLUMNS]),
         ("sample.csv", [(c, SAMPLE[c]) for c in SAMPLE_COLUMNS]),
     ]
 

@@ -76,11 +76,20 @@ def _iso(value: datetime | date | None) -> str | None:
     return value.isoformat()
 
 
-def report_identity(kind: str, facts: StoreFacts, entity: str, generated_at: datetime) -> str:
+def report_identity(
+    kind: str,
+    facts: StoreFacts,
+    entity: str,
+    generated_at: datetime,
+    *,
+    signoffs_sha256: str | None = None,
+) -> str:
     """``SOX-20240630-1A2B3C4D``: kind, population date, hash of everything the pack rests on."""
     scope = facts.scope
+    extra: dict[str, Any] = {"signoffs_sha256": signoffs_sha256} if signoffs_sha256 else {}
     basis = canonical_json(
         {
+            **extra,
             "kind": kind,
             "entity": entity,
             "as_of": scope.run.as_of,
@@ -108,9 +117,10 @@ def build_manifest(
     commit: str,
     forced: bool,
     attachments: Sequence[AttachmentInfo],
+    signoff: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     scope = facts.scope
-    return {
+    body: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "report": {
             "id": report_id,
@@ -164,6 +174,13 @@ def build_manifest(
             "sha256": facts.exceptions.sha256,
             "printed": len(facts.exceptions.printed),
         },
+        "remediation": {
+            "file": "remediation.csv",
+            "rows": facts.remediation.total,
+            "sha256": facts.remediation.sha256,
+            "states": dict(facts.remediation.states),
+            "as_of": _iso(scope.period_end),
+        },
         "sample": {
             "file": "sample.csv",
             "method": facts.sample.method,
@@ -183,3 +200,6 @@ def build_manifest(
             for a in attachments
         ],
     }
+    if signoff is not None:
+        body["signoff"] = signoff
+    return body

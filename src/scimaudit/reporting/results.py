@@ -16,6 +16,7 @@ import duckdb
 import orjson
 
 from scimaudit.reporting.population import copy_csv, sha256_file
+from scimaudit.reporting.remediation import load_remediation, mark_remediated
 from scimaudit.reporting.scope import Scope, app_snapshots
 from scimaudit.reporting.spec import Control, ReportSpec
 from scimaudit.reporting.sqlfiles import fetch_dicts, run_sql, sql_text
@@ -39,6 +40,9 @@ EXCEPTION_COLUMNS = (
     "acceptance_reason",
     "finding_key",
     "snapshot_ids",
+    "remediation_requested_at",
+    "remediation_applied_at",
+    "remediation_verified_at",
 )
 
 
@@ -126,7 +130,11 @@ def evidence_text(raw: str | None, limit: int = 240) -> str:
 def gather_exceptions(
     con: duckdb.DuckDBPyConnection, scope: Scope, spec: ReportSpec, out_dir: Path, cap: int
 ) -> ExceptionFacts:
-    """Materialise ``report_exceptions``, write ``exceptions.csv`` and keep the printed head."""
+    """Materialise ``report_exceptions``, write ``exceptions.csv`` and keep the printed head.
+
+    Also materialises ``report_remediation`` (see :mod:`scimaudit.reporting.remediation`): an
+    exception whose access a verified operation removed by the period end is "remediated".
+    """
     params = {
         "run_id": scope.run.run_id,
         "hr_snapshot_id": scope.run.hr_snapshot_id,
@@ -137,6 +145,8 @@ def gather_exceptions(
         "as_of": scope.run.as_of,
     }
     run_sql(con, "exceptions", params)
+    load_remediation(con, scope)
+    mark_remediated(con)
     path = out_dir / "exceptions.csv"
     export = sql_text("exceptions_export").strip().rstrip(";")
     copy_csv(con, export, path)

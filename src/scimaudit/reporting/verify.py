@@ -9,7 +9,8 @@ Checks, each reported separately so an auditor sees exactly what holds:
    none was added.
 5. *Signature* (if signed): pyHanko recomputes the signed byte range digest (integrity, not trust).
 6. *Store* (if available): the analysis run, its parameters hash and every snapshot hash are still
-   as recorded, and the population and exceptions files recomputed now hash to the recorded values.
+   as recorded; the population, exceptions and remediation files recomputed now hash to the
+   recorded values; and the review campaign behind section 8 still has the recorded sign-offs.
 
 A check that cannot run (no sidecar, no store) is *skipped* and said so; any failed check makes the
 pack fail verification (:class:`~scimaudit.errors.VerificationError`, exit 8).
@@ -30,9 +31,11 @@ from typing import Any
 import duckdb
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from scimaudit.errors import ReportError, VerificationError
+from scimaudit.errors import ReportError, ScimauditError, VerificationError
 from scimaudit.reporting import manifest as mf
+from scimaudit.reporting.campaign_signoff import read_campaign_signoffs, signoffs_sha256
 from scimaudit.reporting.population import build_population
+from scimaudit.reporting.remediation import gather_remediation
 from scimaudit.reporting.results import gather_exceptions
 from scimaudit.reporting.scope import Scope, app_snapshots, get_run
 from scimaudit.reporting.spec import ReportSpec
@@ -286,6 +289,33 @@ def _scope_from_manifest(con: duckdb.DuckDBPyConnection, body: dict[str, Any]) -
     )
 
 
+def _signoff_check(
+    con: duckdb.DuckDBPyConnection, scope: Scope, body: dict[str, Any], checks: list[Check]
+) -> None:
+    """Section 8's sign-offs, re-read from the review campaign the manifest names."""
+    entry = body.get("signoff")
+    if not entry or entry.get("campaign_id") is None:
+        return
+    cid = int(entry["campaign_id"])
+    try:
+        _name, signoffs = read_campaign_signoffs(con, cid)
+    except ScimauditError as exc:
+        checks.append(Check("store: sign-offs", False, f"campaign {cid}: {exc}"))
+        return
+    got = signoffs_sha256(signoffs)
+    ok = got == entry.get("sha256") and len(signoffs) == entry.get("signoffs")
+    checks.append(
+        Check(
+            "store: sign-offs",
+            ok,
+            f"campaign {cid}: {len(signoffs)} sign-off(s), SHA-256 {got[:16]}… equals the manifest"
+            if ok
+            else f"campaign {cid} now has {len(signoffs)} sign-off(s) with SHA-256 {got} but the "
+            f"manifest records {entry.get('signoffs')}, {entry.get('sha256')}",
+        )
+    )
+
+
 def _store_checks(
     store: Path, lock_timeout: float, body: dict[str, Any], checks: list[Check]
 ) -> None:
@@ -339,10 +369,15 @@ def _store_checks(
         with tempfile.TemporaryDirectory(prefix="scimaudit-verify-") as tmp:
             population = build_population(con, scope, Path(tmp))
             exceptions = gather_exceptions(con, scope, spec, Path(tmp), cap=0)
-    for label, key, got, rows in (
+            remediation = gather_remediation(con, Path(tmp), cap=0)
+        _signoff_check(con, scope, body, checks)
+    recomputed = [
         ("population", "population", population.sha256, population.rows),
         ("exceptions", "exceptions", exceptions.sha256, exceptions.total),
-    ):
+    ]
+    if "remediation" in body:  # packs made before remediation was reported have no entry
+        recomputed.append(("remediation", "remediation", remediation.sha256, remediation.total))
+    for label, key, got, rows in recomputed:
         want = body[key]["sha256"]
         ok = got == want and rows == body[key]["rows"]
         checks.append(

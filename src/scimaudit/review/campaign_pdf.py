@@ -42,6 +42,11 @@ def generation_time() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def _utc(value: datetime | None) -> str:
+    """A stored time as ``YYYY-MM-DD HH:MM`` in UTC, or a dash (remediation stages not reached)."""
+    return "—" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
 def render_html(config: Config, evidence: CampaignEvidence) -> str:
     if not (TEMPLATES / "campaign.html").is_file():
         raise ReportError(f"{TEMPLATES / 'campaign.html'}: campaign template missing")
@@ -51,6 +56,7 @@ def render_html(config: Config, evidence: CampaignEvidence) -> str:
         undefined=jinja2.StrictUndefined,
     )
     flagged_kept = [i for i in evidence.items if i["flagged"] and i["decision"] == "keep"]
+    env.globals["utc"] = _utc
     return env.get_template("campaign.html").render(
         ev=evidence,
         info=evidence.info,

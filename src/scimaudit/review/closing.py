@@ -22,7 +22,7 @@ from scimaudit.review import chain
 from scimaudit.review.auth import ADMINISTER, Actor, require_role
 from scimaudit.review.campaigns import list_campaigns, require_open
 from scimaudit.review.db import open_store
-from scimaudit.review.evidence import campaign_evidence, write_evidence_csvs
+from scimaudit.review.evidence import CampaignEvidence, campaign_evidence, write_evidence_csvs
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,12 @@ def campaign_signoffs(config: Config, campaign_id: int) -> list[SignOff]:
     """One :class:`~scimaudit.reporting.signoff.SignOff` per reviewer who signed off (for packs)."""
     with open_store(config) as con:
         evidence = campaign_evidence(con, campaign_id)
-    name = evidence.info.name
+    return signoffs_from_evidence(evidence)
+
+
+def signoffs_from_evidence(evidence: CampaignEvidence) -> list[SignOff]:
+    """The sign-offs of already-read campaign evidence (packs read it on their own connection)."""
+    campaign_id, name = evidence.info.campaign_id, evidence.info.name
     return [
         SignOff(
             role=f"Reviewer (campaign {campaign_id}: {name})",

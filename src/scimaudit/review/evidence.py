@@ -4,7 +4,9 @@ Auditors test a review for rubber-stamping and self-approval, so besides the fin
 we report, per reviewer: items, decisions, approval (keep) rate, how many keeps were bulk, and the
 median time between consecutive one-by-one decisions (gaps over 30 minutes are breaks, not review
 time); the number of self-reviews (must be 0); undecided items; revocations requested; and whether
-the hash-chained log verifies. Everything is read from the store, so the files can be regenerated.
+the hash-chained log verifies; and, per revoked item, where its removal stands (requested → applied
+→ verified, from :mod:`scimaudit.remediation`). Everything is read from the store, so the files can
+be regenerated.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import duckdb
 
 from scimaudit.output import to_csv
+from scimaudit.remediation import operation_status
 from scimaudit.review import chain
 from scimaudit.review.campaigns import CampaignInfo, get_campaign
 
@@ -136,12 +139,45 @@ def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+REMEDIATION_KEYS = (
+    "remediation_state",
+    "remediation_plan_id",
+    "remediation_requested_at",
+    "remediation_applied_at",
+    "remediation_verified_at",
+    "remediation_detail",
+)
+"""Added to every item: where its revocation stands (requested → applied → verified), or empty."""
+
+
+def _with_remediation(
+    con: duckdb.DuckDBPyConnection, campaign_id: int, items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each item with the state of its latest requested revocation (plans in request order)."""
+    latest = {s.item_id: s for s in operation_status(con, campaign_id=campaign_id)}
+    out = []
+    for item in items:
+        s = latest.get(item["item_id"])
+        out.append(
+            {
+                **item,
+                "remediation_state": s.state if s else None,
+                "remediation_plan_id": s.plan_id if s else None,
+                "remediation_requested_at": s.requested_at if s else None,
+                "remediation_applied_at": s.applied_at if s else None,
+                "remediation_verified_at": s.verified_at if s else None,
+                "remediation_detail": s.detail if s else None,
+            }
+        )
+    return out
+
+
 def campaign_evidence(
     con: duckdb.DuckDBPyConnection, campaign_id: int, *, generated_at: datetime | None = None
 ) -> CampaignEvidence:
     """Everything the campaign report and CSVs show, from the store."""
     info = get_campaign(con, campaign_id)
-    items = _dicts(con.execute(ITEM_SQL, {"cid": campaign_id}))
+    items = _with_remediation(con, campaign_id, _dicts(con.execute(ITEM_SQL, {"cid": campaign_id})))
     reviewers = _dicts(con.execute(REVIEWER_SQL, {"cid": campaign_id, "brk": BREAK_SECONDS}))
     log = _dicts(con.execute(LOG_SQL, [campaign_id]))
     rows = con.execute(SELF_REVIEW_SQL, [campaign_id]).fetchall()

@@ -121,16 +121,26 @@ class CollectRun:
         with self._queued_lock:
             self._queued += 1
 
+        import os, sys  # EXPERIMENT
+        _tr = os.environ.get("SCIM_TRACE")
+        _t0 = time.monotonic()
+
         def job() -> Any:
             with self._queued_lock:
                 self._queued -= 1
+            _s = time.monotonic()
             try:
                 return fn(*args, **kwargs)
             finally:
                 with self._queued_lock:
                     idle = self._queued == 0
+                if _tr:
+                    print(f"TRACE {getattr(fn, '__name__', fn)} queued {_t0:.2f} start {_s:.2f} end {time.monotonic():.2f} idle {idle}", file=sys.stderr, flush=True)
                 if idle:
+                    _r = time.monotonic()
                     self.session.release()
+                    if _tr:
+                        print(f"TRACE release {_r:.2f} took {time.monotonic() - _r:.2f}", file=sys.stderr, flush=True)
 
         return asyncio.get_running_loop().run_in_executor(self.loader, job)
 

@@ -138,6 +138,10 @@ class StoreSession:
                 con.execute(f"SET memory_limit = '{self.MEMORY_LIMIT}'")
                 con.execute("SET checkpoint_threshold = '256MB'")
                 con.execute("SET preserve_insertion_order = false")
+                import os  # EXPERIMENT
+
+                if os.environ.get("SCIM_LOADER_SETS"):
+                    con.execute(os.environ["SCIM_LOADER_SETS"])
             except BaseException:
                 cm.__exit__(None, None, None)
                 raise

@@ -18,6 +18,9 @@ SELECT
     csv_safe(expires) AS expires,
     csv_safe(acceptance_reason) AS acceptance_reason,
     finding_key,
-    array_to_string(snapshot_ids, ' ') AS snapshot_ids
+    array_to_string(snapshot_ids, ' ') AS snapshot_ids,
+    strftime(timezone('UTC', remediation_requested_at), '%Y-%m-%dT%H:%M:%SZ') AS remediation_requested_at,
+    strftime(timezone('UTC', remediation_applied_at), '%Y-%m-%dT%H:%M:%SZ') AS remediation_applied_at,
+    strftime(timezone('UTC', remediation_verified_at), '%Y-%m-%dT%H:%M:%SZ') AS remediation_verified_at
 FROM report_exceptions
 ORDER BY severity_rank(severity), kind, app NULLS FIRST, account_id NULLS FIRST, finding_key;

@@ -9,6 +9,9 @@
 --           previous department but not by the current one (policy in governed apps, otherwise
 --           department peers at the same threshold; the mover is not counted among the current
 --           department's people, department_holders/_people are the others).
+-- Holders are people, not accounts: a plain count per group, less what people with several active
+-- accounts in one app add twice (only they can be counted twice; multi_account lists them), so no
+-- DISTINCT over the 3.5M memberships is needed.
 WITH held AS (
     SELECT
         m.k, m.gidx, g.governed, p.pidx, p.dept_idx, p.prev_dept_idx, p.peer_idx, p.role_idx
@@ -17,11 +20,32 @@ WITH held AS (
     JOIN grp AS g ON g.gidx = m.gidx
     WHERE m.active AND m.human AND NOT p.terminated
 ),
-overcount AS (
-    SELECT peer_idx, gidx, count(*) - count(DISTINCT pidx) AS extra
+multi_held AS (
+    SELECT pidx, gidx, peer_idx, dept_idx, count(*) - 1 AS extra
     FROM held
     SEMI JOIN multi_account AS m ON m.pidx = held.pidx
-    GROUP BY peer_idx, gidx
+    GROUP BY pidx, gidx, peer_idx, dept_idx
+),
+held_count AS (
+    SELECT peer_idx, dept_idx, gidx, count(*) AS n
+    FROM held
+    GROUP BY peer_idx, dept_idx, gidx
+),
+peer_hold AS (
+    SELECT h.peer_idx, h.gidx, (sum(h.n) - coalesce(any_value(o.extra), 0))::BIGINT AS holders
+    FROM held_count AS h
+    LEFT JOIN (
+        SELECT peer_idx, gidx, sum(extra) AS extra FROM multi_held GROUP BY peer_idx, gidx
+    ) AS o ON o.peer_idx = h.peer_idx AND o.gidx = h.gidx
+    GROUP BY h.peer_idx, h.gidx
+),
+dept_hold AS (
+    SELECT h.dept_idx, h.gidx, (sum(h.n) - coalesce(any_value(o.extra), 0))::BIGINT AS holders
+    FROM held_count AS h
+    LEFT JOIN (
+        SELECT dept_idx, gidx, sum(extra) AS extra FROM multi_held GROUP BY dept_idx, gidx
+    ) AS o ON o.dept_idx = h.dept_idx AND o.gidx = h.gidx
+    GROUP BY h.dept_idx, h.gidx
 ),
 peer_size AS (
     SELECT peer_idx, count(*) AS peers
@@ -30,10 +54,9 @@ peer_size AS (
     GROUP BY peer_idx
 ),
 peer_stat AS (
-    SELECT h.peer_idx, h.gidx, h.n - coalesce(o.extra, 0) AS holders, s.peers
-    FROM (SELECT peer_idx, gidx, count(*) AS n FROM held GROUP BY peer_idx, gidx) AS h
+    SELECT h.peer_idx, h.gidx, h.holders, s.peers
+    FROM peer_hold AS h
     JOIN peer_size AS s ON s.peer_idx = h.peer_idx
-    LEFT JOIN overcount AS o ON o.peer_idx = h.peer_idx AND o.gidx = h.gidx
 ),
 dept_allowed AS (
     SELECT DISTINCT d.dept_idx, g.gidx
@@ -45,26 +68,15 @@ dept_allowed AS (
     JOIN cfg_role_allowed AS c ON c.department_key = d.key AND c.title_key = ''
     JOIN grp AS g ON g.app = c.app AND g.group_key = c.group_key
 ),
-mover AS (
-    SELECT * FROM held WHERE prev_dept_idx IS NOT NULL
-),
 dept_size AS (
     SELECT dept_idx, count(*) AS people
     FROM person
     WHERE NOT terminated AND dept_idx IS NOT NULL
     GROUP BY dept_idx
 ),
-dept_hold AS (
-    SELECT g.dept_idx, g.gidx, count(DISTINCT g.pidx) AS holders
-    FROM held AS g
-    SEMI JOIN (
-        SELECT dept_idx, gidx FROM mover UNION SELECT prev_dept_idx, gidx FROM mover
-    ) AS wanted ON wanted.dept_idx = g.dept_idx AND wanted.gidx = g.gidx
-    GROUP BY g.dept_idx, g.gidx
-),
 mover_judged AS (
     SELECT
-        m.*,
+        m.k, m.gidx, m.pidx, m.governed, m.role_idx, m.peer_idx,
         coalesce(ch.holders, 1) - 1 AS department_holders,
         coalesce(cs.people, 1) - 1 AS department_people,
         coalesce(ph.holders, 0) AS previous_department_holders,
@@ -79,13 +91,14 @@ mover_judged AS (
             WHEN coalesce(ps.people, 0) >= $peer_min_group_size
                 THEN coalesce(ph.holders, 0) >= $peer_threshold * ps.people
         END AS previous_explains
-    FROM mover AS m
+    FROM held AS m
     LEFT JOIN dept_allowed AS ca ON ca.dept_idx = m.dept_idx AND ca.gidx = m.gidx
     LEFT JOIN dept_allowed AS pa ON pa.dept_idx = m.prev_dept_idx AND pa.gidx = m.gidx
     LEFT JOIN dept_size AS cs ON cs.dept_idx = m.dept_idx
     LEFT JOIN dept_size AS ps ON ps.dept_idx = m.prev_dept_idx
     LEFT JOIN dept_hold AS ch ON ch.dept_idx = m.dept_idx AND ch.gidx = m.gidx
     LEFT JOIN dept_hold AS ph ON ph.dept_idx = m.prev_dept_idx AND ph.gidx = m.gidx
+    WHERE m.prev_dept_idx IS NOT NULL
 ),
 judged AS (
     SELECT
@@ -104,8 +117,13 @@ judged AS (
 ),
 tested AS (
     SELECT
-        j.* EXCLUDE (role_idx, peer_idx, current_explains, previous_explains),
-        ra.gidx IS NOT NULL AS policy_allows,
+        j.k,
+        j.gidx,
+        j.governed,
+        j.department_holders,
+        j.department_people,
+        j.previous_department_holders,
+        j.previous_department_people,
         coalesce(ps.peers, 0) AS peers,
         coalesce(ps.holders, 0) AS holders,
         j.governed AND ra.gidx IS NULL AS policy_drift,
@@ -117,8 +135,21 @@ tested AS (
     LEFT JOIN role_allowed AS ra ON ra.role_idx = j.role_idx AND ra.gidx = j.gidx
     LEFT JOIN peer_stat AS ps ON ps.peer_idx = j.peer_idx AND ps.gidx = j.gidx
 )
+-- 3.5M rows: only what the finding and the population read (the person and the group's names
+-- come from link, person and grp, for the drifting rows only; policy_allows = NOT policy_drift
+-- where governed)
 SELECT
-    *,
+    k,
+    gidx,
+    department_holders,
+    department_people,
+    previous_department_holders,
+    previous_department_people,
+    peers,
+    holders,
+    policy_drift,
+    peer_drift,
+    mover_drift,
     CASE
         WHEN mover_drift THEN 'mover'
         WHEN policy_drift THEN 'policy'

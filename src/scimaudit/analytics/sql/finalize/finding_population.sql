@@ -1,8 +1,7 @@
 -- grain: one row per (finding kind, app) tested in this run, with how many findings it produced
 WITH failed AS (
     SELECT kind, coalesce(app, '*') AS app, count(*) AS n
-    FROM finding
-    WHERE run_id = $run_id
+    FROM finding_run
     GROUP BY kind, coalesce(app, '*')
 )
 SELECT

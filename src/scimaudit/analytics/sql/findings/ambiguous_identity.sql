@@ -4,7 +4,7 @@ WITH hit AS (
         l.snapshot_id, l.app, l.account_id, l.user_name, l.rule, l.candidates,
         a.external_id, a.employee_number, a.emails, a.display_name
     FROM link AS l
-    JOIN account AS a ON a.snapshot_id = l.snapshot_id AND a.account_id = l.account_id
+    JOIN account AS a ON a.rowid = l.k  -- k is the account row's rowid: an integer join
     WHERE l.active AND l.ambiguous
 )
 SELECT

@@ -1,8 +1,10 @@
 -- grain: one row per active account of a person who has two or more active accounts in one app
 -- (every one of them is listed, each naming the others)
-WITH linked AS (
+WITH linked AS MATERIALIZED (
+    -- only the accounts of people with several (multi_account): a handful, not 2M
     SELECT l.snapshot_id, l.app, l.account_id, l.user_name, l.employee_id, l.pidx, l.rule
     FROM link AS l
+    SEMI JOIN multi_account AS m ON m.snapshot_id = l.snapshot_id AND m.pidx = l.pidx
     WHERE l.active AND l.account_type = 'human'
 ),
 multi AS (
@@ -10,7 +12,6 @@ multi AS (
         l.app, l.pidx, count(*) AS accounts,
         list_sort(list(coalesce(l.user_name, l.account_id))) AS user_names
     FROM linked AS l
-    SEMI JOIN multi_account AS m ON m.snapshot_id = l.snapshot_id AND m.pidx = l.pidx
     GROUP BY l.app, l.pidx
 )
 SELECT

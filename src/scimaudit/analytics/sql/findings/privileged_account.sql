@@ -1,4 +1,6 @@
--- grain: one row per (active account, privileged group it holds directly or through nesting)
+-- grain: one row per (active account, privileged group it holds directly or through nesting).
+-- member.active is the account's (copied from link): link is not filtered again, so that DuckDB
+-- sees all 2M of it against the few held rows and builds its hash table on the held rows.
 WITH privileged AS (
     SELECT g.gidx, g.app, g.group_id, g.group_name, c.pattern
     FROM grp AS g
@@ -19,7 +21,6 @@ hit AS (
     JOIN link AS l ON l.k = h.k
     LEFT JOIN grp AS v ON v.gidx = h.via_gidx
     LEFT JOIN person AS p ON p.pidx = l.pidx
-    WHERE l.active
 )
 SELECT
     'privileged_account' AS kind,

@@ -5,15 +5,16 @@ WITH drift AS MATERIALIZED (
 ),
 hit AS (
     SELECT
-        r.*, l.snapshot_id, l.app, l.account_id, l.user_name, p.employee_id, p.department,
-        p.title, p.previous_department, p.previous_department_as_of, g.group_id, g.group_name,
+        r.*, NOT r.policy_drift AS policy_allows, g.governed, l.snapshot_id, l.app, l.account_id,
+        l.user_name, p.employee_id, p.department, p.title, p.previous_department,
+        p.previous_department_as_of, g.group_id, g.group_name,
         round(100.0 * r.holders / nullif(r.peers, 0))::INTEGER AS peer_pct,
         coalesce(p.department, '(no department)') AS department_label,
         p.department || CASE WHEN $peer_by_title THEN coalesce(' / ' || p.title, '') ELSE '' END
             AS peer_label
     FROM drift AS r
     JOIN link AS l ON l.k = r.k
-    JOIN person AS p ON p.pidx = r.pidx
+    JOIN person AS p ON p.pidx = l.pidx
     JOIN grp AS g ON g.gidx = r.gidx
 )
 SELECT

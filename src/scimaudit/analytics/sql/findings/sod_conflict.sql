@@ -1,6 +1,8 @@
 -- grain: one row per (SoD rule, active account) where the account's holder holds both sides of the
 -- rule. The holder is the linked person; for a within-app rule an unlinked account is its own
 -- holder. Every account that contributes a side gets a row naming what the holder holds in total.
+-- (member.active is the account's, copied from link: link is not filtered again, so that DuckDB
+-- builds its hash table on the few side members rather than on 2M accounts.)
 WITH side_member AS MATERIALIZED (
     SELECT s.rule_name, s.side, s.cross_app, s.severity, m.k, g.group_name
     FROM cfg_sod_side AS s
@@ -18,7 +20,6 @@ held AS (
         END AS holder
     FROM side_member AS s
     JOIN link AS l ON l.k = s.k
-    WHERE l.active
 ),
 conflicted AS (
     SELECT

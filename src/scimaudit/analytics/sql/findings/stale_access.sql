@@ -1,5 +1,11 @@
 -- grain: one row per active account, in an app with an activity signal, with no sign-in within
 -- stale_after_days, or never used and older than that (age from account creation or hire date)
+WITH hit AS (
+    SELECT s.*, l.account_id, l.user_name, l.employee_id
+    FROM assess_stale AS s
+    JOIN link AS l ON l.k = s.k
+    WHERE s.stale
+)
 SELECT
     'stale_access' AS kind,
     app,
@@ -27,5 +33,4 @@ SELECT
     ) AS evidence,
     list_filter([snapshot_id, $hr_snapshot_id, activity_snapshot_id], lambda x: x IS NOT NULL)
         AS snapshot_ids
-FROM assess_stale
-WHERE stale
+FROM hit

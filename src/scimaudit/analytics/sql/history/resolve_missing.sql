@@ -7,6 +7,4 @@ WHERE t.kind = h.kind
     AND t.app = coalesce(h.app, '*')
     AND h.last_seen <= $as_of::DATE
     AND (h.resolved_on IS NULL OR h.resolved_on > $as_of::DATE)
-    AND NOT EXISTS (
-        SELECT 1 FROM finding AS f WHERE f.run_id = $run_id AND f.finding_key = h.finding_key
-    )
+    AND NOT EXISTS (SELECT 1 FROM finding_run AS f WHERE f.finding_key = h.finding_key)

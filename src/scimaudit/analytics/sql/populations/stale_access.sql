@@ -7,6 +7,7 @@ WITH counted AS (
         count(*) FILTER (WHERE NOT assessable) AS unjudged,
         bool_or(app_has_signal) AS has_signal
     FROM assess_stale
+    WHERE active
     GROUP BY app
 )
 SELECT
