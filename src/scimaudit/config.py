@@ -388,8 +388,8 @@ class DashboardConfig(_Model):
     )
     unlisted_role: Literal["manager", "none"] = Field(
         "manager",
-        description="role of a header/OIDC-authenticated person not listed in users (none = refused);"
-        " a manager only ever sees their own review queue",
+        description="role of a header/OIDC-authenticated person not listed in users"
+        " (none = refused); a manager only ever sees their own review queue",
     )
 
 
