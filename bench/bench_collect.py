@@ -14,7 +14,9 @@ then collect throughput vs ``concurrency`` with 50 ms injected server latency, a
 tenant sizes (memory must not grow with the tenant).
 
 Run: ``.venv/bin/python bench/bench_collect.py`` (defaults: 1,000,000 users, 10,000 groups).
-Figures are wall-clock on whatever machine runs it; on a shared 2-core box they are noisy.
+Figures are wall-clock on whatever machine runs it; on a shared 2-core box they are noisy, so each
+line ends with the 1-minute load average when it was measured (other work on the machine takes
+CPU from the collect's two loader threads more than from the single-threaded floor).
 """
 
 from __future__ import annotations
@@ -60,6 +62,11 @@ class Server:
         if self.proc.stdin:
             self.proc.stdin.close()
         self.proc.wait(timeout=30)
+
+
+def load() -> str:
+    """The 1-minute load average, printed beside each figure."""
+    return f"load {os.getloadavg()[0]:.1f}"
 
 
 # ---- (b) the floor ----------------------------------------------------------------------------
@@ -230,7 +237,7 @@ def main() -> None:
         fu, fg, floor_s = asyncio.run(floor_pull(big.base_url, P, C))
         print(
             f"(b) floor    : {fu:,} users + {fg:,} groups in {floor_s:.1f}s"
-            f" = {fu / floor_s:,.0f} users/s"
+            f" = {fu / floor_s:,.0f} users/s; {load()}"
         )
         ours = run_collect(big.base_url, P, C)
         users = ours["counts"].get("users", 0)
@@ -238,7 +245,7 @@ def main() -> None:
             f"(a) collect  : {users:,} users, {ours['counts'].get('groups', 0):,} groups, "
             f"{ours['counts'].get('memberships', 0):,} memberships, status {ours['status']} in "
             f"{ours['elapsed']:.1f}s = {users / ours['elapsed']:,.0f} users/s; "
-            f"peak RSS {ours['peak_rss_mb']:.0f} MiB; store {ours['store_mb']:.0f} MiB"
+            f"peak RSS {ours['peak_rss_mb']:.0f} MiB; store {ours['store_mb']:.0f} MiB; {load()}"
         )
     finally:
         big.stop()
@@ -247,11 +254,11 @@ def main() -> None:
     try:
         ours_small = run_collect(small.base_url, P, C)
         print(f"(a) collect at {args.small_users:,} users: {ours_small['elapsed']:.1f}s, "
-              f"peak RSS {ours_small['peak_rss_mb']:.0f} MiB")  # fmt: skip
+              f"peak RSS {ours_small['peak_rss_mb']:.0f} MiB; {load()}")  # fmt: skip
         b_users, b_s = scim2_client_pull(small.base_url, args.baseline_users, P)
         minutes = args.users / (b_users / b_s) / 60
         print(f"(c) scim2-client: {b_users:,} users in {b_s:.1f}s = {b_users / b_s:,.0f} users/s "
-              f"(subset; extrapolated to {args.users:,}: {minutes:.0f} min)")  # fmt: skip
+              f"(subset; extrapolated to {args.users:,}: {minutes:.0f} min); {load()}")  # fmt: skip
     finally:
         small.stop()
 
@@ -265,7 +272,8 @@ def main() -> None:
             rate = r["counts"].get("users", 0) / r["elapsed"]
             scaling.append((conc, rate))
             print(
-                f"  concurrency {conc}: {r['elapsed']:.1f}s = {rate:,.0f} users/s ({r['status']})"
+                f"  concurrency {conc}: {r['elapsed']:.1f}s = {rate:,.0f} users/s ({r['status']}); "
+                f"{load()}"
             )
     finally:
         slow.stop()

@@ -248,8 +248,8 @@ def findings(
                 (rule.right["app"], rule.right["group"]),
             ]
         sets = []
-        for app, group in sides:
-            rows = held[(held.app == app) & (held.group_name.str.lower() == group.lower())]
+        for app, side_group in sides:
+            rows = held[(held.app == app) & (held.group_name.str.lower() == side_group.lower())]
             sets.append(rows)
         both = set(sets[0].employee_id) & set(sets[1].employee_id)
         total += int(sum(s.employee_id.isin(both).sum() for s in sets))

@@ -144,6 +144,9 @@ def analyze(
     # Pushing partial aggregates below our joins (activity per account, peers per group) costs
     # more than it saves here: measured 2x slower on the 2M-account benchmark.
     con.execute("SET disabled_optimizers = 'partial_aggregate_pushdown'")
+    # DuckDB draws a progress bar on stdout for any statement over 2 s (a 2M-row insert on a busy
+    # machine): it would land in the command's output.
+    con.execute("SET enable_progress_bar = false")
     choice = choose_snapshots(con, config, day)
     params_record = policy_params(config, overrides)
     params_json = orjson.dumps(params_record, option=orjson.OPT_SORT_KEYS).decode()

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import duckdb
 import httpx
 
 from scimaudit.collect.scim.auth import build_auth
@@ -38,7 +39,7 @@ from scimaudit.collect.scim.discovery import discover
 from scimaudit.collect.scim.fetch import Fetched, FetchStats, ScimFetcher
 from scimaudit.collect.scim.loader import (
     ChunkResult,
-    StoreSession,
+    CommitTurn,
     load_chunk,
     loaded_counts,
     page_hashes,
@@ -49,6 +50,7 @@ from scimaudit.collect.scim.pull import AppSession, pull_listing, read_groups_on
 from scimaudit.collect.scim.ratelimit import RateLimiter
 from scimaudit.collect.scim.retry import RetryPolicy
 from scimaudit.collect.scim.spool import Spool, SpoolChunk
+from scimaudit.collect.scim.store_session import StoreSession
 from scimaudit.collect.scim.vendors import Quirks
 from scimaudit.config import AppConfig, Config
 from scimaudit.errors import EXIT_BUG, CollectionError, ScimauditError
@@ -57,6 +59,10 @@ from scimaudit.store.connect import connect
 
 MAX_PULL_ATTEMPTS = 3
 """Pulls of one app per run when the data changes underneath us; then it is reported failed."""
+
+LOADER_THREADS = 2
+"""Chunks loaded at once. One chunk's staging SQL runs on one core (its input is a few dozen page
+rows, below DuckDB's unit of parallel work), so a second loader is what uses the second core."""
 
 TransportFactory = Callable[[AppConfig], httpx.AsyncBaseTransport | None]
 
@@ -95,7 +101,7 @@ def spool_root(store_path: Path) -> Path:
 
 
 class CollectRun:
-    """One collect run over several apps, sharing one loader thread."""
+    """One collect run over several apps, sharing the loader threads and the store session."""
 
     def __init__(
         self,
@@ -111,41 +117,32 @@ class CollectRun:
         self.progress = progress
         self.transport_factory = transport_factory
         self.chunk_bytes = chunk_bytes
-        self.loader = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="scim-loader")
+        self.loader = concurrent.futures.ThreadPoolExecutor(
+            LOADER_THREADS, thread_name_prefix="scim-loader"
+        )
         self.session = StoreSession(self.store_path, self.lock_timeout)
-        self._queued = 0
-        self._queued_lock = threading.Lock()
+        self._pending = 0  # store jobs queued or running
+        self._pending_lock = threading.Lock()
 
     def _on_loader(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
-        """Queue store work for the loader thread; its connection closes when the queue is empty."""
-        with self._queued_lock:
-            self._queued += 1
-
-        import os, sys  # EXPERIMENT
-        _tr = os.environ.get("SCIM_TRACE")
-        _t0 = time.monotonic()
+        """Queue store work for the loader threads; the store closes when none is left."""
+        with self._pending_lock:
+            self._pending += 1
 
         def job() -> Any:
-            with self._queued_lock:
-                self._queued -= 1
-            _s = time.monotonic()
             try:
                 return fn(*args, **kwargs)
             finally:
-                with self._queued_lock:
-                    idle = self._queued == 0
-                if _tr:
-                    print(f"TRACE {getattr(fn, '__name__', fn)} queued {_t0:.2f} start {_s:.2f} end {time.monotonic():.2f} idle {idle}", file=sys.stderr, flush=True)
+                with self._pending_lock:
+                    self._pending -= 1
+                    idle = self._pending == 0
                 if idle:
-                    _r = time.monotonic()
                     self.session.release()
-                    if _tr:
-                        print(f"TRACE release {_r:.2f} took {time.monotonic() - _r:.2f}", file=sys.stderr, flush=True)
 
         return asyncio.get_running_loop().run_in_executor(self.loader, job)
 
     async def _store(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run store work on the loader thread (serialised with chunk loads)."""
+        """Run store work on a loader thread (a pull's begin/finalize bracket its chunk loads)."""
         return await self._on_loader(fn, *args, **kwargs)
 
     async def run(self, apps: list[AppConfig]) -> list[AppResult]:
@@ -168,7 +165,8 @@ class CollectRun:
 
     def _begin(self) -> Callable[[str, str], int]:
         def begin(name: str, url: str) -> int:
-            return snapshots.begin(self.session.connection(), "app", name, location=url)
+            with self.session.cursor() as con:
+                return snapshots.begin(con, "app", name, location=url)
 
         return begin
 
@@ -193,8 +191,11 @@ class CollectRun:
         )
         spool = Spool(spool_root(self.store_path) / str(snapshot_id), **self._chunk_kw())
         loads: list[asyncio.Future[ChunkResult]] = []
+        last_commit: list[threading.Event | None] = [None]
 
         def submit(chunk: SpoolChunk) -> None:
+            turn = CommitTurn(after=last_commit[0], done=threading.Event())
+            last_commit[0] = turn.done
             loads.append(
                 self._on_loader(
                     load_chunk,
@@ -203,6 +204,7 @@ class CollectRun:
                     app=app.name,
                     quirks=quirks,
                     chunk=chunk,
+                    turn=turn,
                 )
             )
 
@@ -291,7 +293,10 @@ class CollectRun:
 
     def _finalize(self, record: AppRecord) -> AppResult:
         """Count what was loaded, hash what was landed, judge, and close the snapshot."""
-        con = self.session.connection()
+        with self.session.cursor() as con:
+            return self._judge(con, record)
+
+    def _judge(self, con: duckdb.DuckDBPyConnection, record: AppRecord) -> AppResult:
         counts = loaded_counts(con, record.snapshot_id)
         whole, per_type, pages = page_hashes(con, record.snapshot_id)
         record.sha256 = whole

@@ -2,30 +2,32 @@
 
 Python moves bytes, DuckDB parses: each chunk's responses are appended to ``raw_scim_page`` exactly
 as received, then the staging SQL in ``sql/`` unpacks them into ``account``, ``scim_group`` and
-``membership`` with DuckDB's JSON functions. Each chunk is its own transaction on a connection
-opened for it and closed after, so the store's write lock is held only while a chunk is copied in
-(a dashboard can read in between). Rows of a snapshot that is still ``running`` or ended ``failed``
-are never used for analysis, so a chunk committed before a pull is judged is harmless.
+``membership`` with DuckDB's JSON functions. Each chunk is its own transaction, and the store is
+open only while chunks are waiting (:class:`~scimaudit.collect.scim.store_session.StoreSession`),
+so a dashboard can read in between. Rows of a snapshot that is still ``running`` or ended
+``failed`` are never used for analysis, so a chunk committed before a pull is judged is harmless.
 
-One loader thread serves every app of a collect run: DuckDB work runs there (it releases the GIL)
-while the event loop keeps fetching.
+Two loader threads serve every app of a collect run: DuckDB work runs there (it releases the GIL,
+and one chunk's SQL runs on one core) while the event loop keeps fetching; chunks of one pull
+commit in order (:class:`CommitTurn`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from scimaudit.collect.scim.spool import SpoolChunk, read_chunk
+from scimaudit.collect.scim.store_session import StoreSession
 from scimaudit.collect.scim.vendors import Quirks
-from scimaudit.store.connect import connect
 
 MAX_PROBLEMS_KEPT = 200
 """Malformed resources listed in the completeness record (the count is always exact)."""
@@ -111,48 +113,19 @@ def _collect_problems(
     result.problems.extend(Problem(resource_type, int(s), int(i), d, p) for s, i, d, p in rows)
 
 
-class StoreSession:
-    """The loader thread's connection: opened when work arrives, closed when the queue runs dry.
+@dataclass(frozen=True)
+class CommitTurn:
+    """Chunks of one pull commit in the order they were received.
 
-    Opening and closing the store for every chunk made each close checkpoint (and each open
-    reload) the tables' indexes: at 1M users the loads slowed down chunk after chunk. So the
-    connection stays open while chunks are waiting and is closed as soon as none is, which keeps
-    the promise that the write lock is held only while there is loading to do. While it is open,
-    DuckDB checkpoints every 256 MB of log (not after every chunk; never would keep every row in
-    memory until the end) and its memory is capped, so memory does not grow with the tenant.
+    Two loader threads stage chunks in parallel, but chunk *k* commits only after chunk *k-1* has
+    (``after``), so that the first copy of a repeated id wins, as in a serial load. When a
+    later copy of an id is staged while the earlier one is still uncommitted, DuckDB refuses the
+    later commit (primary key); that chunk is rolled back and loaded again, now seeing the earlier
+    copy, which ``INSERT OR IGNORE`` keeps.
     """
 
-    MEMORY_LIMIT = "2GB"
-
-    def __init__(self, store_path: Path, lock_timeout: float) -> None:
-        self.store_path = store_path
-        self.lock_timeout = lock_timeout
-        self._cm: contextlib.AbstractContextManager[duckdb.DuckDBPyConnection] | None = None
-        self._con: duckdb.DuckDBPyConnection | None = None
-
-    def connection(self) -> duckdb.DuckDBPyConnection:
-        if self._con is None:
-            cm = connect(self.store_path, lock_timeout=self.lock_timeout)
-            con = cm.__enter__()
-            try:
-                con.execute(f"SET memory_limit = '{self.MEMORY_LIMIT}'")
-                con.execute("SET checkpoint_threshold = '256MB'")
-                con.execute("SET preserve_insertion_order = false")
-                import os  # EXPERIMENT
-
-                if os.environ.get("SCIM_LOADER_SETS"):
-                    con.execute(os.environ["SCIM_LOADER_SETS"])
-            except BaseException:
-                cm.__exit__(None, None, None)
-                raise
-            self._cm, self._con = cm, con
-        return self._con
-
-    def release(self) -> None:
-        """Close the connection (checkpointing what was committed) and free the lock."""
-        cm, self._cm, self._con = self._cm, None, None
-        if cm is not None:
-            cm.__exit__(None, None, None)
+    after: threading.Event | None
+    done: threading.Event
 
 
 def load_chunk(
@@ -162,25 +135,49 @@ def load_chunk(
     app: str,
     quirks: Quirks,
     chunk: SpoolChunk,
+    turn: CommitTurn | None = None,
 ) -> ChunkResult:
     """Append one chunk's raw pages and staged rows in one transaction; delete the chunk file."""
     table = read_chunk(chunk)
+    try:
+        with session.cursor() as con:
+            try:
+                result = _load_once(con, snapshot_id, app, quirks, chunk, table, turn)
+            except (duckdb.ConstraintException, duckdb.TransactionException):
+                # A repeated id met its earlier copy; once every earlier chunk has committed
+                # (the turn), a second try sees that copy and keeps it instead of ours.
+                result = _load_once(con, snapshot_id, app, quirks, chunk, table, turn)
+    finally:
+        if turn is not None:
+            turn.done.set()
+    del table
+    chunk.path.unlink(missing_ok=True)
+    return result
+
+
+def _load_once(
+    con: duckdb.DuckDBPyConnection,
+    snapshot_id: int,
+    app: str,
+    quirks: Quirks,
+    chunk: SpoolChunk,
+    table: pa.Table,
+    turn: CommitTurn | None,
+) -> ChunkResult:
     result = ChunkResult()
-    con = session.connection()
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("spool_chunk", table)
         con.execute(sql("raw_insert"), {"snapshot_id": snapshot_id})
         con.unregister("spool_chunk")
         _stage(con, snapshot_id, app, chunk, quirks, result)
+        if turn is not None and turn.after is not None:
+            turn.after.wait()
         con.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
-        session.release()
         raise
-    del table
-    chunk.path.unlink(missing_ok=True)
     return result
 
 

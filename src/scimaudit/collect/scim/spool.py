@@ -7,8 +7,8 @@ write lock for the whole network pull and lock out the dashboard. So pages are b
 holds the lock only while it copies that chunk in. Memory stays bounded by a few chunks whatever
 the tenant size; if the store is busy, chunks wait on disk, not in RAM.
 
-Each body's SHA-256 is taken here, as it arrives, with hashlib over the exact bytes (OpenSSL, about
-1.5 ms per 850 KB page; DuckDB's ``sha256()`` took 5× longer and ran on the loader, the busier side).
+Each body's SHA-256 is taken here, as it arrives, with hashlib over the exact bytes (OpenSSL:
+about 1.5 ms per 850 KB page; DuckDB's ``sha256()`` took 5× longer, on the busier loader side).
 
 Format: Arrow IPC files, one per chunk, one row per response with the exact body bytes. Not NDJSON:
 NDJSON would escape every quote of every body (15 % more bytes) and DuckDB's ``read_ndjson`` took

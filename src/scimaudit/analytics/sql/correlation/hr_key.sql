@@ -43,4 +43,3 @@ keyed AS (
 SELECT rule_no(k.rule) AS rule_no, k.key, k.pidx, k.raw, c.priority * 10 + k.sub AS priority
 FROM keyed AS k
 JOIN cfg_rule AS c ON c.rule = k.rule
-WHERE k.key IS NOT NULL

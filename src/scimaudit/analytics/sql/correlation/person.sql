@@ -34,50 +34,63 @@ dept AS (
     WHERE key IS NOT NULL
 ),
 shaped AS (
-SELECT
-    row_number() OVER () AS pidx,
-    c.employee_id,
-    text_key(c.employee_id) AS employee_key,
-    c.email,
-    text_key(c.email) AS email_key,
-    c.first_name,
-    c.last_name,
-    coalesce(nullif(trim(concat_ws(' ', c.first_name, c.last_name)), ''), c.employee_id) AS full_name,
-    c.status,
-    c.worker_type,
-    c.hire_date,
-    c.termination_date,
-    c.contract_end_date,
-    c.department,
-    c.title,
-    c.manager_id,
-    text_key(c.department) AS department_key,
-    text_key(c.title) AS title_key,
-    coalesce(
-        (c.status = 'terminated' AND coalesce(c.termination_date <= $as_of::DATE, true))
-        OR (
-            c.status = 'active'
-            AND c.termination_date <= $as_of::DATE
-            AND coalesce(c.hire_date <= c.termination_date, true)
-        ),
-        false
-    ) AS terminated,
-    m.previous_department,
-    text_key(m.previous_department) AS previous_department_key,
-    m.previous_department_as_of
-FROM current_hr AS c
-LEFT JOIN moved AS m ON m.employee_id = c.employee_id
+    SELECT
+        row_number() OVER () AS pidx,
+        c.employee_id,
+        text_key(c.employee_id) AS employee_key,
+        c.email,
+        text_key(c.email) AS email_key,
+        c.first_name,
+        c.last_name,
+        coalesce(nullif(trim(concat_ws(' ', c.first_name, c.last_name)), ''), c.employee_id)
+            AS full_name,
+        c.status,
+        c.worker_type,
+        c.hire_date,
+        c.termination_date,
+        c.contract_end_date,
+        c.department,
+        c.title,
+        c.manager_id,
+        text_key(c.department) AS department_key,
+        text_key(c.title) AS title_key,
+        coalesce(
+            (c.status = 'terminated' AND coalesce(c.termination_date <= $as_of::DATE, true))
+            OR (
+                c.status = 'active'
+                AND c.termination_date <= $as_of::DATE
+                AND coalesce(c.hire_date <= c.termination_date, true)
+            ),
+            false
+        ) AS terminated,
+        m.previous_department,
+        text_key(m.previous_department) AS previous_department_key,
+        m.previous_department_as_of
+    FROM current_hr AS c
+    LEFT JOIN moved AS m ON m.employee_id = c.employee_id
+),
+-- one number per (department, title) role: numbered on the few distinct roles and joined back,
+-- rather than ranked over every person (a sort of 200k rows)
+role AS (
+    SELECT
+        r.department_key, r.title_key,
+        row_number() OVER (ORDER BY d.idx, r.title_key) AS role_idx
+    FROM (SELECT DISTINCT department_key, title_key FROM shaped) AS r
+    LEFT JOIN dept AS d ON d.key = r.department_key
 )
 SELECT
     s.*,
     d.idx AS dept_idx,
     pd.idx AS prev_dept_idx,
-    dense_rank() OVER (ORDER BY d.idx, s.title_key) AS role_idx,
+    r.role_idx,
     CASE
         WHEN d.idx IS NULL THEN NULL
-        WHEN $peer_by_title THEN dense_rank() OVER (ORDER BY d.idx, s.title_key)
+        WHEN $peer_by_title THEN r.role_idx
         ELSE d.idx
     END AS peer_idx
 FROM shaped AS s
 LEFT JOIN dept AS d ON d.key = s.department_key
 LEFT JOIN dept AS pd ON pd.key = s.previous_department_key
+JOIN role AS r
+    ON r.department_key IS NOT DISTINCT FROM s.department_key
+    AND r.title_key IS NOT DISTINCT FROM s.title_key

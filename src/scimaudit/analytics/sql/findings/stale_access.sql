@@ -1,7 +1,10 @@
 -- grain: one row per active account, in an app with an activity signal, with no sign-in within
 -- stale_after_days, or never used and older than that (age from account creation or hire date)
 WITH hit AS (
-    SELECT s.*, l.account_id, l.user_name, l.employee_id
+    SELECT
+        s.*, l.snapshot_id, l.account_id, l.user_name, l.employee_id,
+        date_diff('day', s.last_seen::DATE, $as_of::DATE) AS days_since_seen,
+        date_diff('day', s.age_from, $as_of::DATE) AS age_days
     FROM assess_stale AS s
     JOIN link AS l ON l.k = s.k
     WHERE s.stale

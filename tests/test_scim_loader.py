@@ -1,0 +1,158 @@
+"""Chunk loading: two loader threads, commits in arrival order, the first copy of an id wins."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from faults.harness import TOKEN_ENV, app_table, collect, make_config, query
+from faults.mock_scim import USER, MockScim
+from scimaudit.collect.scim import loader
+from scimaudit.collect.scim.fetch import Fetched
+from scimaudit.collect.scim.head import read_head
+from scimaudit.collect.scim.loader import CommitTurn, load_chunk
+from scimaudit.collect.scim.spool import Spool, SpoolChunk
+from scimaudit.collect.scim.store_session import StoreSession
+from scimaudit.collect.scim.vendors import Quirks
+from scimaudit.store import snapshots
+from scimaudit.store.connect import connect
+
+
+@pytest.fixture(autouse=True)
+def _token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TOKEN_ENV, "test-token")
+
+
+def user(i: int, display: str | None = None) -> dict[str, Any]:
+    return {
+        "schemas": [USER],
+        "id": f"id-{i}",
+        "userName": f"user{i}",
+        "displayName": display or f"User {i}",
+        "active": True,
+    }
+
+
+def list_page(resources: list[dict[str, Any]]) -> bytes:
+    return orjson.dumps({"totalResults": 4, "Resources": resources})
+
+
+def one_page_chunk(spool: Spool, content: bytes) -> SpoolChunk:
+    fetched = Fetched(
+        url="http://127.0.0.1/scim/v2/Users",
+        params={"startIndex": "1"},
+        status=200,
+        content=content,
+        head=read_head(content),
+        received_at=datetime.now(UTC),
+        elapsed_ms=1.0,
+        attempt=1,
+    )
+    spool.add("User", fetched)
+    chunk = spool.flush()
+    assert chunk is not None
+    return chunk
+
+
+class Reached(threading.Event):
+    """An event that also tells when someone starts waiting on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = threading.Event()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waiting.set()
+        return super().wait(timeout)
+
+
+def test_later_copy_staged_first_loses_to_the_earlier_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunk 2 repeats id-1 (changed) and is staged while chunk 1 is still uncommitted.
+
+    Its commit must wait for chunk 1, then collide with chunk 1's id-1 (DuckDB refuses the
+    duplicate key), roll back and load again, keeping chunk 1's copy: the same rows as a serial
+    load, whatever the timing.
+    """
+    store = tmp_path / "store.duckdb"
+    with connect(store) as con:
+        snapshot_id = snapshots.begin(con, "app", "a", location="http://127.0.0.1/scim/v2")
+    spool = Spool(tmp_path / "spool")
+    first = one_page_chunk(spool, list_page([user(0), user(1)]))
+    second = one_page_chunk(spool, list_page([user(1, "CHANGED LATER"), user(2), user(3)]))
+    session = StoreSession(store, lock_timeout=10)
+    quirks = Quirks("index", 100, "inline", False, None)
+    turn_1 = CommitTurn(after=None, done=Reached())
+    turn_2 = CommitTurn(after=turn_1.done, done=threading.Event())
+    errors: list[BaseException] = []
+    attempts: list[int] = []
+    real_load_once = loader._load_once
+
+    def counting_load_once(*args: Any) -> Any:
+        attempts.append(args[4].first_seq)
+        return real_load_once(*args)
+
+    monkeypatch.setattr(loader, "_load_once", counting_load_once)
+
+    def load_second() -> None:
+        try:
+            load_chunk(
+                session, snapshot_id=snapshot_id, app="a", quirks=quirks, chunk=second, turn=turn_2
+            )
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    worker = threading.Thread(target=load_second)
+    worker.start()
+    assert isinstance(turn_1.done, Reached)
+    assert turn_1.done.waiting.wait(30), "chunk 2 never reached its commit turn"
+    load_chunk(session, snapshot_id=snapshot_id, app="a", quirks=quirks, chunk=first, turn=turn_1)
+    worker.join(30)
+    session.release()
+    assert errors == []
+    assert sorted(attempts) == [1, 2, 2]  # chunk 2 collided at commit and was loaded again
+    with connect(store) as con:
+        rows = con.execute(
+            "SELECT account_id, display_name FROM account WHERE snapshot_id = ? ORDER BY 1",
+            [snapshot_id],
+        ).fetchall()
+        pages = con.execute(
+            "SELECT seq FROM raw_scim_page WHERE snapshot_id = ? ORDER BY seq", [snapshot_id]
+        ).fetchall()
+    assert rows == [("id-0", "User 0"), ("id-1", "User 1"), ("id-2", "User 2"), ("id-3", "User 3")]
+    assert pages == [(1,), (2,)]  # both pages landed once, the retried chunk included
+
+
+def test_many_small_chunks_load_in_parallel_and_reconcile(tmp_path: Path) -> None:
+    """Every page its own chunk (so both loader threads work), repeats across pages included."""
+    users = [user(i) for i in range(30)]
+    server = MockScim(users)
+    real_page = server.page
+
+    def with_repeat(items: list[dict[str, Any]], params: dict[str, str]) -> dict[str, Any]:
+        body = real_page(items, params)
+        if params.get("startIndex") == "16" and items is server.users:
+            body["Resources"][0] = user(3, "CHANGED LATER")  # id-3 again, id-15 missing
+        return body
+
+    server.page = with_repeat  # type: ignore[method-assign]
+    config = make_config(tmp_path, app_table("a", page_size=5))
+    [result] = collect(config, {"a": server}, chunk_bytes=1)
+    record = result.completeness["resources"]["User"]
+    assert record["duplicates_dropped"] == 1
+    assert result.status == "failed"  # 29 unique of 30: the listing shifted, so it is re-pulled
+    assert query(
+        config,
+        "SELECT display_name FROM account WHERE snapshot_id = ? AND account_id = 'id-3'",
+        [result.attempts[0]],
+    ) == [("User 3",)]
+    loaded = query(
+        config, "SELECT count(*) FROM account WHERE snapshot_id = ?", [result.attempts[0]]
+    )
+    assert loaded == [(29,)]
