@@ -31,8 +31,9 @@ test-quick: venv
 test-slow: venv peers
 	$(BIN)/pytest -m slow -q
 
-bench: venv
-	$(BIN)/python bench/run_all.py
+bench: venv ## List the benchmarks; each runs at the issue's scale and prints its figures
+	@for f in bench/bench_*.py; do printf '%-28s ' "$$f"; $(BIN)/python -c "import ast,sys; print((ast.get_docstring(ast.parse(open(sys.argv[1]).read())) or '').splitlines()[0])" "$$f"; done
+	@echo "run one with: $(BIN)/python bench/<name>.py --help"
 
 sysdeps: ## Debian packages: poppler (pdftotext/pdftoppm), chromium, pango for weasyprint, node
 	@bash .ci/sysdeps.sh

@@ -156,3 +156,28 @@ def test_many_small_chunks_load_in_parallel_and_reconcile(tmp_path: Path) -> Non
         config, "SELECT count(*) FROM account WHERE snapshot_id = ?", [result.attempts[0]]
     )
     assert loaded == [(29,)]
+
+
+def test_a_failed_chunk_passes_its_turn_on(tmp_path: Path) -> None:
+    """Chunk 1 cannot be read; chunk 2 (waiting for chunk 1's commit) still loads, no hang."""
+    store = tmp_path / "store.duckdb"
+    with connect(store) as con:
+        snapshot_id = snapshots.begin(con, "app", "a", location="http://127.0.0.1/scim/v2")
+    spool = Spool(tmp_path / "spool")
+    first = one_page_chunk(spool, list_page([user(0)]))
+    second = one_page_chunk(spool, list_page([user(1)]))
+    first.path.unlink()
+    session = StoreSession(store, lock_timeout=10)
+    quirks = Quirks("index", 100, "inline", False, None)
+    turn_1 = CommitTurn(after=None, done=threading.Event())
+    turn_2 = CommitTurn(after=turn_1.done, done=threading.Event())
+    with pytest.raises(OSError):
+        load_chunk(
+            session, snapshot_id=snapshot_id, app="a", quirks=quirks, chunk=first, turn=turn_1
+        )
+    assert turn_1.done.is_set()
+    load_chunk(session, snapshot_id=snapshot_id, app="a", quirks=quirks, chunk=second, turn=turn_2)
+    session.release()
+    with connect(store) as con:
+        rows = con.execute("SELECT account_id FROM account WHERE snapshot_id = ?", [snapshot_id])
+        assert rows.fetchall() == [("id-1",)]

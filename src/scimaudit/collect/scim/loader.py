@@ -39,6 +39,17 @@ def sql(name: str) -> str:
     return resources.files("scimaudit.collect.scim").joinpath("sql", f"{name}.sql").read_text()
 
 
+def account_insert(skip_repeats: bool) -> str:
+    """``load_account.sql`` as written (``INSERT OR IGNORE``), or as a plain ``INSERT``.
+
+    Repeated ids are rare, and checking each row for a conflict to ignore made the insert 45 %
+    dearer; so a chunk is first loaded with a plain insert, which fails on a repeat (and the
+    chunk is loaded again with the ``OR IGNORE`` text, see :func:`load_chunk`).
+    """
+    text = sql("load_account")
+    return text if skip_repeats else text.replace("INSERT OR IGNORE INTO", "INSERT INTO", 1)
+
+
 @dataclass
 class Problem:
     """One malformed resource: where it was (page seq, index in Resources) and what is wrong."""
@@ -74,6 +85,7 @@ def _stage(
     chunk: SpoolChunk,
     quirks: Quirks,
     result: ChunkResult,
+    skip_repeats: bool,
 ) -> None:
     span = {"snapshot_id": snapshot_id, "first_seq": chunk.first_seq, "last_seq": chunk.last_seq}
     keys = {"snapshot_id": snapshot_id, "app": app}
@@ -86,7 +98,7 @@ def _stage(
                 "activity_path": quirks.activity_json_path,
             },
         )
-        con.execute(sql("load_account"), keys)
+        con.execute(account_insert(skip_repeats), keys)
         _collect_problems(con, "staged_user", "User", result)
     if "Group" in chunk.resource_types:
         con.execute(sql("stage_group"), {**span, "from_list": quirks.group_members == "inline"})
@@ -137,16 +149,21 @@ def load_chunk(
     chunk: SpoolChunk,
     turn: CommitTurn | None = None,
 ) -> ChunkResult:
-    """Append one chunk's raw pages and staged rows in one transaction; delete the chunk file."""
-    table = read_chunk(chunk)
+    """Append one chunk's raw pages and staged rows in one transaction; delete the chunk file.
+
+    Whatever happens, the turn is passed on (``turn.done``), so a failed chunk never leaves the
+    later chunks of its pull waiting; the failure itself reaches the completeness record.
+    """
     try:
+        table = read_chunk(chunk)
         with session.cursor() as con:
             try:
-                result = _load_once(con, snapshot_id, app, quirks, chunk, table, turn)
+                result = _load_once(con, snapshot_id, app, quirks, chunk, table, turn, False)
             except (duckdb.ConstraintException, duckdb.TransactionException):
-                # A repeated id met its earlier copy; once every earlier chunk has committed
-                # (the turn), a second try sees that copy and keeps it instead of ours.
-                result = _load_once(con, snapshot_id, app, quirks, chunk, table, turn)
+                # A repeated id met its earlier copy (in this chunk, a committed one, or one
+                # committed while we staged). Once every earlier chunk has committed (the turn),
+                # a second try that skips repeats keeps the earliest copy, as a serial load does.
+                result = _load_once(con, snapshot_id, app, quirks, chunk, table, turn, True)
     finally:
         if turn is not None:
             turn.done.set()
@@ -163,6 +180,7 @@ def _load_once(
     chunk: SpoolChunk,
     table: pa.Table,
     turn: CommitTurn | None,
+    skip_repeats: bool,
 ) -> ChunkResult:
     result = ChunkResult()
     con.execute("BEGIN TRANSACTION")
@@ -170,7 +188,7 @@ def _load_once(
         con.register("spool_chunk", table)
         con.execute(sql("raw_insert"), {"snapshot_id": snapshot_id})
         con.unregister("spool_chunk")
-        _stage(con, snapshot_id, app, chunk, quirks, result)
+        _stage(con, snapshot_id, app, chunk, quirks, result, skip_repeats)
         if turn is not None and turn.after is not None:
             turn.after.wait()
         con.execute("COMMIT")
