@@ -261,7 +261,60 @@ def service_provider_config(
     return config
 
 
-class Scim2ServerProcess:
+class LoopbackPeer:
+    """What every test peer shares: a bearer token, a child process on 127.0.0.1, and a clean stop.
+
+    Subclasses set ``_token``, ``port``, ``process`` and ``_tmp`` and implement :meth:`start`.
+    """
+
+    _token: str
+    port: int | None
+    process: ManagedProcess | None
+    _tmp: tempfile.TemporaryDirectory[str] | None
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    @property
+    def token(self) -> str:
+        """The bearer token the server accepts."""
+        return self._token
+
+    @property
+    def pid(self) -> int:
+        """The process id of the running server."""
+        if self.process is None:
+            raise PeerError("the server is not running")
+        return self.process.pid
+
+    @property
+    def origin(self) -> str:
+        """``http://127.0.0.1:P``, without any path."""
+        if self.port is None:
+            raise PeerError("the server is not running")
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL) and remove its temporary files."""
+        if self.process is not None:
+            self.process.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class Scim2ServerProcess(LoopbackPeer):
     """scim2-server, started as a child process on 127.0.0.1 with one or more tenants.
 
     Use it as a context manager; on exit the server is stopped and reaped::
@@ -313,25 +366,6 @@ class Scim2ServerProcess:
         self.port: int | None = None
         self.process: ManagedProcess | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
-
-    @property
-    def token(self) -> str:
-        """The bearer token the server accepts."""
-        return self._token
-
-    @property
-    def pid(self) -> int:
-        """The process id of the running server."""
-        if self.process is None:
-            raise PeerError("the server is not running")
-        return self.process.pid
-
-    @property
-    def origin(self) -> str:
-        """``http://127.0.0.1:P``, without any path."""
-        if self.port is None:
-            raise PeerError("the server is not running")
-        return f"http://{LOOPBACK}:{self.port}"
 
     def base_url(self, tenant: str | None = None) -> str:
         """Return the SCIM base URL of a tenant (``…/<tenant>/v2``), without a trailing slash.
@@ -435,25 +469,6 @@ class Scim2ServerProcess:
             if httpx.get(url, headers=headers, timeout=2.0).status_code != 200:
                 return False
         return True
-
-    def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL) and remove its temporary files."""
-        if self.process is not None:
-            self.process.stop()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 import httpx
@@ -25,6 +24,7 @@ import orjson
 
 from scimaudit.peers.scim2_server import (
     LOOPBACK,
+    LoopbackPeer,
     ManagedProcess,
     PeerError,
     PeerStartError,
@@ -48,7 +48,7 @@ def default_project_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "tests" / "peers" / "scimmy"
 
 
-class ScimmyProcess:
+class ScimmyProcess(LoopbackPeer):
     """The SCIMMY peer (``node server.js``), started as a child process on 127.0.0.1.
 
     Use it as a context manager; on exit the server is stopped and reaped::
@@ -86,25 +86,6 @@ class ScimmyProcess:
         self.port: int | None = None
         self.process: ManagedProcess | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
-
-    @property
-    def token(self) -> str:
-        """The bearer token the server accepts."""
-        return self._token
-
-    @property
-    def pid(self) -> int:
-        """The process id of the running server."""
-        if self.process is None:
-            raise PeerError("the server is not running")
-        return self.process.pid
-
-    @property
-    def origin(self) -> str:
-        """``http://127.0.0.1:P``, without any path."""
-        if self.port is None:
-            raise PeerError("the server is not running")
-        return f"http://{LOOPBACK}:{self.port}"
 
     def base_url(self, tenant: str | None = None) -> str:
         """Return the SCIM base URL, ``http://127.0.0.1:P/scim/v2``, without a trailing slash.
@@ -188,22 +169,3 @@ class ScimmyProcess:
             timeout=2.0,
         )
         return response.status_code == 200
-
-    def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL) and remove its temporary files."""
-        if self.process is not None:
-            self.process.stop()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
