@@ -126,14 +126,12 @@ def synthesise(path: Path, apps: int, per_app: int, people: int) -> None:
         # account i of app a belongs to person (a * per_app + i) % people; leavers (person % 50 = 0)
         # were active on June 1; by June 30 half of them were deactivated (lastModified in between)
         con.execute(
-            """INSERT INTO account (snapshot_id, app, account_id, user_name, active, last_modified,
-                 resource)
+            """INSERT INTO account (snapshot_id, app, account_id, user_name, active, last_modified)
                SELECT 2 + 2 * a + s, printf('app%02d', a), 'u' || i, 'user' || i || '@example.com',
                  CASE WHEN s = 1 AND ((a * ? + i) % ?) % 50 = 0 THEN ((a * ? + i) % ?) % 100 <> 0
                       ELSE true END,
                  CASE WHEN s = 1 AND ((a * ? + i) % ?) % 100 = 0
-                      THEN TIMESTAMPTZ '2024-06-10 09:00:00+00' END,
-                 '{}'
+                      THEN TIMESTAMPTZ '2024-06-10 09:00:00+00' END
                FROM range(?) ta(a), range(2) ts(s), range(?) ti(i)""",
             [per_app, people, per_app, people, per_app, people, apps, per_app],
         )

@@ -72,7 +72,7 @@ FROM range(1, $people + 1) AS t(i)
 # one row per (app, person) account: ~half of HR in each app, link style by app number
 _ACCOUNTS = """
 INSERT INTO account (snapshot_id, app, account_id, user_name, external_id, employee_number,
-    display_name, given_name, family_name, emails, primary_email, active, created, resource)
+    display_name, given_name, family_name, emails, primary_email, active, created)
 WITH pick AS (
     SELECT
         i, 'E' || lpad(i::VARCHAR, 7, '0') AS eid, 'first' || i || '.last' || i AS local,
@@ -97,19 +97,18 @@ SELECT
     [email], email,
     CASE WHEN gone THEN hash(i, $app, 'kept') % 100 < 30
          WHEN hash(i, $app, 'off') % 100 < 2 THEN false END,
-    $as_of::TIMESTAMPTZ - to_days((hash(i, $app, 'age') % 2000)::INTEGER),
-    '{}'
+    $as_of::TIMESTAMPTZ - to_days((hash(i, $app, 'age') % 2000)::INTEGER)
 FROM shaped
 UNION ALL
 SELECT $sid, $app, md5($app || '/orphan/' || j), 'contractor-' || j || '@partner.example', NULL,
     NULL, NULL, NULL, NULL, ['contractor-' || j || '@partner.example'], NULL, true,
-    $as_of::TIMESTAMPTZ - to_days(400), '{}'
+    $as_of::TIMESTAMPTZ - to_days(400)
 FROM range(1, 301) AS t(j)
 """
 
 _GROUPS = """
-INSERT INTO scim_group
-SELECT $sid, $app, $app || '/' || name, name, NULL, 0, NULL
+INSERT INTO scim_group (snapshot_id, app, group_id, display_name, member_count)
+SELECT $sid, $app, $app || '/' || name, name, 0
 FROM (
     SELECT 'dept-Dept' || d AS name FROM range($departments) AS t(d)
     UNION ALL

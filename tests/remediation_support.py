@@ -11,8 +11,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from scimaudit.config import Config, parse_config
 from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
@@ -58,10 +56,9 @@ def write_snapshot(
     with connect(cfg.store.path) as con:
         sid = snapshots.begin(con, "app", app, location="test", as_of=as_of)
         for u in users:
-            meta = {"version": u.get("version"), "lastModified": u.get("lastModified")}
             con.execute(
                 "INSERT INTO account (snapshot_id, app, account_id, user_name, active, etag,"
-                " resource) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " last_modified) VALUES (?, ?, ?, ?, ?, ?, ?::TIMESTAMPTZ)",
                 [
                     sid,
                     app,
@@ -69,7 +66,7 @@ def write_snapshot(
                     u["userName"],
                     u.get("active", True),
                     u.get("version"),
-                    orjson.dumps({"id": u["id"], "userName": u["userName"], "meta": meta}).decode(),
+                    u.get("lastModified"),
                 ],
             )
         for g in groups:

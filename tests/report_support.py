@@ -448,7 +448,7 @@ def build_store(path: Path, *, hr_rejected: int = 0) -> None:
         for sid, app, acc, user, active, modified in ACCOUNTS:
             con.execute(
                 "INSERT INTO account (snapshot_id, app, account_id, user_name, active,"
-                " last_modified, resource) VALUES (?, ?, ?, ?, ?, ?, '{}')",
+                " last_modified) VALUES (?, ?, ?, ?, ?, ?)",
                 [sid, app, acc, user, active, ts(modified) if modified else None],
             )
         con.execute(

@@ -235,7 +235,6 @@ def build_store(
                     "user_name": user,
                     "active": a.active,
                     "last_activity": a.last_activity,
-                    "resource": "{}",
                 }
             )
             kind = a.account_type or ("human" if a.person else "unmatched")

@@ -1,5 +1,5 @@
 """Build a store from sample_data/ without servers: HR and sign-ins through their importers, apps as
-SCIM ListResponse pages landed in raw_scim_page and unpacked by the collector's own staging SQL.
+SCIM ListResponse pages written to the page archive and loaded by the collector's own SQL.
 
 The sample users have no ``id`` (a server assigns it) and group members name users by userName
 (sample_data/README.md); here each user gets the id ``<app>-u<n>`` and members are translated to it,
@@ -9,7 +9,6 @@ resources a page, so the same staging path as a real collection is exercised.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import sys
 from datetime import UTC, date, datetime, time
@@ -20,7 +19,11 @@ import orjson
 
 from scimaudit.collect.activity import import_activity
 from scimaudit.collect.hr.importer import import_hr
-from scimaudit.collect.scim.loader import sql as scim_sql
+from scimaudit.collect.scim.fetch import Fetched
+from scimaudit.collect.scim.head import read_head
+from scimaudit.collect.scim.loader import load_pages
+from scimaudit.collect.scim.page_archive import PageWriter
+from scimaudit.collect.scim.vendors import Quirks
 from scimaudit.config import Config, load_config
 from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
@@ -151,6 +154,19 @@ def _pages(resources: list[dict[str, Any]]) -> list[bytes]:
     return pages
 
 
+def _fetched(url: str, body: bytes, received_at: datetime) -> Fetched:
+    return Fetched(
+        url=url,
+        params={},
+        status=200,
+        content=body,
+        head=read_head(body),
+        received_at=received_at,
+        elapsed_ms=1.0,
+        attempt=1,
+    )
+
+
 def app_resources(app_dir: Path, app: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Users with ids assigned, and groups whose members carry those ids, as a server has them."""
     users = orjson.loads((app_dir / "users.json").read_bytes())
@@ -181,41 +197,18 @@ def app_resources(app_dir: Path, app: str) -> tuple[list[dict[str, Any]], list[d
 def land_app(
     config: Config, app: str, app_dir: Path, as_of: datetime, *, status: str = "complete"
 ) -> int:
-    """One app snapshot from sample files: raw pages, then the collector's staging SQL."""
+    """One app snapshot from sample files: pages archived and loaded as a real pull lands them."""
     users, groups = app_resources(app_dir, app)
+    quirks = Quirks("index", PAGE, "inline", False, None)
     with connect(config.store.path) as con:
         sid = snapshots.begin(con, "app", app, location=f"sample:{app_dir}", as_of=as_of)
-        seq = 0
+        writer = PageWriter(config.store.path, sid)
         for rtype, resources in (("User", users), ("Group", groups)):
-            first = seq + 1
             for body in _pages(resources):
-                seq += 1
-                con.execute(
-                    "INSERT INTO raw_scim_page (snapshot_id, seq, resource_type, request_url,"
-                    " request_params, status_code, received_at, elapsed_ms, attempt, body_sha256,"
-                    " body) VALUES (?, ?, ?, ?, '{}', 200, ?, 1.0, 1, ?, ?)",
-                    [
-                        sid,
-                        seq,
-                        rtype,
-                        f"sample://{app}/{rtype}s",
-                        as_of,
-                        hashlib.sha256(body).hexdigest(),
-                        body.decode(),
-                    ],
-                )
-            span = {"snapshot_id": sid, "first_seq": first, "last_seq": seq}
-            keys = {"snapshot_id": sid, "app": app}
-            if rtype == "User":
-                con.execute(
-                    scim_sql("stage_user"),
-                    {**span, "active_as_string": False, "activity_path": None},
-                )
-                con.execute(scim_sql("load_account"), keys)
-            else:
-                con.execute(scim_sql("stage_group"), {**span, "from_list": True})
-                con.execute(scim_sql("load_membership"), keys)
-                con.execute(scim_sql("load_group"), keys)
+                writer.add(rtype, _fetched(f"sample://{app}/{rtype}s", body, as_of))
+            chunk = writer.flush()
+            assert chunk is not None
+            load_pages(con, snapshot_id=sid, app=app, quirks=quirks, chunk=chunk)
         snapshots.finish(
             con,
             sid,

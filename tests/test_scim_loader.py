@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import orjson
 import pytest
 
@@ -16,7 +17,7 @@ from scimaudit.collect.scim import loader
 from scimaudit.collect.scim.fetch import Fetched
 from scimaudit.collect.scim.head import read_head
 from scimaudit.collect.scim.loader import CommitTurn, load_chunk
-from scimaudit.collect.scim.spool import Spool, SpoolChunk
+from scimaudit.collect.scim.page_archive import ArchiveChunk, PageWriter
 from scimaudit.collect.scim.store_session import StoreSession
 from scimaudit.collect.scim.vendors import Quirks
 from scimaudit.store import snapshots
@@ -42,7 +43,7 @@ def list_page(resources: list[dict[str, Any]]) -> bytes:
     return orjson.dumps({"totalResults": 4, "Resources": resources})
 
 
-def one_page_chunk(spool: Spool, content: bytes) -> SpoolChunk:
+def one_page_chunk(writer: PageWriter, content: bytes) -> ArchiveChunk:
     fetched = Fetched(
         url="http://127.0.0.1/scim/v2/Users",
         params={"startIndex": "1"},
@@ -53,8 +54,8 @@ def one_page_chunk(spool: Spool, content: bytes) -> SpoolChunk:
         elapsed_ms=1.0,
         attempt=1,
     )
-    spool.add("User", fetched)
-    chunk = spool.flush()
+    writer.add("User", fetched)
+    chunk = writer.flush()
     assert chunk is not None
     return chunk
 
@@ -83,9 +84,9 @@ def test_later_copy_staged_first_loses_to_the_earlier_chunk(
     store = tmp_path / "store.duckdb"
     with connect(store) as con:
         snapshot_id = snapshots.begin(con, "app", "a", location="http://127.0.0.1/scim/v2")
-    spool = Spool(tmp_path / "spool")
-    first = one_page_chunk(spool, list_page([user(0), user(1)]))
-    second = one_page_chunk(spool, list_page([user(1, "CHANGED LATER"), user(2), user(3)]))
+    writer = PageWriter(store, snapshot_id)
+    first = one_page_chunk(writer, list_page([user(0), user(1)]))
+    second = one_page_chunk(writer, list_page([user(1, "CHANGED LATER"), user(2), user(3)]))
     session = StoreSession(store, lock_timeout=10)
     quirks = Quirks("index", 100, "inline", False, None)
     turn_1 = CommitTurn(after=None, done=Reached())
@@ -159,19 +160,19 @@ def test_many_small_chunks_load_in_parallel_and_reconcile(tmp_path: Path) -> Non
 
 
 def test_a_failed_chunk_passes_its_turn_on(tmp_path: Path) -> None:
-    """Chunk 1 cannot be read; chunk 2 (waiting for chunk 1's commit) still loads, no hang."""
+    """Chunk 1's archive file is gone; chunk 2 (waiting on chunk 1's commit) loads, no hang."""
     store = tmp_path / "store.duckdb"
     with connect(store) as con:
         snapshot_id = snapshots.begin(con, "app", "a", location="http://127.0.0.1/scim/v2")
-    spool = Spool(tmp_path / "spool")
-    first = one_page_chunk(spool, list_page([user(0)]))
-    second = one_page_chunk(spool, list_page([user(1)]))
+    writer = PageWriter(store, snapshot_id)
+    first = one_page_chunk(writer, list_page([user(0)]))
+    second = one_page_chunk(writer, list_page([user(1)]))
     first.path.unlink()
     session = StoreSession(store, lock_timeout=10)
     quirks = Quirks("index", 100, "inline", False, None)
     turn_1 = CommitTurn(after=None, done=threading.Event())
     turn_2 = CommitTurn(after=turn_1.done, done=threading.Event())
-    with pytest.raises(OSError):
+    with pytest.raises(duckdb.IOException):
         load_chunk(
             session, snapshot_id=snapshot_id, app="a", quirks=quirks, chunk=first, turn=turn_1
         )

@@ -11,6 +11,8 @@ import pytest
 
 from faults.harness import TOKEN_ENV, app_table, collect, completeness, make_config, query
 from faults.mock_scim import ENTERPRISE, GROUP, USER, MockScim
+from scimaudit.collect.scim.archive_check import page_body, verify_snapshot_pages
+from scimaudit.store.connect import connect
 
 VENDOR_EXT = "urn:example:params:scim:schemas:extension:acme:2.0:User"
 
@@ -60,7 +62,7 @@ def test_user_fields_extension_emails_and_unknown_extension(tmp_path: Path) -> N
         config,
         "SELECT user_name, external_id, employee_number, display_name, given_name, family_name,"
         " emails, primary_email, active, department, manager_ref, created::VARCHAR,"
-        " last_modified::VARCHAR, last_activity::VARCHAR, etag, resource"
+        " last_modified::VARCHAR, last_activity::VARCHAR, etag, raw_seq, raw_index"
         " FROM account WHERE account_id = 'id-1'",
     )[0]
     assert row[:11] == (
@@ -73,7 +75,11 @@ def test_user_fields_extension_emails_and_unknown_extension(tmp_path: Path) -> N
         "2025-03-04 05:06:07+00",
     )
     assert row[14] == 'W/"v1"'
-    assert orjson.loads(row[15])[VENDOR_EXT]["costCenter"] == "CC-9"
+    # the resource as received, unknown extension included, is one lookup away in the archive
+    with connect(config.store.path, read_only=True) as con:
+        page = orjson.loads(page_body(con, config.store.path, result.snapshot_id, row[15]))
+    assert page["Resources"][row[16]]["id"] == "id-1"
+    assert page["Resources"][row[16]][VENDOR_EXT]["costCenter"] == "CC-9"
 
 
 def test_raw_pages_keep_exact_bytes_and_hashes(tmp_path: Path) -> None:
@@ -82,19 +88,25 @@ def test_raw_pages_keep_exact_bytes_and_hashes(tmp_path: Path) -> None:
     [result] = collect(config, {"a": server})
     rows = query(
         config,
-        "SELECT resource_type, body_sha256, body FROM raw_scim_page"
+        "SELECT resource_type, body_sha256, seq, archive_file, body FROM raw_scim_page"
         " WHERE snapshot_id = ? ORDER BY seq",
         [result.snapshot_id],
     )
     assert {r[0] for r in rows} >= {"ServiceProviderConfig", "User", "Group"}
-    for _, digest, body in rows:
-        assert hashlib.sha256(body.encode()).hexdigest() == digest
+    assert all(r[3] and r[4] is None for r in rows)  # bodies live in the archive, not the store
+    with connect(config.store.path, read_only=True) as con:
+        bodies = {r[2]: page_body(con, config.store.path, result.snapshot_id, r[2]) for r in rows}
+        check = verify_snapshot_pages(con, config.store.path, result.snapshot_id)
+    for _, digest, seq, _, _ in rows:
+        assert hashlib.sha256(bodies[seq]).hexdigest() == digest
     listed = hashlib.sha256("".join(r[1] + "\n" for r in rows).encode()).hexdigest()
     assert listed == result.sha256
-    first_user_page = next(r[2] for r in rows if r[0] == "User")
-    assert first_user_page.encode() == orjson.dumps(
+    first_user_page = next(bodies[r[2]] for r in rows if r[0] == "User")
+    assert first_user_page == orjson.dumps(
         server.page(server.users, {"startIndex": "1", "count": "10"})
     )
+    assert check.ok and check.checked == len(rows), check.problems
+    assert check.recomputed_sha256 == result.sha256
 
 
 def test_active_as_string_is_a_vendor_option(tmp_path: Path) -> None:

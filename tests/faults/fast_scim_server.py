@@ -9,9 +9,11 @@ HTTP/1.1 (keep-alive, Content-Length) and SCIM (RFC 7644 §3.4.2 list responses,
 auth) for the collector.
 
 Also used by the kill test: ``--latency-ms`` slows every response so a collect is surely mid-way
-when it is killed.
+when it is killed, and by the TLS tests: ``--tls-cert PEM --tls-key PEM`` serves HTTPS (the cert
+file may hold the chain after the leaf) and the printed ``base_url`` is then ``https://``.
 
-Run: ``python tests/faults/fast_scim_server.py --users N --groups G [--latency-ms 50]``; it prints
+Run: ``python tests/faults/fast_scim_server.py --users N --groups G [--latency-ms 50]
+[--tls-cert server.pem --tls-key server-key.pem]``; it prints
 one JSON line ``{"event": "ready", "port": P, "base_url": ...}`` on stdout once listening, and exits
 when its stdin closes (so a killed parent leaves no server behind).
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import ssl
 import sys
 import threading
 import uuid
@@ -241,19 +244,33 @@ class Http(asyncio.Protocol):
         return 200, body
 
 
+def server_tls(cert: str | None, key: str | None) -> ssl.SSLContext | None:
+    """The server-side TLS context for ``--tls-cert``/``--tls-key``; None serves plain HTTP."""
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise SystemExit("--tls-cert and --tls-key go together")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
 async def serve(args: argparse.Namespace) -> None:
     catalog = Catalog(args.users, args.groups, args.max_results)
+    tls = server_tls(args.tls_cert, args.tls_key)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         lambda: Http(catalog, args.token, args.latency_ms / 1000),
         "127.0.0.1",
         args.port,
         backlog=256,
+        ssl=tls,
     )
     port = server.sockets[0].getsockname()[1]
+    scheme = "https" if tls else "http"
     sys.stdout.write(
         orjson.dumps(
-            {"event": "ready", "port": port, "base_url": f"http://127.0.0.1:{port}{BASE_PATH}"}
+            {"event": "ready", "port": port, "base_url": f"{scheme}://127.0.0.1:{port}{BASE_PATH}"}
         ).decode()
         + "\n"
     )
@@ -276,6 +293,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token", default=os.environ.get("FAST_SCIM_TOKEN", "bench-token"))
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--watch-stdin", action="store_true")
+    parser.add_argument("--tls-cert", help="PEM certificate (chain) to serve HTTPS with")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
     args = parser.parse_args(argv)
     if args.watch_stdin:
         threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()

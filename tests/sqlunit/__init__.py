@@ -181,8 +181,8 @@ class World:
             self.con.execute(
                 "INSERT INTO account (snapshot_id, app, account_id, user_name, external_id,"
                 " employee_number, display_name, given_name, family_name, emails, primary_email,"
-                " active, created, last_activity, resource)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+                " active, created, last_activity)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     sid,
                     name,
@@ -213,7 +213,9 @@ class World:
                 )
         for gname, gid in groups.items():
             self.con.execute(
-                "INSERT INTO scim_group VALUES (?, ?, ?, ?, NULL, 0, NULL)", [sid, name, gid, gname]
+                "INSERT INTO scim_group (snapshot_id, app, group_id, display_name, member_count)"
+                " VALUES (?, ?, ?, ?, 0)",
+                [sid, name, gid, gname],
             )
         return sid
 

@@ -1,13 +1,10 @@
 """Opening the DuckDB store: short-lived connections, retried while another process holds the lock.
 
 DuckDB lets one process open a file read-write, and while it does, no other process can open it at
-all.
-So every unit of work (a collector's load step, a dashboard request, a decision) opens the store,
-does
-its work in a short transaction and closes it; a caller that finds the file locked waits and retries
-with backoff for up to ``lock_timeout`` seconds instead of failing. Long network work (collecting)
-is
-spooled to disk first, so the lock is only held while loading.
+all. So every unit of work (a collector's load step, a dashboard request, a decision) opens the
+store, does its work in a short transaction and closes it; a caller that finds the file locked
+waits and retries with backoff for up to ``lock_timeout`` seconds instead of failing. Long network
+work (collecting) lands in the page archive on disk first, so the lock is only held while loading.
 """
 
 from __future__ import annotations

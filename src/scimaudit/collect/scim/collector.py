@@ -5,7 +5,8 @@ Per app (all apps concurrently, each with its own client and request budget):
 1. register a ``running`` snapshot (a short store transaction);
 2. read the discovery endpoints (advice only), choose paging and page size;
 3. list all Users, then all Groups (members inline, or listed without members and read one by one),
-   landing every response in the spool, which two loader threads move into the store in chunks;
+   landing every response in the page archive (Parquet files beside the store), which two loader
+   threads load into the store file by file;
 4. ask for ``totalResults`` again; if the count changed while we pulled (or resources shifted so
    that ids were repeated), the snapshot is closed ``failed`` and the app is pulled again as a new
    snapshot, up to :data:`MAX_PULL_ATTEMPTS` times;
@@ -20,18 +21,16 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
-import shutil
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
 import httpx
 
+from scimaudit.collect.scim.archive_check import remove_unreferenced_files
 from scimaudit.collect.scim.auth import build_auth
 from scimaudit.collect.scim.client import build_client
 from scimaudit.collect.scim.completeness import AppRecord, ResourceRecord
@@ -44,12 +43,12 @@ from scimaudit.collect.scim.loader import (
     loaded_counts,
     page_hashes,
 )
+from scimaudit.collect.scim.page_archive import ArchiveChunk, PageWriter
 from scimaudit.collect.scim.paginate import CursorPager, IndexPager
 from scimaudit.collect.scim.progress import ProgressSink, make_progress
 from scimaudit.collect.scim.pull import AppSession, pull_listing, read_groups_one_by_one, recount
 from scimaudit.collect.scim.ratelimit import RateLimiter
 from scimaudit.collect.scim.retry import RetryPolicy
-from scimaudit.collect.scim.spool import Spool, SpoolChunk
 from scimaudit.collect.scim.store_session import StoreSession
 from scimaudit.collect.scim.vendors import Quirks
 from scimaudit.config import AppConfig, Config
@@ -93,11 +92,6 @@ class AppResult:
             "duration_seconds": round(self.duration_seconds, 3),
             "snapshot_attempts": self.attempts,
         }
-
-
-def spool_root(store_path: Path) -> Path:
-    """Where spool chunks of a store wait for loading: a folder beside the store file."""
-    return store_path.parent / f"{store_path.name}.spool"
 
 
 class CollectRun:
@@ -189,11 +183,11 @@ class CollectRun:
             previous_attempts=list(previous),
             group_members=quirks.group_members,
         )
-        spool = Spool(spool_root(self.store_path) / str(snapshot_id), **self._chunk_kw())
+        writer = PageWriter(self.store_path, snapshot_id, **self._chunk_kw())
         loads: list[asyncio.Future[ChunkResult]] = []
         last_commit: list[threading.Event | None] = [None]
 
-        def submit(chunk: SpoolChunk) -> None:
+        def submit(chunk: ArchiveChunk) -> None:
             turn = CommitTurn(after=last_commit[0], done=threading.Event())
             last_commit[0] = turn.done
             loads.append(
@@ -209,7 +203,7 @@ class CollectRun:
             )
 
         def land(resource_type: str, fetched: Fetched) -> int:
-            seq, chunk = spool.add(resource_type, fetched)
+            seq, chunk = writer.add(resource_type, fetched)
             if chunk is not None:
                 submit(chunk)
             return seq
@@ -224,7 +218,7 @@ class CollectRun:
             _attach_error(record, f"internal error ({type(exc).__name__}: {exc})")
             exit_code = EXIT_BUG
         finally:
-            last = spool.flush()
+            last = writer.flush()
             if last is not None:
                 submit(last)
             outcomes = await asyncio.gather(*loads, return_exceptions=True)
@@ -241,8 +235,6 @@ class CollectRun:
             result = AppResult(
                 app.name, "failed", snapshot_id, error=str(exc), exit_code=exc.exit_code
             )
-        finally:
-            spool.remove()
         if result.status == "failed":
             result.exit_code = exit_code or CollectionError.exit_code
         result.duration_seconds = record.duration_seconds
@@ -383,25 +375,6 @@ def _summary(result: AppResult) -> str:
     return f"snapshot {result.snapshot_id}: {result.error}"
 
 
-def clean_stale_spools(store_path: Path) -> None:
-    """Remove spool folders left by killed runs (their snapshots are no longer running)."""
-    root = spool_root(store_path)
-    if not root.is_dir():
-        return
-    with connect(store_path) as con:
-        running = {
-            str(r[0])
-            for r in con.execute(
-                "SELECT snapshot_id FROM snapshot WHERE status = 'running'"
-            ).fetchall()
-        }
-    for child in root.iterdir():
-        if child.name not in running:
-            shutil.rmtree(child, ignore_errors=True)
-    with contextlib.suppress(OSError):
-        root.rmdir()
-
-
 def select_apps(config: Config, app_names: list[str] | None) -> list[AppConfig]:
     """The apps to collect: all configured, or those named (unknown names are a ConfigError)."""
     if not app_names:
@@ -422,7 +395,7 @@ async def collect_apps_async(
     sink = progress or make_progress(False)
     with connect(config.store.path, lock_timeout=config.store.lock_timeout_seconds) as con:
         snapshots.reap_interrupted(con)
-    clean_stale_spools(config.store.path)
+    remove_unreferenced_files(config.store.path)
     run = CollectRun(config, sink, transport_factory=transport_factory, chunk_bytes=chunk_bytes)
     try:
         return await run.run(apps)

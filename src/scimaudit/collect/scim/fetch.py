@@ -6,6 +6,8 @@ Outcomes of one call to :meth:`ScimFetcher.get`:
 * :class:`~scimaudit.errors.ScimAuthError` at once for 401/403 (retrying cannot fix credentials);
 * :class:`~scimaudit.errors.ScimHttpError` for other 4xx, or when 429/5xx/timeouts outlast the
   retries, with the SCIM error ``detail``/``scimType`` (RFC 7644 §3.12) when the body has one;
+  at once (no retry) when the server's TLS certificate is rejected (untrusted, wrong host name,
+  expired), saying what to change;
 * :class:`~scimaudit.errors.ScimProtocolError` when a 200 body is not a JSON object (truncated, an
   HTML login page, a proxy's error) even after retries, or is a SCIM error envelope.
 
@@ -29,6 +31,7 @@ from typing import Any
 import httpx
 import orjson
 
+from scimaudit.collect.scim.client import tls_failure
 from scimaudit.collect.scim.head import BodyHead, NotAnObject, NotJson, read_head
 from scimaudit.collect.scim.ratelimit import RateLimiter
 from scimaudit.collect.scim.retry import RetryPolicy, is_retryable_status, parse_retry_after
@@ -137,7 +140,10 @@ class ScimFetcher:
             except httpx.TimeoutException:
                 reason = f"timeout after {self.client.timeout.read or 0:.0f}s"
             except httpx.TransportError as exc:
-                reason = f"connection problem ({type(exc).__name__})"
+                tls = tls_failure(exc)
+                if tls is not None and tls.certificate_rejected:
+                    raise ScimHttpError(f"app {self.app!r}: {tls.message}") from None
+                reason = tls.message if tls else f"connection problem ({type(exc).__name__})"
             else:
                 elapsed = (time.perf_counter() - started) * 1000
                 stats.bytes_received += len(response.content)

@@ -1,8 +1,11 @@
-"""Move spool chunks into the store: raw pages first, then staging SQL, one short transaction each.
+"""Load page-archive files into the store: page rows, then staging SQL, one short transaction each.
 
-Python moves bytes, DuckDB parses: each chunk's responses are appended to ``raw_scim_page`` exactly
-as received, then the staging SQL in ``sql/`` unpacks them into ``account``, ``scim_group`` and
-``membership`` with DuckDB's JSON functions. Each chunk is its own transaction, and the store is
+Python moves bytes, DuckDB parses: for each archive file (a run of responses, see
+:mod:`~scimaudit.collect.scim.page_archive`), one row per response goes to ``raw_scim_page``, then
+the staging SQL in ``sql/`` reads the bodies straight from the file and unpacks them into
+``account``, ``scim_group`` and ``membership`` with DuckDB's JSON functions. A file whose load
+fails is deleted (its rows were rolled back), so every archive file is referenced by the store.
+Each chunk is its own transaction, and the store is
 open only while chunks are waiting (:class:`~scimaudit.collect.scim.store_session.StoreSession`),
 so a dashboard can read in between. Rows of a snapshot that is still ``running`` or ended
 ``failed`` are never used for analysis, so a chunk committed before a pull is judged is harmless.
@@ -23,9 +26,8 @@ from importlib import resources
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
-from scimaudit.collect.scim.spool import SpoolChunk, read_chunk
+from scimaudit.collect.scim.page_archive import ArchiveChunk
 from scimaudit.collect.scim.store_session import StoreSession
 from scimaudit.collect.scim.vendors import Quirks
 
@@ -82,12 +84,12 @@ def _stage(
     con: duckdb.DuckDBPyConnection,
     snapshot_id: int,
     app: str,
-    chunk: SpoolChunk,
+    chunk: ArchiveChunk,
     quirks: Quirks,
     result: ChunkResult,
     skip_repeats: bool,
 ) -> None:
-    span = {"snapshot_id": snapshot_id, "first_seq": chunk.first_seq, "last_seq": chunk.last_seq}
+    span = {"archive_path": str(chunk.path)}
     keys = {"snapshot_id": snapshot_id, "app": app}
     if "User" in chunk.resource_types:
         con.execute(
@@ -146,30 +148,49 @@ def load_chunk(
     snapshot_id: int,
     app: str,
     quirks: Quirks,
-    chunk: SpoolChunk,
+    chunk: ArchiveChunk,
     turn: CommitTurn | None = None,
 ) -> ChunkResult:
-    """Append one chunk's raw pages and staged rows in one transaction; delete the chunk file.
+    """Add one archive file's page rows and staged rows in one transaction.
 
     Whatever happens, the turn is passed on (``turn.done``), so a failed chunk never leaves the
-    later chunks of its pull waiting; the failure itself reaches the completeness record.
+    later chunks of its pull waiting; the failure itself reaches the completeness record, and the
+    file, now referenced by nothing, is deleted.
     """
     try:
-        table = read_chunk(chunk)
         with session.cursor() as con:
-            try:
-                result = _load_once(con, snapshot_id, app, quirks, chunk, table, turn, False)
-            except (duckdb.ConstraintException, duckdb.TransactionException):
-                # A repeated id met its earlier copy (in this chunk, a committed one, or one
-                # committed while we staged). Once every earlier chunk has committed (the turn),
-                # a second try that skips repeats keeps the earliest copy, as a serial load does.
-                result = _load_once(con, snapshot_id, app, quirks, chunk, table, turn, True)
+            result = load_pages(
+                con, snapshot_id=snapshot_id, app=app, quirks=quirks, chunk=chunk, turn=turn
+            )
+    except BaseException:
+        chunk.path.unlink(missing_ok=True)
+        raise
     finally:
         if turn is not None:
             turn.done.set()
-    del table
-    chunk.path.unlink(missing_ok=True)
     return result
+
+
+def load_pages(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    snapshot_id: int,
+    app: str,
+    quirks: Quirks,
+    chunk: ArchiveChunk,
+    turn: CommitTurn | None = None,
+) -> ChunkResult:
+    """Load one archive file on ``con`` (the work of :func:`load_chunk`, without its threading).
+
+    Also how test fixtures and benchmarks land pages: through the same SQL as a real pull.
+    """
+    try:
+        return _load_once(con, snapshot_id, app, quirks, chunk, turn, False)
+    except (duckdb.ConstraintException, duckdb.TransactionException):
+        # A repeated id met its earlier copy (in this chunk, a committed one, or one committed
+        # while we staged). Once every earlier chunk has committed (the turn), a second try
+        # that skips repeats keeps the earliest copy, as a serial load does.
+        return _load_once(con, snapshot_id, app, quirks, chunk, turn, True)
 
 
 def _load_once(
@@ -177,17 +198,21 @@ def _load_once(
     snapshot_id: int,
     app: str,
     quirks: Quirks,
-    chunk: SpoolChunk,
-    table: pa.Table,
+    chunk: ArchiveChunk,
     turn: CommitTurn | None,
     skip_repeats: bool,
 ) -> ChunkResult:
     result = ChunkResult()
     con.execute("BEGIN TRANSACTION")
     try:
-        con.register("spool_chunk", table)
-        con.execute(sql("raw_insert"), {"snapshot_id": snapshot_id})
-        con.unregister("spool_chunk")
+        con.execute(
+            sql("raw_insert"),
+            {
+                "snapshot_id": snapshot_id,
+                "archive_path": str(chunk.path),
+                "archive_file": chunk.relative,
+            },
+        )
         _stage(con, snapshot_id, app, chunk, quirks, result, skip_repeats)
         if turn is not None and turn.after is not None:
             turn.after.wait()
@@ -220,7 +245,7 @@ def page_hashes(
     """The snapshot hash, a hash per resource type, and the number of pages per type.
 
     A hash is SHA-256 over the pages' ``body_sha256`` values (hex, one per line, in ``seq`` order):
-    it commits to every byte received, in order, and can be re-checked from ``raw_scim_page`` alone
+    it commits to every byte received, in order, and can be re-checked from the page archive
     (recompute each page's SHA-256, then this list hash) without concatenating gigabytes.
     """
     rows = con.execute(

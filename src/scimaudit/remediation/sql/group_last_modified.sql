@@ -1,23 +1,15 @@
--- grain: one row per Group resource (by id) received in one app snapshot: its meta.lastModified as the
--- server sent it, read from the landed raw pages (list responses and single-resource reads alike).
--- Used as the change check on servers that have no ETags; scim_group does not keep lastModified.
-WITH page AS (
-    SELECT body::JSON AS doc
-    FROM raw_scim_page
-    WHERE snapshot_id = $snapshot_id
-      AND resource_type = 'Group'
-      AND status_code = 200
-),
-resource AS (
-    SELECT unnest(from_json(doc -> 'Resources', '["JSON"]')) AS r
-    FROM page
-    WHERE json_type(doc -> 'Resources') = 'ARRAY'
-    UNION ALL
-    SELECT doc AS r
-    FROM page
-    WHERE doc ->> 'id' IS NOT NULL
-)
-SELECT r ->> 'id' AS group_id, max(r -> 'meta' ->> 'lastModified') AS last_modified
-FROM resource
-WHERE list_contains($group_ids, r ->> 'id')
-GROUP BY 1
+-- grain: one row per requested Group of one app snapshot: its meta.lastModified as an ISO 8601 UTC
+-- instant (the collector's staging reads it from the page as received). Used as the change check
+-- on servers that have no ETags; the precondition compares instants, not text. NULL for groups
+-- landed before migration 005, which then get no lastModified check.
+SELECT
+    group_id,
+    CASE
+        WHEN epoch_us(last_modified) % 1000000 = 0
+            THEN strftime(last_modified AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')
+        ELSE strftime(last_modified AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ')
+    END AS last_modified
+FROM scim_group
+WHERE snapshot_id = $snapshot_id
+  AND list_contains($group_ids, group_id)
+  AND last_modified IS NOT NULL

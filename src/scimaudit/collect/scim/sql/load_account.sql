@@ -9,7 +9,7 @@
 INSERT OR IGNORE INTO account (
     snapshot_id, app, account_id, user_name, external_id, employee_number, display_name,
     given_name, family_name, emails, primary_email, active, department, manager_ref, created,
-    last_modified, last_activity, etag, resource
+    last_modified, last_activity, etag, raw_seq, raw_index
 )
 SELECT
     $snapshot_id,
@@ -30,6 +30,7 @@ SELECT
     last_modified,
     last_activity,
     etag,
-    resource
+    seq,
+    idx
 FROM staged_user
 WHERE id IS NOT NULL;

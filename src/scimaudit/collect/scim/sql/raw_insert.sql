@@ -1,11 +1,11 @@
--- grain: one row per HTTP response in one spool chunk, appended to raw_scim_page.
--- The body is stored exactly as received (the spool keeps bytes; decode() checks UTF-8 without
--- changing a byte); body_sha256 was taken over those bytes by the spool (hashlib, 5x faster than
--- DuckDB's sha256()), and test_scim_staging re-checks it against the stored text.
--- Parameters: $snapshot_id. Input: the registered Arrow table spool_chunk (see spool.py).
+-- grain: one row per HTTP response in one page-archive file (a run of consecutive seq within one
+-- snapshot), appended to raw_scim_page: everything but the body, which stays in the archive file
+-- (archive_file, relative to the archive folder). body_sha256 was taken over the exact bytes by
+-- the page writer (hashlib, 5x faster than DuckDB's sha256()); `snapshots --verify` re-checks it.
+-- Parameters: $snapshot_id, $archive_path (the file), $archive_file (its path under the archive).
 INSERT INTO raw_scim_page (
     snapshot_id, seq, resource_type, request_url, request_params, status_code, received_at,
-    elapsed_ms, attempt, body_sha256, body
+    elapsed_ms, attempt, body_sha256, archive_file
 )
 SELECT
     $snapshot_id,
@@ -18,5 +18,5 @@ SELECT
     elapsed_ms,
     attempt,
     body_sha256,
-    decode(body)
-FROM spool_chunk;
+    $archive_file
+FROM read_parquet($archive_path);

@@ -1,23 +1,21 @@
--- grain: one row per Group resource in one chunk (seq range): the elements of `Resources` of the
+-- grain: one row per Group resource in one page-archive file (a run of pages): the elements of `Resources` of the
 -- Group list pages when members come inline, or the body of each single-Group read
 -- (GET /Groups/{id}) when they are fetched per group. `problem` names what is wrong with a
 -- malformed resource; `copy_rank` = 1 marks the first copy of an id within the chunk.
 -- Each group is read by path lists (types, then string values and the members list) rather than
 -- a dozen json_type/json_extract_string calls per member on JSON-typed fields: at 200 members a
 -- group this took 30 % less CPU. A member value is its id as text (a JSON number as its digits).
--- Parameters: $snapshot_id, $first_seq, $last_seq, $from_list.
+-- Parameters: $archive_path, $from_list.
 CREATE OR REPLACE TEMP TABLE staged_group AS
 WITH pages AS (
     SELECT
         seq,
         CASE
-            WHEN $from_list THEN json_extract(body, '$.Resources[*]')
-            ELSE [body::JSON]
+            WHEN $from_list THEN json_extract(decode(body), '$.Resources[*]')
+            ELSE [decode(body)::JSON]
         END AS resources
-    FROM raw_scim_page
-    WHERE snapshot_id = $snapshot_id
-      AND seq BETWEEN $first_seq AND $last_seq
-      AND resource_type = 'Group'
+    FROM read_parquet($archive_path)
+    WHERE resource_type = 'Group'
       AND status_code = 200
       AND suffix(request_url, '/Groups') = $from_list
 ),
@@ -41,7 +39,9 @@ typed AS (
         seq,
         idx,
         t,
-        json_extract_string(resource, ['$.id', '$.displayName', '$.externalId', '$.meta.version'])
+        json_extract_string(
+            resource, ['$.id', '$.displayName', '$.externalId', '$.meta.version', '$.meta.lastModified']
+        )
             AS f,
         CASE WHEN t[2] IN ('VARCHAR', 'BIGINT', 'UBIGINT') THEN nullif(f[1], '') END AS id,
         CASE
@@ -70,6 +70,7 @@ SELECT
     f[2] AS display_name,
     f[3] AS external_id,
     f[4] AS etag,
+    try_cast(f[5] AS TIMESTAMPTZ) AS last_modified,
     list_transform(
         member_list,
         lambda m: {
