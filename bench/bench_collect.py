@@ -167,7 +167,10 @@ def run_collect(base_url: str, page_size: int, concurrency: int) -> dict[str, An
         thread.join()
         result: dict[str, Any] = orjson.loads(out.splitlines()[-1])
         result["peak_rss_mb"] = peak / 2**20
-        result["store_mb"] = sum(p.stat().st_size for p in Path(tmp).glob("bench.duckdb*")) / 2**20
+        files = [p for p in Path(tmp).glob("bench.duckdb*") if p.is_file()]
+        result["store_mb"] = sum(p.stat().st_size for p in files) / 2**20
+        archive = Path(tmp) / "bench.duckdb.raw"
+        result["archive_mb"] = sum(p.stat().st_size for p in archive.rglob("*.parquet")) / 2**20
     return result
 
 
@@ -245,7 +248,8 @@ def main() -> None:
             f"(a) collect  : {users:,} users, {ours['counts'].get('groups', 0):,} groups, "
             f"{ours['counts'].get('memberships', 0):,} memberships, status {ours['status']} in "
             f"{ours['elapsed']:.1f}s = {users / ours['elapsed']:,.0f} users/s; "
-            f"peak RSS {ours['peak_rss_mb']:.0f} MiB; store {ours['store_mb']:.0f} MiB; {load()}"
+            f"peak RSS {ours['peak_rss_mb']:.0f} MiB; store {ours['store_mb']:.0f} MiB"
+            f" + page archive {ours['archive_mb']:.0f} MiB; {load()}"
         )
     finally:
         big.stop()

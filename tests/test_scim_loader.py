@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from faults.harness import TOKEN_ENV, app_table, collect, make_config, query
-from faults.mock_scim import USER, MockScim
+from faults.mock_scim import USER, MockScim, make_users
 from scimaudit.collect.scim import loader
 from scimaudit.collect.scim.fetch import Fetched
 from scimaudit.collect.scim.head import read_head
@@ -182,3 +182,23 @@ def test_a_failed_chunk_passes_its_turn_on(tmp_path: Path) -> None:
     with connect(store) as con:
         rows = con.execute("SELECT account_id FROM account WHERE snapshot_id = ?", [snapshot_id])
         assert rows.fetchall() == [("id-1",)]
+
+
+def test_a_loader_out_of_memory_fails_the_snapshot_with_advice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB's memory cap reached while parsing pages: a failed snapshot and a message the user
+    can act on (not DuckDB's tuning advice); the earlier complete snapshot stays current."""
+    server = MockScim(make_users(300))
+    config = make_config(tmp_path, app_table("a", page_size=100))
+    [good] = collect(config, {"a": server})
+    assert good.status == "complete", good.error
+    monkeypatch.setattr(StoreSession, "MEMORY_LIMIT", "4MB")
+    [starved] = collect(config, {"a": server})
+    assert starved.status == "failed"
+    assert "ran out of its 4MB memory cap" in (starved.error or "")
+    assert "page_size" in (starved.error or "")
+    assert "SET threads" not in (starved.error or "")
+    with connect(config.store.path, read_only=True) as con:
+        current = snapshots.current(con, "app", "a")
+        assert current is not None and current.snapshot_id == good.snapshot_id

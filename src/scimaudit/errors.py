@@ -18,7 +18,8 @@ and exits with the class's ``exit_code``. Anything else is a bug and is reported
     ├── CollectionError            exit 5  a source could not be collected completely
     │   ├── ScimProtocolError      exit 5  server broke the SCIM contract (non-JSON, bad envelope)
     │   ├── ScimHttpError          exit 5  HTTP error after retries (status, SCIM detail)
-    │   │   └── ScimAuthError      exit 5  401/403: bad or under-scoped credentials
+    │   │   ├── ScimAuthError      exit 5  401/403: bad or under-scoped credentials
+    │   │   └── TlsCertificateError exit 5 server certificate rejected (untrusted, host, expiry)
     │   └── InsecureTransportError exit 2  plain http to a non-loopback host
     ├── AnalysisError              exit 6  analysis cannot run (e.g. incomplete snapshots)
     ├── ReportError                exit 7  evidence pack cannot be produced or verified
@@ -107,6 +108,11 @@ class ScimHttpError(CollectionError):
 
 class ScimAuthError(ScimHttpError):
     """401/403: the credentials are wrong, expired or lack the scope to read."""
+
+
+class TlsCertificateError(ScimHttpError):
+    """The server's TLS certificate was rejected; retrying cannot help, the message says what to
+    change (``ca_bundle`` for a private CA, the URL's host name for a mismatch)."""
 
 
 class InsecureTransportError(CollectionError):

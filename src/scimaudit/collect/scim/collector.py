@@ -224,7 +224,7 @@ class CollectRun:
             outcomes = await asyncio.gather(*loads, return_exceptions=True)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
-                record.errors.append(f"loading into the store failed: {outcome}")
+                record.errors.append(f"loading into the store failed: {_load_failure(outcome)}")
                 exit_code = exit_code or getattr(outcome, "exit_code", EXIT_BUG)
             else:
                 _merge_chunk(record, outcome)
@@ -373,6 +373,16 @@ def _summary(result: AppResult) -> str:
             f"{c.get('groups', 0):,} groups, {c.get('memberships', 0):,} memberships"
         )
     return f"snapshot {result.snapshot_id}: {result.error}"
+
+
+def _load_failure(exc: BaseException) -> str:
+    """One line for a failed load; DuckDB's own out-of-memory advice is not the user's to act on."""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return (
+            f"the store's loader ran out of its {StoreSession.MEMORY_LIMIT} memory cap while "
+            "parsing a page (very large groups?); lower this app's page_size and collect again"
+        )
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def select_apps(config: Config, app_names: list[str] | None) -> list[AppConfig]:

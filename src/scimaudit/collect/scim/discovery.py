@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from scimaudit.collect.scim.fetch import Fetched, FetchStats, ScimFetcher
-from scimaudit.errors import CollectionError, ScimAuthError
+from scimaudit.errors import CollectionError, ScimAuthError, TlsCertificateError
 
 DISCOVERY_ENDPOINTS = ("ServiceProviderConfig", "ResourceTypes", "Schemas")
 
@@ -106,8 +106,8 @@ async def discover(
     for endpoint in DISCOVERY_ENDPOINTS:
         try:
             fetched = await fetcher.get(endpoint, {}, stats)
-        except ScimAuthError:
-            raise
+        except (ScimAuthError, TlsCertificateError):
+            raise  # the same for every endpoint: stop here, say it once
         except CollectionError as exc:
             caps.notes.append(f"{endpoint}: not available ({_short(exc)})")
             continue

@@ -35,7 +35,12 @@ from scimaudit.collect.scim.client import tls_failure
 from scimaudit.collect.scim.head import BodyHead, NotAnObject, NotJson, read_head
 from scimaudit.collect.scim.ratelimit import RateLimiter
 from scimaudit.collect.scim.retry import RetryPolicy, is_retryable_status, parse_retry_after
-from scimaudit.errors import ScimAuthError, ScimHttpError, ScimProtocolError
+from scimaudit.errors import (
+    ScimAuthError,
+    ScimHttpError,
+    ScimProtocolError,
+    TlsCertificateError,
+)
 
 SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 MAX_REASONS_KEPT = 20
@@ -142,7 +147,7 @@ class ScimFetcher:
             except httpx.TransportError as exc:
                 tls = tls_failure(exc)
                 if tls is not None and tls.certificate_rejected:
-                    raise ScimHttpError(f"app {self.app!r}: {tls.message}") from None
+                    raise TlsCertificateError(f"app {self.app!r}: {tls.message}") from None
                 reason = tls.message if tls else f"connection problem ({type(exc).__name__})"
             else:
                 elapsed = (time.perf_counter() - started) * 1000

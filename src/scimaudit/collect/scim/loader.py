@@ -29,6 +29,7 @@ import duckdb
 
 from scimaudit.collect.scim.page_archive import ArchiveChunk
 from scimaudit.collect.scim.store_session import StoreSession
+from scimaudit.collect.scim.user_shape import user_shape
 from scimaudit.collect.scim.vendors import Quirks
 
 MAX_PROBLEMS_KEPT = 200
@@ -92,12 +93,14 @@ def _stage(
     span = {"archive_path": str(chunk.path)}
     keys = {"snapshot_id": snapshot_id, "app": app}
     if "User" in chunk.resource_types:
+        shape = user_shape(quirks.activity_attribute, app)
         con.execute(
-            sql("stage_user"),
+            sql("stage_user").replace("/*activity*/", shape.activity_sql),
             {
                 **span,
+                "user_shape": shape.spec,
                 "active_as_string": quirks.active_as_string,
-                "activity_path": quirks.activity_json_path,
+                **({"activity_rest": shape.activity_rest} if shape.activity_rest else {}),
             },
         )
         con.execute(account_insert(skip_repeats), keys)

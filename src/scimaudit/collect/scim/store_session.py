@@ -6,20 +6,19 @@ the lock is free between chunks, and a dashboard can read. While it is open, eac
 works through its own cursor (a DuckDB connection sharing the one database), so two chunks load
 in parallel on the two cores.
 
-Settings, and why (measured at 1M users on the 2-core machine):
+Settings, and why (measured at 1M users, 10k groups, 2M memberships, on the 2-core machine):
 
-* ``checkpoint_threshold``: DuckDB writes committed rows to its log, then copies them into the
-  file at a checkpoint. ``raw_scim_page`` holds few, huge rows (one per page), so all of it lives
-  in one row group, and *every checkpoint rewrites every raw page stored so far*, in CPU (~2 s
-  per GB) and in memory (~1x their size, outside ``memory_limit``); see the README's collector
-  notes. Fewer checkpoints per pull is therefore cheaper: 512 MB of log (about 300k users) rather
-  than 256 MB. Larger thresholds were faster still, but what waits for the checkpoint is held in
-  DuckDB's buffer pool, and at 1 GB it came within 200 MB of the memory limit below.
-* ``force_compression = 'zstd'``: DuckDB's default picks dictionary/FSST for the per-account
-  ``resource`` JSON; zstd writes it with 25 % less checkpoint CPU and a 35 % smaller file (a
-  1M-user snapshot: 297 MiB instead of 464 MiB). Only segments written by this process change.
-* ``memory_limit``: caps DuckDB's buffer pool: data waiting for the checkpoint (~1.3x the
-  threshold), the account key index, and the two loaders' working sets (up to ~1 GB together).
+* ``memory_limit`` (1 GB): caps DuckDB's buffer pool, which holds rows waiting for the next
+  checkpoint, cached blocks, the account key index, and each loader's working set while it parses
+  an archive file's pages (a few hundred MB for an 8 MiB file of 1000-member group pages). With
+  it, the collector's peak RSS was ~0.85-0.99 GB at 1M users and the same at 2M: it does not grow
+  with the tenant. 512-640 MB ran out of memory on the group pages.
+* ``checkpoint_threshold`` (64 MB): committed rows live in memory until a checkpoint writes them
+  to the file. At 512 MB nothing was checkpointed during a 1M-user pull and those rows reached
+  ~400 MB; at 64 MB they stay near 50-90 MB, for the same speed. (Before the page archive,
+  checkpoints rewrote every stored page and had to be rare; see migration 005.)
+* ``force_compression = 'zstd'``: a 1M-user pull ran 8 % faster than with DuckDB's default
+  choice (dictionary/FSST), for a 180 MB instead of 150 MB store.
 """
 
 from __future__ import annotations
@@ -37,8 +36,8 @@ from scimaudit.store.connect import connect
 class StoreSession:
     """The loader's connection to the store: opened on demand, closed by :meth:`release`."""
 
-    MEMORY_LIMIT = "2GB"
-    CHECKPOINT_THRESHOLD = "512MB"
+    MEMORY_LIMIT = "1GB"
+    CHECKPOINT_THRESHOLD = "64MB"
 
     def __init__(self, store_path: Path, lock_timeout: float) -> None:
         self.store_path = store_path

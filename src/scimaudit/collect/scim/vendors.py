@@ -29,7 +29,7 @@ class Quirks:
     page_size: int
     group_members: Literal["inline", "per_group"]
     active_as_string: bool
-    activity_json_path: str | None
+    activity_attribute: tuple[str, ...] | None  # keys leading to it (attribute_parts)
 
     @classmethod
     def from_app(cls, app: AppConfig) -> Quirks:
@@ -38,8 +38,8 @@ class Quirks:
             page_size=app.page_size,
             group_members=app.group_members,
             active_as_string=app.active_as_string,
-            activity_json_path=(
-                attribute_json_path(app.activity_attribute, app=app.name)
+            activity_attribute=(
+                tuple(attribute_parts(app.activity_attribute, app=app.name))
                 if app.activity_attribute
                 else None
             ),
@@ -47,7 +47,12 @@ class Quirks:
 
 
 def attribute_json_path(attribute: str, *, app: str = "") -> str:
-    """Turn a SCIM attribute path into a DuckDB JSON path.
+    """Turn a SCIM attribute path into a DuckDB JSON path (see :func:`attribute_parts`)."""
+    return json_path(attribute_parts(attribute, app=app))
+
+
+def attribute_parts(attribute: str, *, app: str = "") -> list[str]:
+    """Split a SCIM attribute path into the keys leading to it in a resource.
 
     RFC 7644 §3.10: an attribute of an extension is named by its schema URN, a colon, then the
     attribute (``urn:…:enterprise:2.0:User:manager.value``); core attributes are dotted
@@ -68,4 +73,9 @@ def attribute_json_path(attribute: str, *, app: str = "") -> str:
         parts = text.split(".")
     if any(not p for p in parts):
         raise ConfigError(f"app {app!r}: activity_attribute {attribute!r} has an empty segment")
+    return parts
+
+
+def json_path(parts: list[str]) -> str:
+    """A DuckDB JSON path to the keys ``parts`` (quoted where they are not plain names)."""
     return "$" + "".join(f'."{p}"' if not p.isidentifier() else f".{p}" for p in parts)
