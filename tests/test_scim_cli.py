@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from faults.mock_scim import LoopbackServer, MockScim, json_response, make_groups, make_users
@@ -100,3 +102,56 @@ def test_collect_unknown_app_is_a_config_error(
     cfg = write_config(tmp_path, {"crm": "http://127.0.0.1:9/scim/v2"})
     code, _, err = run(["--config", str(cfg), "collect", "--app", "nope"], capsys)
     assert code == 2 and "no app named 'nope'" in err
+
+
+def test_snapshots_verify_rehashes_the_page_archive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Intact: exit 0 and the snapshot hash matches. A changed body, a missing file and a stray
+    file are each named, exit 8; an HR snapshot is not an app snapshot (exit 3)."""
+    monkeypatch.setenv("CLI_TEST_TOKEN", "test-token")
+    users = make_users(30)
+    server = MockScim(users, make_groups(users, 4))
+    with LoopbackServer(server.handle) as s1:
+        cfg = write_config(tmp_path, {"crm": f"{s1.origin}/scim/v2"})
+        code, out, err = run(["--config", str(cfg), "collect", "--json", "--no-progress"], capsys)
+    assert code == 0, err
+    crm = next(r for r in orjson.loads(out) if r["source"] == "crm")
+    hr = next(r for r in orjson.loads(out) if r["kind"] == "hr")
+    sid = crm["snapshot_id"]
+    verify = ["--config", str(cfg), "snapshots", "--verify", str(sid)]
+
+    code, out, err = run(verify, capsys)
+    assert code == 0, err
+    assert "snapshot sha256 matches" in out
+    code, out, _ = run([*verify, "--format", "json"], capsys)
+    report = orjson.loads(out)
+    assert report["ok"] is True and report["checked"] == report["pages"] > 5
+    assert report["recomputed_sha256"] == report["recorded_sha256"]
+
+    archive = tmp_path / "store.duckdb.raw" / str(sid)
+    [first] = sorted(archive.glob("*.parquet"))[:1]
+    table = pq.read_table(first)
+    bodies = table["body"].to_pylist()
+    page = next(i for i, b in enumerate(bodies) if b'"userName"' in b)
+    bodies[page] = bodies[page].replace(b'"userName":"', b'"userName":"x', 1)  # one byte more
+    original = first.read_bytes()
+    pq.write_table(table.set_column(table.schema.get_field_index("body"), "body",
+                                    pa.array(bodies, pa.large_binary())), first)  # fmt: skip
+    code, _, err = run(verify, capsys)
+    assert code == 8 and "does not match its recorded SHA-256" in err, err
+
+    first.write_bytes(original)
+    (archive / "chunk-999999.parquet").write_bytes(original)
+    code, _, err = run(verify, capsys)
+    assert code == 8 and "chunk-999999.parquet: in the archive but not recorded" in err, err
+
+    (archive / "chunk-999999.parquet").unlink()
+    first.unlink()
+    code, _, err = run(verify, capsys)
+    assert code == 8 and "missing" in err and first.name in err, err
+
+    code, _, err = run(
+        ["--config", str(cfg), "snapshots", "--verify", str(hr["snapshot_id"])], capsys
+    )
+    assert code == 3 and "app snapshots" in err

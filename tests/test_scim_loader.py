@@ -12,11 +12,11 @@ import orjson
 import pytest
 
 from faults.harness import TOKEN_ENV, app_table, collect, make_config, query
-from faults.mock_scim import USER, MockScim, make_users
+from faults.mock_scim import GROUP, USER, MockScim, make_users
 from scimaudit.collect.scim import loader
 from scimaudit.collect.scim.fetch import Fetched
 from scimaudit.collect.scim.head import read_head
-from scimaudit.collect.scim.loader import CommitTurn, load_chunk
+from scimaudit.collect.scim.loader import CommitTurn, load_chunk, load_pages
 from scimaudit.collect.scim.page_archive import ArchiveChunk, PageWriter
 from scimaudit.collect.scim.store_session import StoreSession
 from scimaudit.collect.scim.vendors import Quirks
@@ -43,9 +43,9 @@ def list_page(resources: list[dict[str, Any]]) -> bytes:
     return orjson.dumps({"totalResults": 4, "Resources": resources})
 
 
-def one_page_chunk(writer: PageWriter, content: bytes) -> ArchiveChunk:
+def one_page_chunk(writer: PageWriter, content: bytes, resource_type: str = "User") -> ArchiveChunk:
     fetched = Fetched(
-        url="http://127.0.0.1/scim/v2/Users",
+        url=f"http://127.0.0.1/scim/v2/{resource_type}s",
         params={"startIndex": "1"},
         status=200,
         content=content,
@@ -54,10 +54,19 @@ def one_page_chunk(writer: PageWriter, content: bytes) -> ArchiveChunk:
         elapsed_ms=1.0,
         attempt=1,
     )
-    writer.add("User", fetched)
+    writer.add(resource_type, fetched)
     chunk = writer.flush()
     assert chunk is not None
     return chunk
+
+
+def group(i: int, members: list[str]) -> dict[str, Any]:
+    return {
+        "schemas": [GROUP],
+        "id": f"g-{i}",
+        "displayName": f"Group {i}",
+        "members": [{"value": m, "type": "User"} for m in members],
+    }
 
 
 class Reached(threading.Event):
@@ -75,18 +84,20 @@ class Reached(threading.Event):
 def test_later_copy_staged_first_loses_to_the_earlier_chunk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Chunk 2 repeats id-1 (changed) and is staged while chunk 1 is still uncommitted.
+    """Chunk 2 repeats group g-1 (changed) and is staged while chunk 1 is still uncommitted.
 
-    Its commit must wait for chunk 1, then collide with chunk 1's id-1 (DuckDB refuses the
-    duplicate key), roll back and load again, keeping chunk 1's copy: the same rows as a serial
-    load, whatever the timing.
+    Its commit must wait for chunk 1, then collide with chunk 1's g-1 (DuckDB refuses the
+    duplicate key), roll back and load again, keeping chunk 1's copy and its members: the same
+    rows as a serial load, whatever the timing.
     """
     store = tmp_path / "store.duckdb"
     with connect(store) as con:
         snapshot_id = snapshots.begin(con, "app", "a", location="http://127.0.0.1/scim/v2")
     writer = PageWriter(store, snapshot_id)
-    first = one_page_chunk(writer, list_page([user(0), user(1)]))
-    second = one_page_chunk(writer, list_page([user(1, "CHANGED LATER"), user(2), user(3)]))
+    first = one_page_chunk(writer, list_page([group(0, ["a"]), group(1, ["a", "b"])]), "Group")
+    second = one_page_chunk(
+        writer, list_page([group(1, ["z"]), group(2, ["c"]), group(3, ["d"])]), "Group"
+    )
     session = StoreSession(store, lock_timeout=10)
     quirks = Quirks("index", 100, "inline", False, None)
     turn_1 = CommitTurn(after=None, done=Reached())
@@ -120,13 +131,19 @@ def test_later_copy_staged_first_loses_to_the_earlier_chunk(
     assert sorted(attempts) == [1, 2, 2]  # chunk 2 collided at commit and was loaded again
     with connect(store) as con:
         rows = con.execute(
-            "SELECT account_id, display_name FROM account WHERE snapshot_id = ? ORDER BY 1",
+            "SELECT group_id, member_count FROM scim_group WHERE snapshot_id = ? ORDER BY 1",
+            [snapshot_id],
+        ).fetchall()
+        members = con.execute(
+            "SELECT account_id FROM membership WHERE snapshot_id = ? AND group_id = 'g-1'"
+            " ORDER BY 1",
             [snapshot_id],
         ).fetchall()
         pages = con.execute(
             "SELECT seq FROM raw_scim_page WHERE snapshot_id = ? ORDER BY seq", [snapshot_id]
         ).fetchall()
-    assert rows == [("id-0", "User 0"), ("id-1", "User 1"), ("id-2", "User 2"), ("id-3", "User 3")]
+    assert rows == [("g-0", 1), ("g-1", 2), ("g-2", 1), ("g-3", 1)]
+    assert members == [("a",), ("b",)]  # chunk 1's copy of g-1, not chunk 2's
     assert pages == [(1,), (2,)]  # both pages landed once, the retried chunk included
 
 
@@ -202,3 +219,24 @@ def test_a_loader_out_of_memory_fails_the_snapshot_with_advice(
     with connect(config.store.path, read_only=True) as con:
         current = snapshots.current(con, "app", "a")
         assert current is not None and current.snapshot_id == good.snapshot_id
+
+
+def test_repeated_accounts_keep_the_first_copy_whatever_the_commit_order(tmp_path: Path) -> None:
+    """Accounts have no key: chunk 2 (repeating id-1, changed) may commit first; at the end of the
+    pull the copy received first (lowest page, then position) is the one that stays."""
+    store = tmp_path / "store.duckdb"
+    with connect(store) as con:
+        snapshot_id = snapshots.begin(con, "app", "a", location="http://127.0.0.1/scim/v2")
+    writer = PageWriter(store, snapshot_id)
+    first = one_page_chunk(writer, list_page([user(0), user(1), user(1, "SAME PAGE LATER")]))
+    second = one_page_chunk(writer, list_page([user(1, "CHANGED LATER"), user(2)]))
+    quirks = Quirks("index", 100, "inline", False, None)
+    with connect(store) as con:
+        for chunk in (second, first):
+            load_pages(con, snapshot_id=snapshot_id, app="a", quirks=quirks, chunk=chunk)
+        assert con.execute("SELECT count(*) FROM account").fetchone() == (5,)
+        loader.remove_repeated_accounts(con, snapshot_id)
+        rows = con.execute(
+            "SELECT account_id, display_name, raw_seq, raw_index FROM account ORDER BY 1"
+        ).fetchall()
+    assert rows == [("id-0", "User 0", 1, 0), ("id-1", "User 1", 1, 1), ("id-2", "User 2", 2, 1)]

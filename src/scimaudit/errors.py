@@ -14,7 +14,8 @@ and exits with the class's ``exit_code``. Anything else is a bug and is reported
     ├── StoreError                 exit 4  DuckDB store problems
     │   ├── StoreLockedError       exit 4  another process holds the store past the retry window
     │   ├── SchemaVersionError     exit 4  store written by a newer scimaudit
-    │   └── SnapshotNotFoundError  exit 4  no complete snapshot where one is needed
+    │   ├── SnapshotNotFoundError  exit 4  no complete snapshot where one is needed
+    │   └── ArchiveIntegrityError  exit 8  archived SCIM pages differ from their recorded hashes
     ├── CollectionError            exit 5  a source could not be collected completely
     │   ├── ScimProtocolError      exit 5  server broke the SCIM contract (non-JSON, bad envelope)
     │   ├── ScimHttpError          exit 5  HTTP error after retries (status, SCIM detail)
@@ -86,6 +87,14 @@ class SchemaVersionError(StoreError):
 
 class SnapshotNotFoundError(StoreError):
     """No complete snapshot exists where one is needed."""
+
+
+class ArchiveIntegrityError(StoreError):
+    """A snapshot's archived response bodies are missing, extra, or differ from the SHA-256s the
+    store recorded when they were received (``scimaudit snapshots --verify``). Exit 8, like
+    every other failed verification."""
+
+    exit_code = 8
 
 
 class CollectionError(ScimauditError):

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 
 from scimaudit.cmd.common import FORMAT_OPTION, config_from
+from scimaudit.collect.scim.archive_check import verify_snapshot_pages
+from scimaudit.errors import ArchiveIntegrityError, InputError
 from scimaudit.output import print_rows
 from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
@@ -85,13 +90,28 @@ def snapshot_rows(
 @FORMAT_OPTION
 @click.option("--source", default=None, metavar="NAME", help="Only this source (app name, hr, …).")
 @click.option("--limit", type=int, default=None, help="Only the newest N snapshots.")
+@click.option(
+    "--verify",
+    "verify_id",
+    type=int,
+    default=None,
+    metavar="ID",
+    help="Re-read app snapshot ID's archived pages and check them against its SHA-256s.",
+)
 @click.pass_context
-def command(ctx: click.Context, fmt: str, source: str | None, limit: int | None) -> None:
+def command(
+    ctx: click.Context, fmt: str, source: str | None, limit: int | None, verify_id: int | None
+) -> None:
     """List snapshots: status, counts, SHA-256 and completeness of every collection run.
 
     "current" marks the snapshot analysis uses for each source: its latest complete one.
+    With --verify ID, re-hash every response body of that app snapshot from the page archive and
+    recompute the snapshot hash instead (exit 8 when anything is missing, added or changed).
     """
     config = config_from(ctx)
+    if verify_id is not None:
+        _verify(config.store.path, verify_id, config.store.lock_timeout_seconds, fmt)
+        return
     with connect(
         config.store.path, read_only=True, lock_timeout=config.store.lock_timeout_seconds
     ) as con:
@@ -108,3 +128,29 @@ def command(ctx: click.Context, fmt: str, source: str | None, limit: int | None)
     # A pipe or a log gets full lines; a terminal gets its own width.
     width = None if sys.stdout.isatty() else 200
     print_rows(rows, fmt, columns=columns, title="snapshots", width=width)
+
+
+def _verify(store_path: Path, snapshot_id: int, lock_timeout: float, fmt: str) -> None:
+    with connect(store_path, read_only=True, lock_timeout=lock_timeout) as con:
+        snap = snapshots.get(con, snapshot_id)
+        if snap.source_kind != "app":
+            raise InputError(
+                f"snapshot {snapshot_id} is an {snap.source_kind} import; --verify checks the "
+                "archived SCIM pages of app snapshots"
+            )
+        check = verify_snapshot_pages(con, store_path, snapshot_id)
+    if fmt == "json":
+        click.echo(orjson.dumps(asdict(check) | {"ok": check.ok}).decode())
+    else:
+        click.echo(
+            f"snapshot {snapshot_id} ({snap.source_name}, {snap.status}): "
+            f"{check.checked:,} of {check.pages:,} responses re-hashed from {check.files} archive "
+            f"file(s), {check.bytes_read:,} bytes; snapshot sha256 "
+            f"{'matches' if check.ok else 'recomputed as ' + str(check.recomputed_sha256)}"
+        )
+    if not check.ok:
+        raise ArchiveIntegrityError(
+            f"snapshot {snapshot_id}: {len(check.problems)} problem(s): "
+            + "; ".join(check.problems[:3])
+            + (" …" if len(check.problems) > 3 else "")
+        )

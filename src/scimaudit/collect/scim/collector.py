@@ -42,6 +42,7 @@ from scimaudit.collect.scim.loader import (
     load_chunk,
     loaded_counts,
     page_hashes,
+    remove_repeated_accounts,
 )
 from scimaudit.collect.scim.page_archive import ArchiveChunk, PageWriter
 from scimaudit.collect.scim.paginate import CursorPager, IndexPager
@@ -289,6 +290,10 @@ class CollectRun:
             return self._judge(con, record)
 
     def _judge(self, con: duckdb.DuckDBPyConnection, record: AppRecord) -> AppResult:
+        users = record.resources.get("User")
+        if users is not None and users.duplicates:
+            # the ledger's hashes saw an id twice: remove later copies (exactly, by id text)
+            remove_repeated_accounts(con, record.snapshot_id)
         counts = loaded_counts(con, record.snapshot_id)
         whole, per_type, pages = page_hashes(con, record.snapshot_id)
         record.sha256 = whole

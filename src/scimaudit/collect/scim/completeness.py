@@ -20,7 +20,9 @@ class IdLedger:
     """Ids seen during a pull, as 8-byte hashes: ~8 bytes per resource, not ~100 for a set of str.
 
     Python's string hash is 64-bit SipHash; two distinct ids colliding among 1M is about 3e-8
-    likely, and the loaded count (DuckDB, exact, by primary key) is checked against it anyway.
+    likely. Equal ids always hash equal, so a pull whose ledger saw no repeat has none; when it
+    saw one, the store removes the later copies by comparing the ids themselves, and the loaded
+    count is checked against the unique count anyway (a collision fails the pull, never hides).
     """
 
     def __init__(self) -> None:

@@ -42,17 +42,6 @@ def sql(name: str) -> str:
     return resources.files("scimaudit.collect.scim").joinpath("sql", f"{name}.sql").read_text()
 
 
-def account_insert(skip_repeats: bool) -> str:
-    """``load_account.sql`` as written (``INSERT OR IGNORE``), or as a plain ``INSERT``.
-
-    Repeated ids are rare, and checking each row for a conflict to ignore made the insert 45 %
-    dearer; so a chunk is first loaded with a plain insert, which fails on a repeat (and the
-    chunk is loaded again with the ``OR IGNORE`` text, see :func:`load_chunk`).
-    """
-    text = sql("load_account")
-    return text if skip_repeats else text.replace("INSERT OR IGNORE INTO", "INSERT INTO", 1)
-
-
 @dataclass
 class Problem:
     """One malformed resource: where it was (page seq, index in Resources) and what is wrong."""
@@ -88,7 +77,6 @@ def _stage(
     chunk: ArchiveChunk,
     quirks: Quirks,
     result: ChunkResult,
-    skip_repeats: bool,
 ) -> None:
     span = {"archive_path": str(chunk.path)}
     keys = {"snapshot_id": snapshot_id, "app": app}
@@ -103,7 +91,7 @@ def _stage(
                 **({"activity_rest": shape.activity_rest} if shape.activity_rest else {}),
             },
         )
-        con.execute(account_insert(skip_repeats), keys)
+        con.execute(sql("load_account"), keys)
         _collect_problems(con, "staged_user", "User", result)
     if "Group" in chunk.resource_types:
         con.execute(sql("stage_group"), {**span, "from_list": quirks.group_members == "inline"})
@@ -135,10 +123,11 @@ class CommitTurn:
     """Chunks of one pull commit in the order they were received.
 
     Two loader threads stage chunks in parallel, but chunk *k* commits only after chunk *k-1* has
-    (``after``), so that the first copy of a repeated id wins, as in a serial load. When a
-    later copy of an id is staged while the earlier one is still uncommitted, DuckDB refuses the
-    later commit (primary key); that chunk is rolled back and loaded again, now seeing the earlier
-    copy, which ``INSERT OR IGNORE`` keeps.
+    (``after``), so that the first copy of a repeated group id wins, as in a serial load. When a
+    later copy of a group is staged while the earlier one is still uncommitted, DuckDB refuses the
+    later commit (the group key); that chunk is rolled back and loaded again, now seeing the
+    earlier copy, which ``INSERT OR IGNORE`` keeps. (Accounts have no key: their repeats are
+    removed by position at the end of the pull, :func:`remove_repeated_accounts`.)
     """
 
     after: threading.Event | None
@@ -188,12 +177,12 @@ def load_pages(
     Also how test fixtures and benchmarks land pages: through the same SQL as a real pull.
     """
     try:
-        return _load_once(con, snapshot_id, app, quirks, chunk, turn, False)
+        return _load_once(con, snapshot_id, app, quirks, chunk, turn)
     except (duckdb.ConstraintException, duckdb.TransactionException):
-        # A repeated id met its earlier copy (in this chunk, a committed one, or one committed
-        # while we staged). Once every earlier chunk has committed (the turn), a second try
-        # that skips repeats keeps the earliest copy, as a serial load does.
-        return _load_once(con, snapshot_id, app, quirks, chunk, turn, True)
+        # A repeated group id met its earlier copy, committed while we staged (the group key).
+        # Every earlier chunk has committed now (the turn), so a second try skips it, keeping
+        # the earliest copy, as a serial load does.
+        return _load_once(con, snapshot_id, app, quirks, chunk, turn)
 
 
 def _load_once(
@@ -203,7 +192,6 @@ def _load_once(
     quirks: Quirks,
     chunk: ArchiveChunk,
     turn: CommitTurn | None,
-    skip_repeats: bool,
 ) -> ChunkResult:
     result = ChunkResult()
     con.execute("BEGIN TRANSACTION")
@@ -216,7 +204,7 @@ def _load_once(
                 "archive_file": chunk.relative,
             },
         )
-        _stage(con, snapshot_id, app, chunk, quirks, result, skip_repeats)
+        _stage(con, snapshot_id, app, chunk, quirks, result)
         if turn is not None and turn.after is not None:
             turn.after.wait()
         con.execute("COMMIT")
@@ -225,6 +213,11 @@ def _load_once(
             con.execute("ROLLBACK")
         raise
     return result
+
+
+def remove_repeated_accounts(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> None:
+    """Keep the first copy of every account id of a snapshot (see ``dedupe_accounts.sql``)."""
+    con.execute(sql("dedupe_accounts"), {"snapshot_id": snapshot_id})
 
 
 def loaded_counts(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[str, int]:
