@@ -142,6 +142,43 @@ def test_one_malformed_resource_is_reported_not_the_whole_page(tmp_path: Path) -
     assert result.counts["users"] == 5  # the others (and the bad one, keyed by id) were loaded
 
 
+@pytest.mark.parametrize("mode", ["inline", "per_group"])
+def test_malformed_groups_are_reported_one_by_one(tmp_path: Path, mode: str) -> None:
+    """Each malformed group is named with its problem; the good groups of the same page load."""
+    users = [user(i) for i in range(3)]
+    groups = [
+        {"schemas": [GROUP], "id": "g-ok", "displayName": "ok", "members": [{"value": "id-0"}]},
+        {"schemas": [GROUP], "id": "g-obj", "displayName": "obj", "members": {"value": "id-1"}},
+        {"schemas": [GROUP], "id": "g-novalue", "displayName": "nv",
+         "members": [{"value": "id-1"}, {"type": "User"}, {"value": {"id": "id-2"}}]},
+        {"schemas": [GROUP], "id": "g-noname", "members": [{"value": "id-2"}]},
+    ]  # fmt: skip
+    if mode == "inline":  # (the fake server looks groups up by string id)
+        groups.append(
+            {"schemas": [GROUP], "id": 7, "displayName": "numeric id", "members": [{"value": 12}]}
+        )
+    config = make_config(tmp_path, app_table("a", group_members=mode))
+    [result] = collect(config, {"a": MockScim(users, groups)})
+    assert result.status == "failed"
+    record = completeness(config, result.snapshot_id or 0)
+    problems = {b["id"]: b["problem"] for b in record["malformed_resources"]}
+    assert problems == {
+        "g-obj": "members is not a list",
+        "g-novalue": "a member has no value (member id)",
+        "g-noname": "displayName is missing or not a string",
+    }
+    assert record["resources"]["Group"]["malformed"] == 3
+    loaded = query(
+        config,
+        "SELECT g.group_id, list_sort(list(m.account_id)) FROM scim_group g"
+        " LEFT JOIN membership m USING (snapshot_id, group_id) GROUP BY 1 ORDER BY 1",
+    )
+    # the ok and the numeric-id groups load whole (a JSON number id reads as its digits); a group
+    # with a bad member loads its good members; a group without a name cannot be loaded
+    numeric = [("7", ["12"])] if mode == "inline" else []
+    assert loaded == [*numeric, ("g-novalue", ["id-1"]), ("g-obj", [None]), ("g-ok", ["id-0"])]
+
+
 def test_groups_inline_and_per_group_give_the_same_memberships(tmp_path: Path) -> None:
     users = [user(i) for i in range(6)]
     admins = [
