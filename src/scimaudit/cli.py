@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 import traceback
 
@@ -90,11 +91,29 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     ctx.obj["config_path"] = config_path
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so commands unwind as on Ctrl-C (and say so)."""
+
+    exit_code = 143  # 128 + SIGTERM, as a shell reports a process ended by it
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI and map errors to messages and exit codes."""
+    """Entry point: run the CLI and map errors to messages and exit codes.
+
+    SIGTERM (a service manager stopping us, a CI timeout) unwinds like Ctrl-C, so a collect can
+    close its snapshots as failed "interrupted" at once instead of leaving them running.
+    """
+    signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         cli.main(args=argv, prog_name="scimaudit", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:  # click turns KeyboardInterrupt into Abort
+        if isinstance(exc.__cause__, Terminated):
+            click.echo("terminated", err=True)
+            sys.exit(Terminated.exit_code)
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
@@ -105,9 +124,9 @@ def main(argv: list[str] | None = None) -> None:
     except ScimauditError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        click.echo("terminated" if isinstance(exc, Terminated) else "interrupted", err=True)
+        sys.exit(getattr(exc, "exit_code", 130))
     except Exception as exc:  # a bug, not a user error
         if os.environ.get("SCIMAUDIT_DEBUG"):
             traceback.print_exc()

@@ -153,7 +153,17 @@ def command(
         raise ConfigError("--app needs --source apps (or no --source)")
     for name in app_names:
         config.app(name)  # unknown names fail before anything is collected
-    outcomes = collect_sources(config, sources, list(app_names), progress=not no_progress)
+    try:
+        outcomes = collect_sources(config, sources, list(app_names), progress=not no_progress)
+    except KeyboardInterrupt as exc:
+        # Ctrl-C or SIGTERM: what was loaded stays (a failed snapshot, kept for diagnosis), and
+        # the snapshots say so now rather than "running" until the next collect notices.
+        how = "SIGTERM" if type(exc).__name__ == "Terminated" else "Ctrl-C"
+        with connect(config.store.path, lock_timeout=config.store.lock_timeout_seconds) as con:
+            ended = snapshots.fail_own_running(con, f"stopped by {how} before finishing")
+        if ended:
+            click.echo(f"snapshots {', '.join(map(str, ended))} closed as failed", err=True)
+        raise
     rows = [o.row() for o in outcomes]
     if as_json:
         click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())

@@ -125,6 +125,17 @@ def reap_interrupted(con: duckdb.DuckDBPyConnection) -> list[int]:
     return dead
 
 
+def fail_own_running(con: duckdb.DuckDBPyConnection, reason: str) -> list[int]:
+    """Mark this process's ``running`` snapshots failed (a collect interrupted in-process)."""
+    rows = con.execute(
+        "SELECT snapshot_id FROM snapshot WHERE status = 'running' AND runner_pid = ?",
+        [os.getpid()],
+    ).fetchall()
+    for (sid,) in rows:
+        finish(con, sid, "failed", error=f"interrupted: {reason}")
+    return [int(sid) for (sid,) in rows]
+
+
 def list_snapshots(
     con: duckdb.DuckDBPyConnection, *, source_name: str | None = None, limit: int | None = None
 ) -> list[Snapshot]:
