@@ -11,7 +11,11 @@ import pytest
 
 from faults.harness import TOKEN_ENV, app_table, collect, completeness, make_config, query
 from faults.mock_scim import ENTERPRISE, GROUP, USER, MockScim
-from scimaudit.collect.scim.archive_check import page_body, verify_snapshot_pages
+from scimaudit.collect.scim.archive_check import (
+    page_body,
+    resource_as_received,
+    verify_snapshot_pages,
+)
 from scimaudit.store.connect import connect
 
 VENDOR_EXT = "urn:example:params:scim:schemas:extension:acme:2.0:User"
@@ -80,6 +84,11 @@ def test_user_fields_extension_emails_and_unknown_extension(tmp_path: Path) -> N
         page = orjson.loads(page_body(con, config.store.path, result.snapshot_id, row[15]))
     assert page["Resources"][row[16]]["id"] == "id-1"
     assert page["Resources"][row[16]][VENDOR_EXT]["costCenter"] == "CC-9"
+    with connect(config.store.path, read_only=True) as con:
+        got = resource_as_received(con, config.store.path, result.snapshot_id or 0, "id-1")
+        assert resource_as_received(con, config.store.path, result.snapshot_id or 0, "x") is None
+    assert got is not None and got.resource == user(1) and got.seq == row[15]
+    assert len(got.page_sha256) == 64
 
 
 def test_raw_pages_keep_exact_bytes_and_hashes(tmp_path: Path) -> None:

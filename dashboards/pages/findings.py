@@ -112,6 +112,16 @@ if rows:
         st.write(", ".join(detail.groups) or "none")
         st.markdown("**History**")
         st.dataframe(detail.history, hide_index=True, width="stretch", placeholder="")
+        st.markdown("**As received from the app**")
+        if detail.resource is not None:
+            got = detail.resource
+            st.caption(
+                f"Resource {got.index + 1} of response {got.seq} in the snapshot's page archive"
+                f" (page SHA-256 {got.page_sha256[:16]}…)"
+            )
+            st.json(got.resource, expanded=False)
+        else:
+            st.caption(detail.resource_note or "Not kept for this snapshot.")
     with right:
         st.markdown("**Findings and evidence**")
         for f in detail.findings:

@@ -17,8 +17,9 @@ from typing import Any
 import orjson
 import pandas as pd
 
+from scimaudit.collect.scim.archive_check import ReceivedResource, resource_as_received
 from scimaudit.config import Config
-from scimaudit.errors import ReportError
+from scimaudit.errors import ReportError, StoreError
 from scimaudit.output import to_csv
 from scimaudit.review.auth import READ_ALL, Actor, require_role
 from scimaudit.review.db import fetch_one, open_store
@@ -122,7 +123,8 @@ class AccountDetail:
     findings: list[dict[str, Any]]
     history: pd.DataFrame
     groups: list[str]
-    resource: dict[str, Any] | None
+    resource: ReceivedResource | None
+    resource_note: str | None = None
 
 
 def account_detail(
@@ -163,11 +165,13 @@ def account_detail(
                 [snap, account_id],
             ).fetchall()
         ]
-        res = fetch_one(
-            con,
-            "SELECT resource FROM account WHERE snapshot_id = ? AND account_id = ?",
-            [snap, account_id],
-        )
+        received: ReceivedResource | None = None
+        note = None
+        try:
+            if snap is not None:
+                received = resource_as_received(con, config.store.path, int(snap), account_id)
+        except StoreError as exc:
+            note = f"the resource as received cannot be shown: {exc}"
     return AccountDetail(
         link=link,
         findings=[
@@ -184,7 +188,8 @@ def account_detail(
         ],
         history=history,
         groups=groups,
-        resource=orjson.loads(res[0]) if res and res[0] else None,
+        resource=received,
+        resource_note=note,
     )
 
 

@@ -13,7 +13,6 @@ dies half-way leaves a log that says exactly which operations were done.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ import orjson
 
 from scimaudit.config import Config
 from scimaudit.errors import RemediationError
+from scimaudit.hashchain import Link, broken_links, canonical_hash
 from scimaudit.store.connect import connect
 
 Outcome = Literal[
@@ -90,13 +90,6 @@ class LogCheck:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _record_hash(values: dict[str, Any]) -> str:
-    payload = dict(values)
-    at = payload["logged_at"]
-    payload["logged_at"] = at.astimezone(UTC).isoformat(timespec="microseconds")
-    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _store(cfg: Config) -> Any:
@@ -200,7 +193,7 @@ def append(
                     "logged_at": _now(),
                     "prev_sha256": prev,
                 }
-                prev = _record_hash(values)
+                prev = canonical_hash(values)
                 row = {**values, "record_sha256": prev}
                 if row["request_body"] is not None:
                     row["request_body"] = orjson.dumps(row["request_body"]).decode()
@@ -218,7 +211,6 @@ def append(
 
 def verify_log(con: duckdb.DuckDBPyConnection, plan_id: str) -> LogCheck:
     """Recompute the plan's log chain from the plan hash; name the first broken entries."""
-    problems: list[str] = []
     plan = con.execute(
         "SELECT sha256 FROM remediation_plan WHERE plan_id = ?", [plan_id]
     ).fetchone()
@@ -230,18 +222,15 @@ def verify_log(con: duckdb.DuckDBPyConnection, plan_id: str) -> LogCheck:
         " WHERE plan_id = ? ORDER BY log_id",
         [plan_id],
     ).fetchall()
+    links = []
     for row in rows:
-        log_id = row[0]
         values = dict(zip(_HASHED, row[1:-1], strict=True))
         if values["request_body"] is not None:
             values["request_body"] = orjson.loads(values["request_body"])
-        if values["prev_sha256"] != prev:
-            problems.append(f"log entry {log_id}: does not chain from the entry before it")
-        if _record_hash(values) != row[-1]:
-            problems.append(f"log entry {log_id}: content does not match its record_sha256")
-        prev = str(row[-1])
-        if len(problems) >= 20:
-            break
+        links.append(Link(f"log entry {row[0]}", values, str(row[-1])))
+    problems = broken_links(
+        links, prev, prev_field="prev_sha256", hash_field="record_sha256", noun="entry"
+    )
     return LogCheck(plan_id, not problems, len(rows), problems)
 
 

@@ -16,19 +16,18 @@ whole unit of work (rules included), so the chain stays linear and no decision i
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import duckdb
-import orjson
 import pandas as pd
 
 from scimaudit.config import Config
 from scimaudit.errors import ReviewError, StoreError
+from scimaudit.hashchain import Link, broken_links, canonical_hash
 from scimaudit.review.db import fetch_one, insert_frame, open_store
 
 T = TypeVar("T")
@@ -97,20 +96,6 @@ class ChainVerification:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _canonical_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def canonical_hash(values: dict[str, Any]) -> str:
-    """SHA-256 of the values as sorted-key JSON (datetimes in UTC with microseconds)."""
-    payload = {k: _canonical_value(v) for k, v in values.items()}
-    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def items_sha256(con: duckdb.DuckDBPyConnection, campaign_id: int) -> str:
@@ -196,6 +181,7 @@ def verify_chain(con: duckdb.DuckDBPyConnection, campaign_id: int) -> ChainVerif
     records = con.execute(
         f"SELECT {cols} FROM review_log WHERE campaign_id = ? ORDER BY seq", [campaign_id]
     ).fetchall()
+    links = []
     for expected_seq, values in enumerate(records, start=1):
         rec = dict(zip((*LOG_COLUMNS, "record_hash"), values, strict=True))
         stored = rec.pop("record_hash")
@@ -203,14 +189,8 @@ def verify_chain(con: duckdb.DuckDBPyConnection, campaign_id: int) -> ChainVerif
             problems.append(
                 f"record seq {rec['seq']}: expected seq {expected_seq} (gap or reorder)"
             )
-        if rec["prev_hash"] != prev:
-            problems.append(f"record seq {rec['seq']}: prev_hash does not match record before it")
-        if canonical_hash(rec) != stored:
-            problems.append(f"record seq {rec['seq']}: content does not match its record_hash")
-        prev = stored
-        if len(problems) >= 20:
-            problems.append("… stopped after 20 problems")
-            break
+        links.append(Link(f"record seq {rec['seq']}", rec, str(stored)))
+    problems += broken_links(links, prev, prev_field="prev_hash", hash_field="record_hash")
     return ChainVerification(campaign_id, not problems, len(records), problems)
 
 

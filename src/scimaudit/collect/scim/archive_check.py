@@ -14,8 +14,10 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import orjson
 import pyarrow.parquet as pq
 
 from scimaudit.collect.scim.loader import page_hashes
@@ -141,6 +143,34 @@ def page_body(
         if found == seq:
             return body
     raise StoreError(f"{path}: response {seq} is not in its archive file")
+
+
+@dataclass(frozen=True)
+class ReceivedResource:
+    """An account's SCIM resource exactly as the app sent it, and where it was found."""
+
+    resource: dict[str, Any]
+    seq: int
+    index: int
+    page_sha256: str
+
+
+def resource_as_received(
+    con: duckdb.DuckDBPyConnection, store_path: Path, snapshot_id: int, account_id: str
+) -> ReceivedResource | None:
+    """The User resource behind an account row, from its page in the archive (None when the row
+    predates the archive). Raises :class:`StoreError` when the archive file is missing."""
+    row = con.execute(
+        "SELECT a.raw_seq, a.raw_index, p.body_sha256 FROM account AS a"
+        " JOIN raw_scim_page AS p ON p.snapshot_id = a.snapshot_id AND p.seq = a.raw_seq"
+        " WHERE a.snapshot_id = ? AND a.account_id = ?",
+        [snapshot_id, account_id],
+    ).fetchone()
+    if row is None:
+        return None
+    seq, index, digest = int(row[0]), int(row[1]), str(row[2])
+    page = orjson.loads(page_body(con, store_path, snapshot_id, seq))
+    return ReceivedResource(page["Resources"][index], seq, index, digest)
 
 
 def remove_unreferenced_files(store_path: Path) -> int:
