@@ -15,6 +15,7 @@ from typing import Any
 import click
 import orjson
 
+from scimaudit.cli import Terminated
 from scimaudit.cmd.common import config_from
 from scimaudit.collect.activity import import_activity
 from scimaudit.collect.hr import import_hr
@@ -158,7 +159,7 @@ def command(
     except KeyboardInterrupt as exc:
         # Ctrl-C or SIGTERM: what was loaded stays (a failed snapshot, kept for diagnosis), and
         # the snapshots say so now rather than "running" until the next collect notices.
-        how = "SIGTERM" if type(exc).__name__ == "Terminated" else "Ctrl-C"
+        how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
         with connect(config.store.path, lock_timeout=config.store.lock_timeout_seconds) as con:
             ended = snapshots.fail_own_running(con, f"stopped by {how} before finishing")
         if ended:

@@ -24,7 +24,6 @@ from scimaudit.collect.scim.loader import page_hashes
 from scimaudit.collect.scim.page_archive import PART_SUFFIX, archive_root, snapshot_folder
 from scimaudit.errors import StoreError
 from scimaudit.store import snapshots
-from scimaudit.store.connect import connect
 
 MAX_PROBLEMS_LISTED = 20
 
@@ -173,7 +172,7 @@ def resource_as_received(
     return ReceivedResource(page["Resources"][index], seq, index, digest)
 
 
-def remove_unreferenced_files(store_path: Path) -> int:
+def remove_unreferenced_files(con: duckdb.DuckDBPyConnection, store_path: Path) -> int:
     """Delete archive files no ``raw_scim_page`` row refers to; return how many.
 
     They come from runs killed before a file's load committed (a load that fails deletes its own
@@ -183,19 +182,16 @@ def remove_unreferenced_files(store_path: Path) -> int:
     root = archive_root(store_path)
     if not root.is_dir():
         return 0
-    with connect(store_path) as con:
-        running = {
-            str(r[0])
-            for r in con.execute(
-                "SELECT snapshot_id FROM snapshot WHERE status = 'running'"
-            ).fetchall()
-        }
-        referenced = {
-            str(r[0])
-            for r in con.execute(
-                "SELECT DISTINCT archive_file FROM raw_scim_page WHERE archive_file IS NOT NULL"
-            ).fetchall()
-        }
+    running = {
+        str(r[0])
+        for r in con.execute("SELECT snapshot_id FROM snapshot WHERE status = 'running'").fetchall()
+    }
+    referenced = {
+        str(r[0])
+        for r in con.execute(
+            "SELECT DISTINCT archive_file FROM raw_scim_page WHERE archive_file IS NOT NULL"
+        ).fetchall()
+    }
     removed = 0
     for folder in root.iterdir():
         if folder.name in running or not folder.is_dir():

@@ -410,7 +410,7 @@ async def collect_apps_async(
     sink = progress or make_progress(False)
     with connect(config.store.path, lock_timeout=config.store.lock_timeout_seconds) as con:
         snapshots.reap_interrupted(con)
-    remove_unreferenced_files(config.store.path)
+        remove_unreferenced_files(con, config.store.path)
     run = CollectRun(config, sink, transport_factory=transport_factory, chunk_bytes=chunk_bytes)
     try:
         return await run.run(apps)

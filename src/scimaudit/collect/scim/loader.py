@@ -5,10 +5,10 @@ Python moves bytes, DuckDB parses: for each archive file (a run of responses, se
 the staging SQL in ``sql/`` reads the bodies straight from the file and unpacks them into
 ``account``, ``scim_group`` and ``membership`` with DuckDB's JSON functions. A file whose load
 fails is deleted (its rows were rolled back), so every archive file is referenced by the store.
-Each chunk is its own transaction, and the store is
-open only while chunks are waiting (:class:`~scimaudit.collect.scim.store_session.StoreSession`),
-so a dashboard can read in between. Rows of a snapshot that is still ``running`` or ended
-``failed`` are never used for analysis, so a chunk committed before a pull is judged is harmless.
+Each chunk is its own transaction, and the store is open only while chunks are waiting
+(:class:`~scimaudit.collect.scim.store_session.StoreSession`), so a dashboard can read in between.
+Rows of a snapshot that is still ``running`` or ended ``failed`` are never used for analysis, so a
+chunk committed before a pull is judged is harmless.
 
 Two loader threads serve every app of a collect run: DuckDB work runs there (it releases the GIL,
 and one chunk's SQL runs on one core) while the event loop keeps fetching; chunks of one pull

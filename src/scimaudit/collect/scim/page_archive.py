@@ -27,13 +27,15 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scimaudit.collect.scim.fetch import Fetched
+if TYPE_CHECKING:
+    from scimaudit.collect.scim.fetch import Fetched
 
 ARCHIVE_SCHEMA = pa.schema(
     [
