@@ -45,7 +45,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
-	UV_PYTHON=$(PY) $(UV) sync --frozen
+	UV_PYTHON=$(PY) $(UV) sync --frozen --all-extras
 	touch $@
 
 peers: $(SCIMMY)/node_modules/.package-lock.json

@@ -4,6 +4,9 @@
 #   chromium       the dashboard's end-to-end tests drive it headless (never a downloaded browser)
 #   libpango*      weasyprint renders PDFs with pango
 #   nodejs, npm    run SCIMMY, the independent SCIM implementation used as a test peer
+#   fonts-liberation  the evidence packs' print CSS names Liberation Sans first; without it text
+#                  reflows in DejaVu and pages differ from one machine to the next
+#   faketime       CI runs the date-sensitive suites with the clock moved 400 days ahead
 set -euo pipefail
 missing=()
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
@@ -12,6 +15,8 @@ command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0)
 ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || missing+=(libpangoft2-1.0-0)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+fc-list 2>/dev/null | grep -qi 'Liberation Sans' || missing+=(fonts-liberation)
+command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
