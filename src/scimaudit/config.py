@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from scimaudit.errors import ConfigError, SecretError
 
@@ -141,7 +149,7 @@ class HrConfig(_Model):
     )
     delimiter: str | None = Field(None, description="CSV delimiter; sniffed when absent")
     sheet: str | None = Field(None, description="XLSX sheet name; first sheet when absent")
-    allow_errors: bool = Field(
+    allow_errors: StrictBool = Field(
         False,
         description="import the good rows and set the bad ones aside in reject_file; the snapshot "
         "is then partial (its record says how many rows were rejected) instead of failed",

@@ -39,6 +39,8 @@ from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
 
 SOURCES = ("hr", "activity", "apps")
+TABLE_COLUMNS = ("kind", "source", "status", "snapshot_id", "counts", "detail")
+"""The table's columns; the problems themselves are printed under it (stderr) and in --json."""
 
 
 @dataclass
@@ -233,7 +235,8 @@ def command(
     elif rows:
         for row in rows:
             row["counts"] = " ".join(f"{k}={v:,}" for k, v in row["counts"].items())
-        print_rows(rows, "table", title="collect", width=None if sys.stdout.isatty() else 200)
+        width = None if sys.stdout.isatty() else 200
+        print_rows(rows, "table", columns=TABLE_COLUMNS, title="collect", width=width)
     else:
         click.echo("nothing to collect: the config has no [hr], [[activity]] or [[apps]]")
     for outcome in outcomes:

@@ -1,0 +1,446 @@
+"""Refused imports reach the user where they look: ``scimaudit collect`` output, ``--json``, the
+snapshot record and a reject file. Driven through the real CLI entry point, on real CSV/XLSX files
+written here and real DuckDB stores; the HR export has the columns a Workday "All Workers" report
+gives."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import orjson
+import pytest
+
+from scimaudit.analytics.overrides import parse_overrides
+from scimaudit.analytics.selection import partial_hr_note
+from scimaudit.cli import main
+from scimaudit.errors import OverridesError
+from scimaudit.store import connect
+from scimaudit.store import snapshots as snap
+
+WORKDAY = (
+    "Employee_ID",
+    "Legal_First_Name",
+    "Legal_Last_Name",
+    "Primary_Work_Email",
+    "Worker_Type",
+    "Employment_Status",
+    "Hire_Date",
+    "Termination_Date",
+    "Supervisory_Organization",
+    "Business_Title",
+    "Manager_Employee_ID",
+    "Cost_Center",
+)
+PROBLEM_LINE = re.compile(r"^\s+\S+:\d+: ", re.MULTILINE)
+
+
+def workday_rows(count: int = 80) -> list[dict[str, str]]:
+    """A clean export: line n (header = line 1) holds worker ``W1{n-2:04d}``."""
+    rows = []
+    for i in range(count):
+        leaver = i % 11 == 5
+        rows.append(
+            {
+                "Employee_ID": f"W1{i:04d}",
+                "Legal_First_Name": f"Ana{i}",
+                "Legal_Last_Name": f"Lima{i}",
+                "Primary_Work_Email": f"ana{i}.lima@example.com",
+                "Worker_Type": "Contingent Worker" if i % 9 == 4 else "Regular",
+                "Employment_Status": "Terminated" if leaver else "Active",
+                "Hire_Date": "03/15/2021",
+                "Termination_Date": "06/30/2026" if leaver else "",
+                "Supervisory_Organization": "Engineering (Jo Park)",
+                "Business_Title": "Software Engineer",
+                "Manager_Employee_ID": "W10000",
+                "Cost_Center": "CC-1042 Platform",
+            }
+        )
+    return rows
+
+
+def at_line(rows: list[dict[str, str]], line: int) -> dict[str, str]:
+    return rows[line - 2]
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], header: tuple[str, ...] = WORKDAY) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(header), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_config(tmp_path: Path, export: Path, *extra: str, hr: str = "") -> Path:
+    lines = [
+        "[store]",
+        f'path = "{tmp_path / "store.duckdb"}"',
+        "[hr]",
+        f'path = "{export}"',
+        hr,
+        "[hr.columns]",
+        'employee_id = "Employee_ID"',
+        'first_name = "Legal_First_Name"',
+        'last_name = "Legal_Last_Name"',
+        'email = "Primary_Work_Email"',
+        'status = "Employment_Status"',
+        'worker_type = "Worker_Type"',
+        'hire_date = "Hire_Date"',
+        'termination_date = "Termination_Date"',
+        'department = "Supervisory_Organization"',
+        'title = "Business_Title"',
+        'manager_id = "Manager_Employee_ID"',
+        "[hr.status]",
+        'active = ["Active"]',
+        'leave = ["On Leave"]',
+        'terminated = ["Terminated"]',
+        "[hr.worker_type]",
+        'contractor = ["Contingent Worker"]',
+        *extra,
+    ]
+    path = tmp_path / "scimaudit.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    out, err = capsys.readouterr()
+    return int(exit_info.value.code or 0), out, err
+
+
+def collect(cfg: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    return run(["--config", str(cfg), "collect", "--no-progress", *args], capsys)
+
+
+def listed(tmp_path: Path) -> list[snap.Snapshot]:
+    with connect(tmp_path / "store.duckdb") as con:
+        return snap.list_snapshots(con)
+
+
+def current_hr(tmp_path: Path) -> snap.Snapshot | None:
+    with connect(tmp_path / "store.duckdb") as con:
+        return snap.current(con, "hr", "hr")
+
+
+def reject_rows(path: str | Path) -> dict[str, dict[str, str]]:
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        return {row["line"]: row for row in csv.DictReader(handle)}
+
+
+# --- HR: the three cases of the issue, each through `scimaudit collect` ------------------------
+
+
+def test_duplicate_id_on_line_42_is_printed_and_kept_and_the_good_snapshot_stays_current(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = workday_rows()
+    export = write_csv(tmp_path / "workers.csv", rows)
+    cfg = write_config(tmp_path, export)
+    code, _, err = collect(cfg, capsys)
+    assert code == 0, err
+    good = current_hr(tmp_path)
+    assert good is not None and good.counts["employees"] == 80
+
+    at_line(rows, 42)["Employee_ID"] = at_line(rows, 12)["Employee_ID"]
+    write_csv(export, rows)
+    code, _, err = collect(cfg, capsys)
+    assert code == 3
+    assert f"{export}:42: Employee_ID: duplicate employee id 'W10010' (lines 12, 42)" in err
+    assert f"{export}:12: Employee_ID: duplicate employee id" in err
+    assert "Traceback" not in err
+    # the problems sit under their source's line, not before it
+    assert err.index("hr hr: HR import rejected") < err.index(f"{export}:42:")
+
+    newest = listed(tmp_path)[0]
+    assert newest.status == "failed" and newest.snapshot_id != good.snapshot_id
+    assert current_hr(tmp_path) == good  # no new complete snapshot: the last good one stays
+    record = newest.completeness
+    assert [p["line"] for p in record["problem_list"]] == [12, 42]
+    assert record["problems"] == 2
+    rejects = reject_rows(record["reject_file"])
+    assert Path(record["reject_file"]).parent == tmp_path / "store.duckdb.rejects"
+    assert sorted(rejects) == ["12", "42"]
+    assert rejects["42"]["Legal_First_Name"] == "Ana40"
+    assert rejects["42"]["problem"].startswith("Employee_ID: duplicate employee id 'W10010'")
+    assert str(record["reject_file"]) in err
+    with connect(tmp_path / "store.duckdb") as con:
+        stored = con.execute(
+            "SELECT count(*) FROM employee WHERE snapshot_id = ?", [newest.snapshot_id]
+        ).fetchone()
+    assert stored == (0,)
+
+
+def test_unknown_status_on_line_58_shows_the_value_and_the_allowed_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = workday_rows()
+    at_line(rows, 58)["Employment_Status"] = "Retired"
+    cfg = write_config(tmp_path, write_csv(tmp_path / "workers.csv", rows))
+    code, _, err = collect(cfg, capsys)
+    assert code == 3
+    line = next(x for x in err.splitlines() if ":58: " in x)
+    assert line.strip() == (
+        f"{tmp_path / 'workers.csv'}:58: Employment_Status: unknown status 'Retired'; "
+        "[hr.status] has active = ['Active']; leave = ['On Leave']; terminated = ['Terminated']"
+    )
+    assert [s.status for s in listed(tmp_path)] == ["failed"]
+    assert current_hr(tmp_path) is None
+
+
+def test_missing_mapped_column_is_named_with_its_config_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = tuple(c for c in WORKDAY if c != "Supervisory_Organization")
+    export = write_csv(tmp_path / "workers.csv", workday_rows(), header)
+    cfg = write_config(tmp_path, export)
+    code, out, err = collect(cfg, capsys, "--json")
+    assert code == 3
+    assert (
+        f"{export}:1: hr.columns.department: column 'Supervisory_Organization' is not in the "
+        "header; the file has: Employee_ID," in err
+    )
+    [row] = orjson.loads(out)
+    assert row["status"] == "failed" and row["kind"] == "hr"
+    assert [(p["line"], p["column"]) for p in row["problems"]] == [(1, "hr.columns.department")]
+    assert row["reject_file"] is None  # a header problem rejects no data row
+    assert not (tmp_path / "store.duckdb.rejects").exists()
+    [failed] = listed(tmp_path)
+    assert failed.snapshot_id == row["snapshot_id"]
+    assert "Supervisory_Organization" in failed.completeness["problem_list"][0]["message"]
+
+
+def test_more_than_20_problems_prints_20_then_counts_the_rest_and_json_has_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = workday_rows()
+    for line in range(30, 63):  # 33 bad statuses
+        at_line(rows, line)["Employment_Status"] = "Garden Leave"
+    cfg = write_config(tmp_path, write_csv(tmp_path / "workers.csv", rows))
+    code, out, err = collect(cfg, capsys, "--json")
+    assert code == 3
+    assert len(PROBLEM_LINE.findall(err)) == 20
+    assert ":49: Employment_Status" in err and ":50: " not in err
+    assert "... and 13 more problem(s)" in err
+    [row] = orjson.loads(out)
+    assert [p["line"] for p in row["problems"]] == list(range(30, 63))
+    assert row["problems"][-1]["text"].endswith("unknown status 'Garden Leave'; [hr.status] has "
+                                                "active = ['Active']; leave = ['On Leave']; "
+                                                "terminated = ['Terminated']")  # fmt: skip
+    [failed] = listed(tmp_path)
+    assert failed.completeness["problems"] == 33
+    assert len(failed.completeness["problem_list"]) == 33
+    assert len(reject_rows(row["reject_file"])) == 33
+
+
+def test_a_reject_file_that_cannot_be_written_does_not_hide_the_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = workday_rows()
+    at_line(rows, 58)["Employment_Status"] = "Retired"
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder would go\n")
+    export = write_csv(tmp_path / "workers.csv", rows)
+    cfg = write_config(tmp_path, export, hr=f'reject_file = "{blocker / "rejects.csv"}"')
+    code, out, err = collect(cfg, capsys, "--json")
+    assert code == 3
+    assert f"{export}:58: Employment_Status: unknown status 'Retired'" in err
+    assert "no reject file:" in err and "cannot write the reject file" in err
+    assert orjson.loads(out)[0]["reject_file"] is None
+
+
+# --- XLSX: data on the second sheet ---------------------------------------------------------------
+
+
+def test_xlsx_with_data_on_the_second_sheet_names_the_sheet_read_and_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = openpyxl.Workbook()
+    cover = book.active
+    assert cover is not None
+    cover.title = "Report Parameters"
+    cover.append(["Report Name", "All Workers - Audit"])
+    cover.append(["Effective As Of", "12/01/2026"])
+    workers = book.create_sheet("Workers")
+    workers.append(list(WORKDAY))
+    for row in workday_rows(40):
+        workers.append([row[c] for c in WORKDAY])
+    book.create_sheet("Notes").append(["prepared by HRIS"])
+    export = tmp_path / "All_Workers.xlsx"
+    book.save(export)
+
+    code, _, err = collect(write_config(tmp_path, export), capsys)
+    assert code == 3
+    assert (
+        "sheet 'Report Parameters' read (the first); other sheets: 'Workers', 'Notes' "
+        '(choose one with sheet = "NAME" in the config)'
+    ) in err
+    assert "sheet 'Report Parameters' has: Report Name, All Workers - Audit" in err
+    [failed] = listed(tmp_path)
+    assert failed.completeness["sheet"] == "Report Parameters"
+    assert failed.completeness["sheets"] == ["Report Parameters", "Workers", "Notes"]
+
+    code, _, err = collect(write_config(tmp_path, export, hr='sheet = "Workers"'), capsys)
+    assert code == 0, err
+    done = current_hr(tmp_path)
+    assert done is not None and done.counts["employees"] == 40
+
+
+# --- allow_errors, end to end ---------------------------------------------------------------------
+
+
+def test_allow_errors_imports_the_good_rows_and_the_snapshot_says_it_is_partial(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = workday_rows()
+    at_line(rows, 42)["Employee_ID"] = at_line(rows, 12)["Employee_ID"]
+    at_line(rows, 58)["Employment_Status"] = "Retired"
+    at_line(rows, 60)["Business_Title"] = '=HYPERLINK("http://x")'
+    export = write_csv(tmp_path / "workers.csv", rows)
+    cfg = write_config(tmp_path, export, hr="allow_errors = true")
+    code, out, err = collect(cfg, capsys, "--json")
+    assert code == 0, err
+    [row] = orjson.loads(out)
+    assert row["status"] == "partial"
+    assert row["counts"] == {"rows": 80, "imported": 77, "rejected": 3}
+    assert row["reject_file"] == str(tmp_path / "workers.rejects.csv")
+    assert [p["line"] for p in row["problems"]] == [12, 42, 58]
+    assert "warning: hr hr: 3 of 80 row(s) rejected (allow_errors)" in err
+    assert f"{export}:42: Employee_ID: duplicate" in err
+    assert f"written to {tmp_path / 'workers.rejects.csv'}" in err
+    assert sorted(reject_rows(row["reject_file"])) == ["12", "42", "58"]
+
+    [partial] = listed(tmp_path)
+    assert partial.status == "complete"  # usable by analysis: the user chose allow_errors ...
+    assert partial.completeness["partial"] is True  # ... but never mistaken for a whole export
+    assert partial.completeness["rejected"] == 3
+    assert [p["line"] for p in partial.completeness["problem_list"]] == [12, 42, 58]
+    assert partial.counts == {"rows": 80, "employees": 77, "rejected": 3}
+    note = partial_hr_note(partial)
+    assert f"snapshot {partial.snapshot_id} is partial: 3 row(s) were rejected" in note
+    assert "HR population is partial" in note
+
+    code, out, _ = run(["--config", str(cfg), "snapshots"], capsys)
+    assert code == 0 and "complete (partial: 3 rows rejected)" in out
+
+    # Fixed at the source: the next run is whole, the reject file is rewritten empty.
+    write_csv(export, workday_rows())
+    code, out, err = collect(cfg, capsys, "--json")
+    assert code == 0 and orjson.loads(out)[0]["status"] == "complete"
+    assert reject_rows(tmp_path / "workers.rejects.csv") == {}
+    whole = current_hr(tmp_path)
+    assert whole is not None and partial_hr_note(whole) == ""
+
+
+@pytest.mark.parametrize("value", ['"yes"', "1"])
+def test_allow_errors_must_be_a_toml_boolean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    export = write_csv(tmp_path / "workers.csv", workday_rows(3))
+    code, _, err = collect(write_config(tmp_path, export, hr=f"allow_errors = {value}"), capsys)
+    assert code == 2 and "hr.allow_errors" in err
+
+
+# --- activity ---------------------------------------------------------------------------------
+
+
+def activity_config(tmp_path: Path, export: Path) -> Path:
+    cfg = write_config(
+        tmp_path,
+        write_csv(tmp_path / "workers.csv", workday_rows(3)),
+        "[[activity]]",
+        f'path = "{export}"',
+        'app = "chat"',
+        'user_column = "UserPrincipalName"',
+        'last_seen_column = "LastSignInDateTime"',
+    )
+    return cfg
+
+
+def test_activity_problems_reach_collect_json_and_the_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = ["UserPrincipalName,LastSignInDateTime"]
+    lines += [f"user{i}@example.com,2026-11-{(i % 28) + 1:02d}T08:00:00Z" for i in range(10)]
+    lines += [f"user{i}@example.com,yesterday-ish" for i in range(10, 35)]  # lines 12..36
+    export = tmp_path / "signins.csv"
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = activity_config(tmp_path, export)
+    code, out, err = collect(cfg, capsys, "--source", "activity", "--json")
+    assert code == 3
+    assert len(PROBLEM_LINE.findall(err)) == 20
+    assert f"{export}:12: LastSignInDateTime: unparseable timestamp 'yesterday-ish'" in err
+    assert "... and 5 more problem(s)" in err
+    [row] = orjson.loads(out)
+    assert row["kind"] == "activity" and row["source"] == "signins"
+    assert [p["line"] for p in row["problems"]] == list(range(12, 37))
+    assert len(reject_rows(row["reject_file"])) == 25
+    [failed] = [s for s in listed(tmp_path) if s.source_kind == "activity"]
+    assert failed.status == "failed" and failed.snapshot_id == row["snapshot_id"]
+    assert failed.completeness["problems"] == 25
+    assert failed.completeness["reject_file"] == row["reject_file"]
+
+
+def test_activity_missing_column_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = tmp_path / "signins.csv"
+    export.write_text("UPN,LastSignInDateTime\nuser1@example.com,2026-11-01\n", encoding="utf-8")
+    code, _, err = collect(activity_config(tmp_path, export), capsys, "--source", "activity")
+    assert code == 3
+    assert (
+        f"{export}:1: activity.user_column: column 'UserPrincipalName' is not in the header; "
+        "the file has: UPN, LastSignInDateTime"
+    ) in err
+
+
+# --- overrides --------------------------------------------------------------------------------
+
+
+def write_overrides(tmp_path: Path, body: list[str]) -> Path:
+    path = tmp_path / "overrides.csv"
+    header = "app,account,action,employee_id,owner,reason,expires"
+    path.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
+    return path
+
+
+def analyze_with(tmp_path: Path, overrides: Path, capsys: Any) -> tuple[int, str, str]:
+    export = write_csv(tmp_path / "workers.csv", workday_rows(3))
+    cfg = write_config(tmp_path, export, "[correlation]", f'overrides = "{overrides}"')
+    return run(["--config", str(cfg), "analyze", "--as-of", "2026-12-01"], capsys)
+
+
+def test_overrides_problems_are_printed_by_true_line_and_counted_past_20(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = ['code,svc-bot,service,,W10000,"CI deploy bot\nticket IAM-1042",']  # lines 2-3
+    body += [f"code,acct{i},unlink,W10001,,moved team," for i in range(24)]  # lines 4..27
+    body += ["code,acct-x,link,W10001,,moved team,2026-13-01"]  # line 28
+    overrides = write_overrides(tmp_path, body)
+    code, _, err = analyze_with(tmp_path, overrides, capsys)
+    assert code == 3
+    assert f"{overrides}:4: action: 'unlink' is not one of link, service" in err
+    assert sum(line.startswith(f"{overrides}:") for line in err.splitlines()) == 20
+    assert "... and 5 more problem(s)" in err
+    with pytest.raises(OverridesError) as caught:
+        parse_overrides(overrides.read_text(encoding="utf-8"), str(overrides))
+    assert len(caught.value.problems) == 25
+    assert caught.value.problems[-1] == (
+        28,
+        "expires",
+        "'2026-13-01' is not an ISO date YYYY-MM-DD",
+    )
+
+
+def test_overrides_missing_column_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text("app,account,action,employee_id,owner,expires\n", encoding="utf-8")
+    code, _, err = analyze_with(tmp_path, overrides, capsys)
+    assert code == 3
+    assert f"{overrides}:1: reason: column missing from the header" in err
