@@ -280,6 +280,8 @@ def test_xlsx_with_data_on_the_second_sheet_names_the_sheet_read_and_the_others(
         '(choose one with sheet = "NAME" in the config)'
     ) in err
     assert "sheet 'Report Parameters' has: Report Name, All Workers - Audit" in err
+    assert "sheet 'Workers' has every configured column: set sheet = \"Workers\"" in err
+    assert "'Notes' has every" not in err
     [failed] = listed(tmp_path)
     assert failed.completeness["sheet"] == "Report Parameters"
     assert failed.completeness["sheets"] == ["Report Parameters", "Workers", "Notes"]

@@ -1,7 +1,8 @@
 """One error tree for the whole tool, mapped to exit codes at the CLI edge.
 
-Every failure a user can cause or meet is one of these; the CLI prints ``str(error)`` on one line
-and exits with the class's ``exit_code``. Anything else is a bug and is reported as such (exit 70).
+Every failure a user can cause or meet is one of these; the CLI prints ``str(error)`` (a headline,
+then any detail lines, e.g. a refused file's problems) and exits with the class's ``exit_code``.
+Anything else is a bug and is reported as such (exit 70).
 
 ::
 

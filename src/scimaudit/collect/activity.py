@@ -34,7 +34,7 @@ from scimaudit.collect.hr.landing import (
     require_rows,
     run_in_transaction,
 )
-from scimaudit.collect.hr.normalize import clean_text, header_has
+from scimaudit.collect.hr.normalize import clean_text, header_has, with_sheet_hint
 from scimaudit.collect.hr.reader import RawTable, read_table, sheet_context
 from scimaudit.collect.hr.rejects import failed_import_reject_file, rejects_for_failure
 from scimaudit.config import ActivityConfig, Config
@@ -65,7 +65,9 @@ def _check_header(raw: RawTable, activity: ActivityConfig) -> None:
         if col is not None and col not in raw.columns
     ]
     if problems:
-        raise ActivityImportError(str(raw.path), problems, context=sheet_context(raw))
+        columns = [c for c in wanted.values() if c is not None]
+        context = with_sheet_hint(sheet_context(raw), raw, columns)
+        raise ActivityImportError(str(raw.path), problems, context=context)
 
 
 def _rows(raw: RawTable, activity: ActivityConfig) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from scimaudit.collect.hr.dates import describe_formats, parse_dates
-from scimaudit.collect.hr.reader import RawTable
+from scimaudit.collect.hr.reader import RawTable, sheets_with_columns
 from scimaudit.config import HR_FIELDS, HrConfig
 from scimaudit.errors import HrImportError, Problem
 
@@ -62,6 +62,15 @@ def header_has(raw: RawTable) -> str:
     return f"{where} has: {', '.join(raw.columns)}"
 
 
+def with_sheet_hint(context: str, raw: RawTable, wanted: list[str]) -> str:
+    """``context`` plus, for a workbook, the other sheets that have every configured column."""
+    fits = sheets_with_columns(raw, wanted)
+    if not fits:
+        return context
+    hint = ", ".join(repr(name) for name in fits)
+    return f'{context}; sheet {hint} has every configured column: set sheet = "{fits[0]}"'
+
+
 def check_header(raw: RawTable, hr: HrConfig, *, context: str = "") -> None:
     """Every configured column must be in the header; name what is missing and what the file has.
 
@@ -84,7 +93,8 @@ def check_header(raw: RawTable, hr: HrConfig, *, context: str = "") -> None:
             )
         )
     if problems:
-        raise HrImportError(str(raw.path), problems, context=context)
+        wanted = [c for c in (getattr(hr.columns, f) for f in HR_FIELDS) if c is not None]
+        raise HrImportError(str(raw.path), problems, context=with_sheet_hint(context, raw, wanted))
 
 
 def clean_text(values: pd.Series) -> pd.Series:

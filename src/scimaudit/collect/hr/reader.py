@@ -118,6 +118,34 @@ def sheet_context(raw: RawTable) -> str:
     return describe_sheets(raw.details.get("sheet", ""), list(raw.sheets))
 
 
+def sheets_with_columns(raw: RawTable, wanted: list[str]) -> list[str]:
+    """The workbook's other sheets whose header row holds every ``wanted`` column.
+
+    Read only when a header check has already failed: it turns "column not in the header" on a
+    cover sheet into the one fix that works (``sheet = "Workers"``). Each sheet is read up to its
+    first filled row, so a large data sheet costs little.
+    """
+    if raw.file_format != "xlsx" or len(raw.sheets) < 2:
+        return []
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(raw.path.read_bytes()))
+    except (OSError, CalamineError):
+        return []
+    fits = []
+    for name in raw.sheets:
+        if name == raw.details.get("sheet"):
+            continue
+        try:
+            rows = book.get_sheet_by_name(name).iter_rows()
+            header = next((row for row in rows if any(_filled(v) for v in row)), [])
+        except CalamineError:
+            continue
+        names = {(_cell_text(v) or "").strip() for v in header}
+        if set(wanted) <= names:
+            fits.append(name)
+    return fits
+
+
 def describe_sheets(read: str, sheets: list[str]) -> str:
     """``sheet 'Cover' read (the first); other sheets: 'Workers' (choose one with sheet = ...)``."""
     first = " (the first)" if sheets and sheets[0] == read else ""
