@@ -14,6 +14,7 @@ import openpyxl
 import orjson
 import pytest
 
+from faults.mock_scim import LoopbackServer, MockScim, make_groups, make_users
 from scimaudit.analytics.overrides import parse_overrides
 from scimaudit.analytics.selection import partial_hr_note
 from scimaudit.cli import main
@@ -446,3 +447,33 @@ def test_overrides_missing_column_is_named(
     code, _, err = analyze_with(tmp_path, overrides, capsys)
     assert code == 3
     assert f"{overrides}:1: reason: column missing from the header" in err
+
+
+def test_findings_on_a_partial_hr_snapshot_say_the_hr_population_is_partial(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """allow_errors → analyze and findings (real CLI, a loopback SCIM app) carry the caveat."""
+    monkeypatch.setenv("ERRORS_TEST_TOKEN", "test-token")
+    rows = workday_rows(30)
+    at_line(rows, 20)["Employment_Status"] = "Retired"
+    export = write_csv(tmp_path / "workers.csv", rows)
+    users = make_users(12)
+    with LoopbackServer(MockScim(users, make_groups(users, 2)).handle) as server:
+        app = [
+            "[[apps]]",
+            'name = "chat"',
+            f'url = "{server.origin}/scim/v2"',
+            'token = { env = "ERRORS_TEST_TOKEN" }',
+        ]
+        cfg = write_config(tmp_path, export, *app, hr="allow_errors = true")
+        code, _, err = collect(cfg, capsys)
+    assert code == 0, err
+    [hr] = [s for s in listed(tmp_path) if s.source_kind == "hr"]
+    code, out, err = run(["--config", str(cfg), "analyze"], capsys)
+    assert code == 0, err
+    caveat = f"HR export: snapshot {hr.snapshot_id} is partial: 1 row(s) were rejected"
+    assert caveat in out
+    code, out, err = run(["--config", str(cfg), "findings"], capsys)
+    assert code == 0, err
+    assert "finding(s)" in out  # the accounts match nobody in HR: there are findings to caveat
+    assert f"note: {caveat}" in out
