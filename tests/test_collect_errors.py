@@ -1,137 +1,32 @@
-"""Refused imports reach the user where they look: ``scimaudit collect`` output, ``--json``, the
-snapshot record and a reject file. Driven through the real CLI entry point, on real CSV/XLSX files
-written here and real DuckDB stores; the HR export has the columns a Workday "All Workers" report
-gives."""
+"""Refused HR imports reach the user where they look: ``scimaudit collect`` output, ``--json``,
+the snapshot record and a reject file; and ``allow_errors`` keeps a *partial* snapshot that says
+so everywhere. Driven through the real CLI entry point, on real CSV/XLSX files written here and
+real DuckDB stores (see :mod:`import_errors_support`)."""
 
 from __future__ import annotations
 
-import csv
-import re
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import orjson
 import pytest
 
 from faults.mock_scim import LoopbackServer, MockScim, make_groups, make_users
-from scimaudit.analytics.overrides import parse_overrides
-from scimaudit.analytics.selection import partial_hr_note
-from scimaudit.cli import main
-from scimaudit.errors import OverridesError
-from scimaudit.store import connect
-from scimaudit.store import snapshots as snap
-
-WORKDAY = (
-    "Employee_ID",
-    "Legal_First_Name",
-    "Legal_Last_Name",
-    "Primary_Work_Email",
-    "Worker_Type",
-    "Employment_Status",
-    "Hire_Date",
-    "Termination_Date",
-    "Supervisory_Organization",
-    "Business_Title",
-    "Manager_Employee_ID",
-    "Cost_Center",
+from import_errors_support import (
+    PROBLEM_LINE,
+    WORKDAY,
+    at_line,
+    collect,
+    current_hr,
+    listed,
+    reject_rows,
+    run,
+    workday_rows,
+    write_config,
+    write_csv,
 )
-PROBLEM_LINE = re.compile(r"^\s+\S+:\d+: ", re.MULTILINE)
-
-
-def workday_rows(count: int = 80) -> list[dict[str, str]]:
-    """A clean export: line n (header = line 1) holds worker ``W1{n-2:04d}``."""
-    rows = []
-    for i in range(count):
-        leaver = i % 11 == 5
-        rows.append(
-            {
-                "Employee_ID": f"W1{i:04d}",
-                "Legal_First_Name": f"Ana{i}",
-                "Legal_Last_Name": f"Lima{i}",
-                "Primary_Work_Email": f"ana{i}.lima@example.com",
-                "Worker_Type": "Contingent Worker" if i % 9 == 4 else "Regular",
-                "Employment_Status": "Terminated" if leaver else "Active",
-                "Hire_Date": "03/15/2021",
-                "Termination_Date": "06/30/2026" if leaver else "",
-                "Supervisory_Organization": "Engineering (Jo Park)",
-                "Business_Title": "Software Engineer",
-                "Manager_Employee_ID": "W10000",
-                "Cost_Center": "CC-1042 Platform",
-            }
-        )
-    return rows
-
-
-def at_line(rows: list[dict[str, str]], line: int) -> dict[str, str]:
-    return rows[line - 2]
-
-
-def write_csv(path: Path, rows: list[dict[str, str]], header: tuple[str, ...] = WORKDAY) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(header), extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def write_config(tmp_path: Path, export: Path, *extra: str, hr: str = "") -> Path:
-    lines = [
-        "[store]",
-        f'path = "{tmp_path / "store.duckdb"}"',
-        "[hr]",
-        f'path = "{export}"',
-        hr,
-        "[hr.columns]",
-        'employee_id = "Employee_ID"',
-        'first_name = "Legal_First_Name"',
-        'last_name = "Legal_Last_Name"',
-        'email = "Primary_Work_Email"',
-        'status = "Employment_Status"',
-        'worker_type = "Worker_Type"',
-        'hire_date = "Hire_Date"',
-        'termination_date = "Termination_Date"',
-        'department = "Supervisory_Organization"',
-        'title = "Business_Title"',
-        'manager_id = "Manager_Employee_ID"',
-        "[hr.status]",
-        'active = ["Active"]',
-        'leave = ["On Leave"]',
-        'terminated = ["Terminated"]',
-        "[hr.worker_type]",
-        'contractor = ["Contingent Worker"]',
-        *extra,
-    ]
-    path = tmp_path / "scimaudit.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
-
-
-def collect(cfg: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    return run(["--config", str(cfg), "collect", "--no-progress", *args], capsys)
-
-
-def listed(tmp_path: Path) -> list[snap.Snapshot]:
-    with connect(tmp_path / "store.duckdb") as con:
-        return snap.list_snapshots(con)
-
-
-def current_hr(tmp_path: Path) -> snap.Snapshot | None:
-    with connect(tmp_path / "store.duckdb") as con:
-        return snap.current(con, "hr", "hr")
-
-
-def reject_rows(path: str | Path) -> dict[str, dict[str, str]]:
-    with Path(path).open(encoding="utf-8", newline="") as handle:
-        return {row["line"]: row for row in csv.DictReader(handle)}
-
+from scimaudit.analytics.selection import partial_hr_note
+from scimaudit.store import connect
 
 # --- HR: the three cases of the issue, each through `scimaudit collect` ------------------------
 
@@ -346,107 +241,6 @@ def test_allow_errors_must_be_a_toml_boolean(
     export = write_csv(tmp_path / "workers.csv", workday_rows(3))
     code, _, err = collect(write_config(tmp_path, export, hr=f"allow_errors = {value}"), capsys)
     assert code == 2 and "hr.allow_errors" in err
-
-
-# --- activity ---------------------------------------------------------------------------------
-
-
-def activity_config(tmp_path: Path, export: Path) -> Path:
-    cfg = write_config(
-        tmp_path,
-        write_csv(tmp_path / "workers.csv", workday_rows(3)),
-        "[[activity]]",
-        f'path = "{export}"',
-        'app = "chat"',
-        'user_column = "UserPrincipalName"',
-        'last_seen_column = "LastSignInDateTime"',
-    )
-    return cfg
-
-
-def test_activity_problems_reach_collect_json_and_the_record(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    lines = ["UserPrincipalName,LastSignInDateTime"]
-    lines += [f"user{i}@example.com,2026-11-{(i % 28) + 1:02d}T08:00:00Z" for i in range(10)]
-    lines += [f"user{i}@example.com,yesterday-ish" for i in range(10, 35)]  # lines 12..36
-    export = tmp_path / "signins.csv"
-    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    cfg = activity_config(tmp_path, export)
-    code, out, err = collect(cfg, capsys, "--source", "activity", "--json")
-    assert code == 3
-    assert len(PROBLEM_LINE.findall(err)) == 20
-    assert f"{export}:12: LastSignInDateTime: unparseable timestamp 'yesterday-ish'" in err
-    assert "... and 5 more problem(s)" in err
-    [row] = orjson.loads(out)
-    assert row["kind"] == "activity" and row["source"] == "signins"
-    assert [p["line"] for p in row["problems"]] == list(range(12, 37))
-    assert len(reject_rows(row["reject_file"])) == 25
-    [failed] = [s for s in listed(tmp_path) if s.source_kind == "activity"]
-    assert failed.status == "failed" and failed.snapshot_id == row["snapshot_id"]
-    assert failed.completeness["problems"] == 25
-    assert failed.completeness["reject_file"] == row["reject_file"]
-
-
-def test_activity_missing_column_is_named(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    export = tmp_path / "signins.csv"
-    export.write_text("UPN,LastSignInDateTime\nuser1@example.com,2026-11-01\n", encoding="utf-8")
-    code, _, err = collect(activity_config(tmp_path, export), capsys, "--source", "activity")
-    assert code == 3
-    assert (
-        f"{export}:1: activity.user_column: column 'UserPrincipalName' is not in the header; "
-        "the file has: UPN, LastSignInDateTime"
-    ) in err
-
-
-# --- overrides --------------------------------------------------------------------------------
-
-
-def write_overrides(tmp_path: Path, body: list[str]) -> Path:
-    path = tmp_path / "overrides.csv"
-    header = "app,account,action,employee_id,owner,reason,expires"
-    path.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
-    return path
-
-
-def analyze_with(tmp_path: Path, overrides: Path, capsys: Any) -> tuple[int, str, str]:
-    export = write_csv(tmp_path / "workers.csv", workday_rows(3))
-    cfg = write_config(tmp_path, export, "[correlation]", f'overrides = "{overrides}"')
-    return run(["--config", str(cfg), "analyze", "--as-of", "2026-12-01"], capsys)
-
-
-def test_overrides_problems_are_printed_by_true_line_and_counted_past_20(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    body = ['code,svc-bot,service,,W10000,"CI deploy bot\nticket IAM-1042",']  # lines 2-3
-    body += [f"code,acct{i},unlink,W10001,,moved team," for i in range(24)]  # lines 4..27
-    body += ["code,acct-x,link,W10001,,moved team,2026-13-01"]  # line 28
-    overrides = write_overrides(tmp_path, body)
-    code, _, err = analyze_with(tmp_path, overrides, capsys)
-    assert code == 3
-    assert f"{overrides}:4: action: 'unlink' is not one of link, service" in err
-    assert sum(line.startswith(f"{overrides}:") for line in err.splitlines()) == 20
-    assert "... and 5 more problem(s)" in err
-    with pytest.raises(OverridesError) as caught:
-        parse_overrides(overrides.read_text(encoding="utf-8"), str(overrides))
-    assert len(caught.value.problems) == 25
-    assert caught.value.problems[-1] == (
-        28,
-        "expires",
-        "'2026-13-01' is not an ISO date YYYY-MM-DD",
-    )
-
-
-def test_overrides_missing_column_is_named(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    overrides = tmp_path / "overrides.csv"
-    overrides.write_text("app,account,action,employee_id,owner,expires\n", encoding="utf-8")
-    code, _, err = analyze_with(tmp_path, overrides, capsys)
-    assert code == 3
-    assert f"{overrides}:1: reason: column missing from the header" in err
 
 
 def test_findings_on_a_partial_hr_snapshot_say_the_hr_population_is_partial(
