@@ -58,6 +58,7 @@ def test_duplicate_id_on_line_42_is_printed_and_kept_and_the_good_snapshot_stays
     record = newest.completeness
     assert [p["line"] for p in record["problem_list"]] == [12, 42]
     assert record["problems"] == 2
+    assert (record["rows_read"], record["imported"], record["rejected"]) == (80, 0, 2)
     rejects = reject_rows(record["reject_file"])
     assert Path(record["reject_file"]).parent == tmp_path / "store.duckdb.rejects"
     assert sorted(rejects) == ["12", "42"]

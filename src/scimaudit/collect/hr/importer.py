@@ -83,6 +83,7 @@ def import_hr(
         record.update(imported=imported, rejected=rejected, problems=len(checked.problems))
         record["date_formats"] = checked.date_formats
         if checked.problems and (not allow_errors or imported == 0):
+            record["imported"] = 0  # the good rows were read, but none was stored
             target = reject_file or failed_import_reject_file(
                 config.store.path, snapshot_id, source
             )
