@@ -167,7 +167,9 @@ def test_xlsx_named_sheet_and_missing_sheet(tmp_path: Path) -> None:
     path = tmp_path / "hr.xlsx"
     book.save(path)
     assert import_hr(make_config(tmp_path, path, sheet="People")).imported == 5
-    with pytest.raises(InputError, match=r"no sheet named 'Staff' \(sheets: Sheet, People\)"):
+    with pytest.raises(
+        InputError, match=r"no sheet named 'Staff' \(the workbook has: 'Sheet', 'People'\)"
+    ):
         import_hr(make_config(tmp_path, path, sheet="Staff"))
 
 

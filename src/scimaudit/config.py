@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from scimaudit.errors import ConfigError, SecretError
 
@@ -141,6 +149,14 @@ class HrConfig(_Model):
     )
     delimiter: str | None = Field(None, description="CSV delimiter; sniffed when absent")
     sheet: str | None = Field(None, description="XLSX sheet name; first sheet when absent")
+    allow_errors: StrictBool = Field(
+        False,
+        description="import the good rows and set the bad ones aside in reject_file; the snapshot "
+        "is then partial (its record says how many rows were rejected) instead of failed",
+    )
+    reject_file: Path | None = Field(
+        None, description="where rejected rows are written; default <export>.rejects.csv"
+    )
 
 
 class BasicAuth(_Model):
@@ -266,6 +282,9 @@ class ActivityConfig(_Model):
     )
     delimiter: str | None = Field(None, description="CSV delimiter; sniffed when absent")
     sheet: str | None = Field(None, description="XLSX sheet name; first sheet when absent")
+    reject_file: Path | None = Field(
+        None, description="where a refused import's bad rows go; default <export>.rejects.csv"
+    )
 
     @model_validator(mode="after")
     def _app_given(self) -> ActivityConfig:
@@ -462,7 +481,16 @@ def _loc(loc: tuple[Any, ...]) -> str:
 
 def _resolve_paths(raw: Any, base: Path) -> Any:
     """Resolve relative ``path``/``file``/``overrides``/… values against the config file."""
-    keys = {"path", "file", "overrides", "ca_bundle", "out_dir", "sign_cert", "sign_key"}
+    keys = {
+        "path",
+        "file",
+        "overrides",
+        "reject_file",
+        "ca_bundle",
+        "out_dir",
+        "sign_cert",
+        "sign_key",
+    }
     if isinstance(raw, dict):
         return {
             k: (

@@ -1,7 +1,8 @@
 """One error tree for the whole tool, mapped to exit codes at the CLI edge.
 
-Every failure a user can cause or meet is one of these; the CLI prints ``str(error)`` on one line
-and exits with the class's ``exit_code``. Anything else is a bug and is reported as such (exit 70).
+Every failure a user can cause or meet is one of these; the CLI prints ``str(error)`` (a headline,
+then any detail lines, e.g. a refused file's problems) and exits with the class's ``exit_code``.
+Anything else is a bug and is reported as such (exit 70).
 
 ::
 
@@ -9,8 +10,10 @@ and exits with the class's ``exit_code``. Anything else is a bug and is reported
     ├── ConfigError                exit 2  bad/missing config file, key or value (names file + key)
     │   └── SecretError            exit 2  a referenced env var / secret file is missing or empty
     ├── InputError                 exit 3  bad input data (names file and line/field)
-    │   ├── HrImportError          exit 3  HR export rows rejected (carries every bad row)
-    │   └── ActivityImportError    exit 3  sign-in export rows rejected (collect/activity.py)
+    │   └── RowProblemsError       exit 3  a file's rows/header refused (carries every problem)
+    │       ├── HrImportError      exit 3  HR export rows rejected
+    │       ├── ActivityImportError exit 3 sign-in export rows rejected (collect/activity.py)
+    │       └── OverridesError     exit 3  correlation overrides file refused
     ├── StoreError                 exit 4  DuckDB store problems
     │   ├── StoreLockedError       exit 4  another process holds the store past the retry window
     │   ├── SchemaVersionError     exit 4  store written by a newer scimaudit
@@ -55,20 +58,75 @@ class InputError(ScimauditError):
     exit_code = 3
 
 
-class HrImportError(InputError):
-    """The HR export has rejected rows; ``problems`` lists ``(line, field, message)`` for each."""
+Problem = tuple[int, str, str]
+"""One refused spot in an input file: ``(line, column or config key, message)``."""
 
-    def __init__(self, path: str, problems: list[tuple[int, str, str]], *, shown: int = 20) -> None:
-        self.path = path
+SHOWN_PROBLEMS = 20
+"""Problems a message lists before "... and N more"; ``--json`` and the records keep all."""
+
+
+class RowProblemsError(InputError):
+    """An input file was refused; ``problems`` lists every ``(line, column, message)``.
+
+    The message is a headline, then an optional ``context`` line (e.g. which XLSX sheet was read),
+    then the first :data:`SHOWN_PROBLEMS` problems as ``file:line: column: message`` and
+    "... and N more problem(s)", then where the rejected rows were written, if they were. Callers
+    that show errors elsewhere (``collect``'s summary, ``--json``, the snapshot record) use the
+    attributes rather than parsing the text.
+    """
+
+    what = "import"
+    outcome = "nothing was imported"
+    snapshot_id: int | None = None
+    """The failed snapshot whose record keeps these problems, once the importer has closed it."""
+
+    def __init__(
+        self,
+        path: str,
+        problems: list[Problem],
+        *,
+        context: str = "",
+        reject_file: str | None = None,
+        shown: int = SHOWN_PROBLEMS,
+    ) -> None:
+        self.path = str(path)
         self.problems = problems
-        lines = [f"{path}:{line}: {field}: {msg}" for line, field, msg in problems[:shown]]
-        more = len(problems) - shown
+        self.context = context
+        self.reject_file = reject_file
+        self.shown = shown
+        super().__init__("\n".join([self.headline, *self.detail_lines()]))
+
+    @property
+    def headline(self) -> str:
+        return f"{self.what} rejected {self.path}: {len(self.problems)} problem(s); {self.outcome}"
+
+    def problem_lines(self) -> list[str]:
+        """Every problem as ``file:line: column: message``, in file order."""
+        return [f"{self.path}:{line}: {fld}: {msg}" for line, fld, msg in self.problems]
+
+    def detail_lines(self) -> list[str]:
+        """What follows the headline: context, the first problems, the rest counted, rejects."""
+        lines = [self.context] if self.context else []
+        lines += self.problem_lines()[: self.shown]
+        more = len(self.problems) - self.shown
         if more > 0:
             lines.append(f"... and {more} more problem(s)")
-        super().__init__(
-            f"HR import rejected {path}: {len(problems)} problem(s); nothing was imported\n"
-            + "\n".join(lines)
-        )
+        if self.reject_file:
+            lines.append(f"rejected rows (with line and problem) written to {self.reject_file}")
+        return lines
+
+
+class HrImportError(RowProblemsError):
+    """The HR export has rejected rows (or a header that lacks a mapped column)."""
+
+    what = "HR import"
+
+
+class OverridesError(RowProblemsError):
+    """The correlation overrides file has bad lines; the analysis does not run."""
+
+    what = "overrides file"
+    outcome = "nothing was analysed"
 
 
 class StoreError(ScimauditError):

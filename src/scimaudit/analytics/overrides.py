@@ -9,18 +9,22 @@ Columns ``app,account,action,employee_id,owner,reason,expires`` (header required
 ``reason`` is required for both (an override is an audit decision: say why). ``expires`` is an ISO
 date, the last day the line applies; after it the account is judged by the rules again (the line
 stays listed as ``expired``). The file is read whole before a run; any bad line stops the run
-with every problem named by line and column, because a silently skipped override would turn a known
-service account into an orphan or hide who an account really belongs to.
+(:class:`~scimaudit.errors.OverridesError`, exit 3) with every problem named as
+``file:line: column: message`` (the first 20 in the message, all in ``problems``), because a
+silently skipped override would turn a known service account into an orphan or hide who an account
+really belongs to.
 """
 
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from scimaudit.errors import InputError
+from scimaudit.errors import InputError, OverridesError, Problem
 
 COLUMNS = ("app", "account", "action", "employee_id", "owner", "reason", "expires")
 ACTIONS = ("link", "service")
@@ -43,60 +47,72 @@ def _text(row: dict[str, str | None], key: str) -> str | None:
     return value or None
 
 
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """``(line, cells)`` per CSV record; the line is the one a record starts on in an editor.
+
+    ``csv.reader.line_num`` counts physical lines, so a quoted value with a line break still gives
+    the later records their true line (counting records instead would drift by one per break).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    previous_end = 0
+    for cells in reader:
+        yield previous_end + 1, cells
+        previous_end = reader.line_num
+
+
 def parse_overrides(text: str, source: str) -> list[Override]:
-    """Validate the CSV text; raise :class:`InputError` naming every bad ``file:line: column``."""
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    """Validate the CSV text; :class:`OverridesError` names every bad ``file:line: column``."""
+    records = _records(text)
+    first = next(records, None)
+    header = [h.strip() for h in (first[1] if first else [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise InputError(
-            f"{source}:1: overrides header lacks column(s) {', '.join(missing)} "
-            f"(expected {','.join(COLUMNS)})"
+        expected = ",".join(COLUMNS)
+        raise OverridesError(
+            source,
+            [(1, c, f"column missing from the header (expected {expected})") for c in missing],
         )
-    reader.fieldnames = header
-    problems: list[str] = []
+    problems: list[Problem] = []
     found: list[Override] = []
-    for line_no, row in enumerate(reader, start=2):
-        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+    for line_no, cells in records:
+        if not any(cell.strip() for cell in cells):
             continue
+        row: dict[str, str | None] = dict(zip(header, cells, strict=False))
         app, account, action = _text(row, "app"), _text(row, "account"), _text(row, "action")
         employee_id, owner, reason = (
             _text(row, "employee_id"),
             _text(row, "owner"),
             _text(row, "reason"),
         )
-        where = f"{source}:{line_no}"
+
+        def bad(column: str, message: str, line: int = line_no) -> None:
+            problems.append((line, column, message))
+
         if app is None:
-            problems.append(f"{where}: app: empty")
+            bad("app", "empty")
         if account is None:
-            problems.append(f"{where}: account: empty")
+            bad("account", "empty")
         if action not in ACTIONS:
-            problems.append(f"{where}: action: {action!r} is not one of link, service")
+            bad("action", f"{action!r} is not one of {', '.join(ACTIONS)}")
         if action == "link" and employee_id is None:
-            problems.append(f"{where}: employee_id: required for action=link")
+            bad("employee_id", "required for action=link")
         if action == "service" and owner is None:
-            problems.append(f"{where}: owner: required for action=service (who is accountable)")
+            bad("owner", "required for action=service (who is accountable)")
         if reason is None:
-            problems.append(f"{where}: reason: required (say why this override exists)")
+            bad("reason", "required (say why this override exists)")
         expires_text = _text(row, "expires")
         expires: date | None = None
         if expires_text is not None:
             try:
                 expires = date.fromisoformat(expires_text)
             except ValueError:
-                problems.append(f"{where}: expires: {expires_text!r} is not an ISO date YYYY-MM-DD")
+                bad("expires", f"{expires_text!r} is not an ISO date YYYY-MM-DD")
         if app and account and action in ACTIONS and reason:
             found.append(
                 Override(line_no, app, account, action, employee_id, owner, reason, expires)
             )
     if problems:
-        shown = problems[:20]
-        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise InputError(
-            f"overrides file {source} has {len(problems)} problem(s); nothing was analysed\n"
-            + "\n".join(shown)
-            + more
-        )
+        raise OverridesError(source, problems)
     return found
 
 

@@ -78,6 +78,25 @@ def _refuse(label: str, day: date, newest: tuple[int, str, datetime, str | None]
     )
 
 
+def partial_hr_note(hr: Snapshot) -> str:
+    """The note a run carries when its HR snapshot was imported with rows set aside.
+
+    ``allow_errors`` keeps the good rows usable, but the people on the rejected rows are missing
+    from the HR population: their accounts can show as orphaned or unmatched. Every finding built
+    on such a snapshot must be readable as "against a partial HR population", so the run says so.
+    """
+    record = hr.completeness or {}
+    rejected = record.get("rejected")
+    if not record.get("partial") or not isinstance(rejected, int) or rejected <= 0:
+        return ""
+    where = record.get("reject_file") or "the reject file"
+    return (
+        f"HR export: snapshot {hr.snapshot_id} is partial: {rejected} row(s) were rejected at "
+        f"import (allow_errors; rows in {where}), so the HR population is partial and accounts "
+        "of the people on those rows may show as orphaned or unmatched"
+    )
+
+
 def choose_snapshots(
     con: duckdb.DuckDBPyConnection,
     config: Config,
@@ -134,6 +153,9 @@ def choose_snapshots(
     newest = newest_hr.get(hr.source_name)
     if newest is not None and newest[0] != hr.snapshot_id:
         notes.append(_skipped("HR export", newest, hr))
+    partial = partial_hr_note(hr)
+    if partial:
+        notes.append(partial)
 
     history = [
         s

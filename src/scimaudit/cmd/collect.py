@@ -4,6 +4,12 @@ Sources: the HR export (``[hr]``), each sign-in export (``[[activity]]``) and ev
 (``[[apps]]``). One failed source does not stop the others; the command then exits non-zero with a
 summary naming each failed source and why (exit 5 for apps; a lone HR/config failure keeps its own
 code). Snapshots left ``running`` by a killed earlier run are marked failed first.
+
+A refused file is only useful if the user sees *why*: under each failed HR/activity source the
+summary lists the first 20 problems exactly as the importer worded them (``file:line: column:
+message``), then "... and N more", and where the rejected rows were written; ``--json`` carries
+every problem. An HR import under ``allow_errors`` that set rows aside is ``partial``: not a
+failure (exit 0), but said on stderr with the same list, never shown as plain ``complete``.
 """
 
 from __future__ import annotations
@@ -19,19 +25,31 @@ from scimaudit.cli import Terminated
 from scimaudit.cmd.common import config_from
 from scimaudit.collect.activity import import_activity
 from scimaudit.collect.hr import import_hr
+from scimaudit.collect.hr.rejects import problem_dicts
 from scimaudit.collect.scim import collect_apps
 from scimaudit.config import Config
-from scimaudit.errors import CollectionError, ConfigError, ScimauditError
+from scimaudit.errors import (
+    CollectionError,
+    ConfigError,
+    RowProblemsError,
+    ScimauditError,
+)
 from scimaudit.output import print_rows
 from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
 
 SOURCES = ("hr", "activity", "apps")
+TABLE_COLUMNS = ("kind", "source", "status", "snapshot_id", "counts", "detail")
+"""The table's columns; the problems themselves are printed under it (stderr) and in --json."""
 
 
 @dataclass
 class SourceOutcome:
-    """One line of the summary."""
+    """One line of the summary, and for a file source the problems that explain it.
+
+    ``lines`` are what is printed under the source (context, the first problems, "... and N
+    more", the reject file); ``problems`` is every problem, for ``--json``.
+    """
 
     kind: str
     source: str
@@ -40,6 +58,9 @@ class SourceOutcome:
     counts: dict[str, Any] = field(default_factory=dict)
     detail: str = ""
     exit_code: int = 0
+    lines: list[str] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    reject_file: str | None = None
 
     def row(self) -> dict[str, Any]:
         return {
@@ -49,18 +70,58 @@ class SourceOutcome:
             "snapshot_id": self.snapshot_id,
             "counts": self.counts,
             "detail": self.detail,
+            "problems": self.problems,
+            "reject_file": self.reject_file,
         }
+
+    @property
+    def ok(self) -> bool:
+        """Complete, or partial by the user's choice (``allow_errors``)."""
+        return self.status in ("complete", "partial")
+
+    def block(self) -> list[str]:
+        """The source's summary line and, indented under it, its problem lines."""
+        return [f"{self.kind} {self.source}: {self.detail}", *(f"  {x}" for x in self.lines)]
 
 
 def _file_source(kind: str, name: str, run: Any) -> SourceOutcome:
     try:
         result = run()
+    except RowProblemsError as exc:
+        return SourceOutcome(
+            kind,
+            name,
+            "failed",
+            exc.snapshot_id,
+            detail=exc.headline,
+            exit_code=exc.exit_code,
+            lines=exc.detail_lines(),
+            problems=problem_dicts(exc.problems, exc.path),
+            reject_file=exc.reject_file,
+        )
     except ScimauditError as exc:
-        first = str(exc).splitlines()[0]
-        return SourceOutcome(kind, name, "failed", detail=first, exit_code=exc.exit_code)
+        lines = str(exc).splitlines() or [type(exc).__name__]
+        return SourceOutcome(
+            kind, name, "failed", detail=lines[0], exit_code=exc.exit_code, lines=lines[1:]
+        )
     counts = {"rows": result.rows_read, "imported": result.imported, "rejected": result.rejected}
+    if not result.partial:
+        detail = f"sha256 {result.sha256[:12]}"
+        return SourceOutcome(kind, name, "complete", result.snapshot_id, counts, detail)
+    partial = RowProblemsError(
+        str(result.path), result.problems, reject_file=str(result.reject_file)
+    )
     return SourceOutcome(
-        kind, name, "complete", result.snapshot_id, counts, f"sha256 {result.sha256[:12]}"
+        kind,
+        name,
+        "partial",
+        result.snapshot_id,
+        counts,
+        f"{result.rejected} of {result.rows_read} row(s) rejected (allow_errors); "
+        f"snapshot {result.snapshot_id} is partial",
+        lines=partial.detail_lines(),
+        problems=problem_dicts(result.problems, str(result.path)),
+        reject_file=str(result.reject_file),
     )
 
 
@@ -103,11 +164,14 @@ def collect_sources(
 
 
 def failure(outcomes: list[SourceOutcome]) -> ScimauditError | None:
-    """The error to exit with when any source failed: names every failed source and why."""
-    failed = [o for o in outcomes if o.status != "complete"]
+    """The error to exit with when any source failed: names every failed source and why.
+
+    Under each failed file source come its problem lines (see :meth:`SourceOutcome.block`).
+    """
+    failed = [o for o in outcomes if not o.ok]
     if not failed:
         return None
-    lines = [f"{o.kind} {o.source}: {o.detail}" for o in failed]
+    lines = [line for o in failed for line in o.block()]
     error = CollectionError(
         f"{len(failed)} of {len(outcomes)} source(s) not collected completely "
         "(their previous complete snapshots stay current):\n  " + "\n  ".join(lines)
@@ -171,9 +235,13 @@ def command(
     elif rows:
         for row in rows:
             row["counts"] = " ".join(f"{k}={v:,}" for k, v in row["counts"].items())
-        print_rows(rows, "table", title="collect", width=None if sys.stdout.isatty() else 200)
+        width = None if sys.stdout.isatty() else 200
+        print_rows(rows, "table", columns=TABLE_COLUMNS, title="collect", width=width)
     else:
         click.echo("nothing to collect: the config has no [hr], [[activity]] or [[apps]]")
+    for outcome in outcomes:
+        if outcome.status == "partial":
+            click.echo("warning: " + "\n  ".join(outcome.block()), err=True)
     error = failure(outcomes)
     if error is not None:
         raise error

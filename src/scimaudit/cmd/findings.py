@@ -12,8 +12,10 @@ import click
 
 from scimaudit.analytics.registry import KIND_IDS
 from scimaudit.analytics.results import latest_findings
+from scimaudit.analytics.selection import partial_hr_note
 from scimaudit.cmd.common import FORMAT_OPTION, config_from
 from scimaudit.output import print_rows
+from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
 
 SEVERITY_LABEL = {"critical": "CRIT", "high": "HIGH", "medium": "MED", "low": "LOW"}
@@ -84,6 +86,16 @@ def summary_lines(rows: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+def hr_caveat(con: Any, run_id: int) -> str:
+    """Why these findings may be off: the run's HR snapshot is partial (``allow_errors``)."""
+    row = con.execute(
+        "SELECT hr_snapshot_id FROM analysis_run WHERE run_id = ?", [run_id]
+    ).fetchone()
+    if row is None or row[0] is None:
+        return ""
+    return partial_hr_note(snapshots.get(con, int(row[0])))
+
+
 @click.command("findings")
 @click.option("--kind", type=click.Choice(KIND_IDS), default=None, help="Only this finding kind.")
 @click.option("--app", default=None, metavar="NAME", help="Only findings of this app.")
@@ -118,6 +130,7 @@ def command(
         rows = latest_findings(
             con, kind=kind, app=app, status=None if status == "all" else status, run_id=run_id
         )
+        caveat = hr_caveat(con, int(rows[0]["run_id"])) if rows else ""
     if fmt != "table":
         print_rows(rows, fmt, columns=EXPORT_COLUMNS)
         return
@@ -131,3 +144,5 @@ def command(
         click.echo(f"{len(rows)} finding(s); by kind and app:")
     for line in summary_lines(rows):
         click.echo("  " + line)
+    if caveat:
+        click.echo(f"note: {caveat}")

@@ -59,6 +59,18 @@ def _completeness_line(snap: snapshots.Snapshot) -> str:
     return "; ".join(parts)
 
 
+def status_text(status: str, counts: dict[str, Any]) -> str:
+    """The status as shown in the table: a complete import that set rows aside says so.
+
+    The registry keeps ``complete`` (analysis may use the snapshot: the user chose
+    ``allow_errors``), but a reader must never take it for a whole export.
+    """
+    rejected = counts.get("rejected")
+    if status == "complete" and isinstance(rejected, int) and rejected > 0:
+        return f"complete (partial: {rejected} rows rejected)"
+    return status
+
+
 def snapshot_rows(
     con: Any, *, source: str | None, limit: int | None, full: bool
 ) -> list[dict[str, Any]]:
@@ -118,6 +130,7 @@ def command(
         rows = snapshot_rows(con, source=source, limit=limit, full=fmt == "json")
     if fmt == "table":
         for row in rows:
+            row["status"] = status_text(row["status"], row["counts"] or {})
             row["counts"] = " ".join(f"{k}={v}" for k, v in (row["counts"] or {}).items())
             row["sha256"] = (row["sha256"] or "")[:12]
             row["current"] = "yes" if row["current"] else ""

@@ -5,7 +5,8 @@ elsewhere: an identity provider's sign-in log or an app's last-login report. Eac
 ``activity`` snapshot named after the file (``signins.csv`` -> ``signins``), read through the same
 reader as the HR export (CSV in any dialect, XLSX, Parquet) with the same all-or-nothing rule: a
 missing login, a missing app or a timestamp no format reads fails the import with every problem by
-line.
+line, the rows refused written to a reject file (``<store>.rejects/<snapshot>-<export>.csv``, or
+``reject_file``) and the problems kept in the failed snapshot's record.
 
 The ``activity`` table keeps one row per (app, login): the latest time seen, so a log with one row
 per sign-in and a report with one row per user both work. An empty timestamp means the export says
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -28,28 +28,24 @@ import pandas as pd
 from scimaudit.collect.hr.dates import describe_formats, parse_instants
 from scimaudit.collect.hr.landing import (
     ImportResult,
-    Problem,
     begin_snapshot,
     fail_snapshot,
     land_raw_rows,
-    problems_message,
     require_rows,
     run_in_transaction,
 )
-from scimaudit.collect.hr.normalize import clean_text
-from scimaudit.collect.hr.reader import RawTable, read_table
+from scimaudit.collect.hr.normalize import clean_text, header_has, with_sheet_hint
+from scimaudit.collect.hr.reader import RawTable, read_table, sheet_context
+from scimaudit.collect.hr.rejects import failed_import_reject_file, rejects_for_failure
 from scimaudit.config import ActivityConfig, Config
-from scimaudit.errors import InputError
+from scimaudit.errors import Problem, RowProblemsError
 from scimaudit.store import snapshots
 
 
-class ActivityImportError(InputError):
+class ActivityImportError(RowProblemsError):
     """The activity export has bad rows; ``problems`` lists ``(line, field, message)`` for each."""
 
-    def __init__(self, path: Path, problems: list[Problem]) -> None:
-        self.path = str(path)
-        self.problems = problems
-        super().__init__(problems_message(path, problems, what="activity import"))
+    what = "activity import"
 
 
 def _check_header(raw: RawTable, activity: ActivityConfig) -> None:
@@ -58,18 +54,20 @@ def _check_header(raw: RawTable, activity: ActivityConfig) -> None:
         "user_column": activity.user_column,
         "last_seen_column": activity.last_seen_column,
     }
-    have = ", ".join(raw.columns)
+    have = header_has(raw)
     problems: list[Problem] = [
         (
             raw.header_line,
             f"activity.{key}",
-            f"column {col!r} is not in the header; the file has: {have}",
+            f"column {col!r} is not in the header; {have}",
         )
         for key, col in wanted.items()
         if col is not None and col not in raw.columns
     ]
     if problems:
-        raise ActivityImportError(raw.path, problems)
+        columns = [c for c in wanted.values() if c is not None]
+        context = with_sheet_hint(sheet_context(raw), raw, columns)
+        raise ActivityImportError(str(raw.path), problems, context=context)
 
 
 def _rows(raw: RawTable, activity: ActivityConfig) -> pd.DataFrame:
@@ -99,7 +97,7 @@ def _rows(raw: RawTable, activity: ActivityConfig) -> pd.DataFrame:
     )
     if problems:
         problems.sort(key=lambda item: item[0])
-        raise ActivityImportError(raw.path, problems)
+        raise ActivityImportError(str(raw.path), problems)
     return pd.DataFrame({"app": app, "login": login, "last_seen": parsed.values, "line_no": lines})
 
 
@@ -115,9 +113,21 @@ def import_activity(
     try:
         raw = read_table(source, delimiter=activity.delimiter, sheet=activity.sheet)
         record.update(format=raw.file_format, **raw.details, rows_read=raw.rows)
+        if raw.sheets:
+            record["sheets"] = list(raw.sheets)
         _check_header(raw, activity)
         require_rows(raw, what="activity")
-        rows = _rows(raw, activity)
+        try:
+            rows = _rows(raw, activity)
+        except ActivityImportError as exc:
+            target = activity.reject_file or failed_import_reject_file(
+                config.store.path, snapshot_id, source
+            )
+            written, note = rejects_for_failure(target, raw, exc.problems)
+            context = "; ".join(x for x in (sheet_context(raw), note) if x)
+            raise ActivityImportError(
+                exc.path, exc.problems, context=context, reject_file=written
+            ) from None
         known = {app.name for app in config.apps}
         record["apps_not_configured"] = sorted(set(rows["app"]) - known)
 

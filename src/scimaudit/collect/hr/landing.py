@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -22,19 +22,23 @@ from typing import Any, Literal
 import duckdb
 import pyarrow as pa
 
-from scimaudit.collect.hr.reader import RawTable
+from scimaudit.collect.hr.reader import RawTable, sheet_context
+from scimaudit.collect.hr.rejects import record_problems
 from scimaudit.config import Config
-from scimaudit.errors import InputError, ScimauditError, StoreError
+from scimaudit.errors import InputError, Problem, RowProblemsError, ScimauditError, StoreError
 from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
 
-Problem = tuple[int, str, str]
 _LINE_COLUMN = "__scimaudit_line_no"
 
 
 @dataclass(frozen=True)
 class ImportResult:
-    """The outcome of one file import (HR or activity)."""
+    """The outcome of one file import (HR or activity).
+
+    ``problems`` are the rows rejected under ``allow_errors`` (empty otherwise): the import went on
+    without them, and ``partial`` says so.
+    """
 
     snapshot_id: int
     path: Path
@@ -43,6 +47,11 @@ class ImportResult:
     rejected: int
     sha256: str
     reject_file: Path | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return self.rejected > 0
 
 
 def quote_ident(name: str) -> str:
@@ -52,15 +61,6 @@ def quote_ident(name: str) -> str:
 
 def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def problems_message(path: Path, problems: list[Problem], *, what: str, shown: int = 20) -> str:
-    """The multi-line message for rejected rows, in the same shape as :class:`HrImportError`."""
-    lines = [f"{path}:{line}: {fld}: {msg}" for line, fld, msg in problems[:shown]]
-    if len(problems) > shown:
-        lines.append(f"... and {len(problems) - shown} more problem(s)")
-    head = f"{what} rejected {path}: {len(problems)} problem(s); nothing was imported"
-    return "\n".join([head, *lines])
 
 
 def one_line(exc: BaseException) -> str:
@@ -80,11 +80,14 @@ def begin_snapshot(
 def fail_snapshot(
     config: Config, snapshot_id: int, exc: BaseException, completeness: dict[str, Any]
 ) -> None:
-    """Mark the snapshot failed with the reason.
+    """Mark the snapshot failed with the reason; a refused file's problems go in its record.
 
     A store that cannot be reached leaves it ``running`` (the registry marks it ``interrupted`` once
     this process is gone), and the caller's original error is what the user sees.
     """
+    record_problems(completeness, exc)
+    if isinstance(exc, RowProblemsError):
+        exc.snapshot_id = snapshot_id
     with (
         contextlib.suppress(ScimauditError, duckdb.Error),
         connect(config.store.path, lock_timeout=config.store.lock_timeout_seconds) as con,
@@ -132,4 +135,8 @@ def run_in_transaction(
 def require_rows(raw: RawTable, *, what: str) -> None:
     """An export with a header and no data would make everyone look gone: refuse it."""
     if raw.rows == 0:
-        raise InputError(f"{raw.path}: the {what} export has a header but no data rows")
+        where = sheet_context(raw)
+        raise InputError(
+            f"{raw.path}: the {what} export has a header but no data rows"
+            + (f"; {where}" if where else "")
+        )

@@ -20,10 +20,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from scimaudit.collect.hr.dates import describe_formats, parse_dates
-from scimaudit.collect.hr.landing import Problem
-from scimaudit.collect.hr.reader import RawTable
+from scimaudit.collect.hr.reader import RawTable, sheets_with_columns
 from scimaudit.config import HR_FIELDS, HrConfig
-from scimaudit.errors import HrImportError
+from scimaudit.errors import HrImportError, Problem
 
 DATE_FIELDS = ("hire_date", "termination_date", "contract_end_date")
 TEXT_FIELDS = ("email", "first_name", "last_name", "department", "title", "manager_id")
@@ -56,10 +55,29 @@ class NormalizedHr:
     date_formats: dict[str, list[str]] = field(default_factory=dict)
 
 
-def check_header(raw: RawTable, hr: HrConfig) -> None:
-    """Every configured column must be in the header; name what is missing and what the file has."""
+def header_has(raw: RawTable) -> str:
+    """``the file has: A, B`` (``sheet 'X' has: …`` for a workbook): what a missing column is
+    compared with, so the user sees at once whether the wrong file or sheet was read."""
+    where = f"sheet {raw.details['sheet']!r}" if "sheet" in raw.details else "the file"
+    return f"{where} has: {', '.join(raw.columns)}"
+
+
+def with_sheet_hint(context: str, raw: RawTable, wanted: list[str]) -> str:
+    """``context`` plus, for a workbook, the other sheets that have every configured column."""
+    fits = sheets_with_columns(raw, wanted)
+    if not fits:
+        return context
+    hint = ", ".join(repr(name) for name in fits)
+    return f'{context}; sheet {hint} has every configured column: set sheet = "{fits[0]}"'
+
+
+def check_header(raw: RawTable, hr: HrConfig, *, context: str = "") -> None:
+    """Every configured column must be in the header; name what is missing and what the file has.
+
+    ``context`` (which XLSX sheet was read, and the others) goes into the error's message.
+    """
     problems: list[Problem] = []
-    have = ", ".join(raw.columns)
+    have = header_has(raw)
     folded = {c.casefold(): c for c in raw.columns}
     for fld in HR_FIELDS:
         column = getattr(hr.columns, fld)
@@ -71,11 +89,12 @@ def check_header(raw: RawTable, hr: HrConfig) -> None:
             (
                 raw.header_line,
                 f"hr.columns.{fld}",
-                f"column {column!r} is not in the header{extra}; the file has: {have}",
+                f"column {column!r} is not in the header{extra}; {have}",
             )
         )
     if problems:
-        raise HrImportError(str(raw.path), problems)
+        wanted = [c for c in (getattr(hr.columns, f) for f in HR_FIELDS) if c is not None]
+        raise HrImportError(str(raw.path), problems, context=with_sheet_hint(context, raw, wanted))
 
 
 def clean_text(values: pd.Series) -> pd.Series:

@@ -49,6 +49,7 @@ class RawTable:
     header_line: int
     details: dict[str, str] = field(default_factory=dict)
     ragged: list[tuple[int, str]] = field(default_factory=list)
+    sheets: tuple[str, ...] = ()
 
     @property
     def rows(self) -> int:
@@ -84,6 +85,7 @@ def read_table(path: Path, *, delimiter: str | None = None, sheet: str | None = 
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
     digest = hashlib.sha256(data).hexdigest()
     fmt = detect_format(path, data)
+    sheets: tuple[str, ...] = ()
     if fmt == "csv":
         parsed = read_csv_text(data, path, delimiter=delimiter)
         header, header_line = parsed.header, parsed.header_line
@@ -91,7 +93,9 @@ def read_table(path: Path, *, delimiter: str | None = None, sheet: str | None = 
         details = {"delimiter": parsed.delimiter, "encoding": parsed.encoding}
         details["parser"] = parsed.parser
     elif fmt == "xlsx":
-        header, header_line, columns, line_no, ragged, details = _read_xlsx(data, path, sheet)
+        header, header_line, columns, line_no, ragged, sheets = _read_xlsx(data, path, sheet)
+        details = {"sheet": sheets[0]}
+        sheets = sheets[1:]
     else:
         header, header_line, columns, line_no = _read_parquet(data, path)
         ragged, details = [], {}
@@ -100,7 +104,58 @@ def read_table(path: Path, *, delimiter: str | None = None, sheet: str | None = 
     keep = _non_blank(table)
     if keep is not None:
         table, line_no = table.filter(pa.array(keep)), line_no[keep]
-    return RawTable(path, fmt, names, table, line_no, digest, header_line, details, ragged)
+    return RawTable(path, fmt, names, table, line_no, digest, header_line, details, ragged, sheets)
+
+
+def sheet_context(raw: RawTable) -> str:
+    """For a workbook: which sheet was read and which others exist (``""`` for CSV/Parquet).
+
+    A workbook whose data sits on its second sheet otherwise fails with "column not in the header"
+    problems that never mention sheets; this line says where to look and which key picks another.
+    """
+    if raw.file_format != "xlsx":
+        return ""
+    return describe_sheets(raw.details.get("sheet", ""), list(raw.sheets))
+
+
+def sheets_with_columns(raw: RawTable, wanted: list[str]) -> list[str]:
+    """The workbook's other sheets whose header row holds every ``wanted`` column.
+
+    Read only when a header check has already failed: it turns "column not in the header" on a
+    cover sheet into the one fix that works (``sheet = "Workers"``). Each sheet is read up to its
+    first filled row, so a large data sheet costs little.
+    """
+    if raw.file_format != "xlsx" or len(raw.sheets) < 2:
+        return []
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(raw.path.read_bytes()))
+    except (OSError, CalamineError):
+        return []
+    fits = []
+    for name in raw.sheets:
+        if name == raw.details.get("sheet"):
+            continue
+        try:
+            rows = book.get_sheet_by_name(name).iter_rows()
+            header = next((row for row in rows if any(_filled(v) for v in row)), [])
+        except CalamineError:
+            continue
+        names = {(_cell_text(v) or "").strip() for v in header}
+        if set(wanted) <= names:
+            fits.append(name)
+    return fits
+
+
+def describe_sheets(read: str, sheets: list[str]) -> str:
+    """``sheet 'Cover' read (the first); other sheets: 'Workers' (choose one with sheet = ...)``."""
+    first = " (the first)" if sheets and sheets[0] == read else ""
+    others = [repr(s) for s in sheets if s != read]
+    if not others:
+        return f"sheet {read!r} read{first}; the workbook has no other sheet"
+    return (
+        f"sheet {read!r} read{first}; other sheets: {', '.join(others)} "
+        '(choose one with sheet = "NAME" in the config)'
+    )
 
 
 def _header_names(header: list[str], path: Path, line: int) -> list[str]:
@@ -146,9 +201,11 @@ def _cell_text(value: Any) -> str | None:
 def _read_xlsx(
     data: bytes, path: Path, sheet: str | None
 ) -> tuple[
-    list[str], int, list[pa.Array], npt.NDArray[np.int64], list[tuple[int, str]], dict[str, str]
+    list[str], int, list[pa.Array], npt.NDArray[np.int64], list[tuple[int, str]], tuple[str, ...]
 ]:
     """First (or named) sheet via calamine (Rust; ~30x faster than openpyxl on large sheets).
+
+    The last item returned is the sheet read followed by every sheet of the workbook, in order.
 
     ``skip_empty_area=False`` keeps the grid anchored at A1, so list index + 1 is the sheet row.
     """
@@ -162,7 +219,8 @@ def _read_xlsx(
         raise InputError(f"{path}: not a readable XLSX workbook ({exc})") from None
     names = list(book.sheet_names)
     if sheet is not None and sheet not in names:
-        raise InputError(f"{path}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+        listed = ", ".join(repr(n) for n in names)
+        raise InputError(f"{path}: no sheet named {sheet!r} (the workbook has: {listed})")
     title = sheet if sheet is not None else names[0]
     try:
         grid = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
@@ -170,7 +228,8 @@ def _read_xlsx(
         raise InputError(f"{path}: cannot read sheet {title!r} ({exc})") from None
     start = next((i for i, row in enumerate(grid) if any(_filled(v) for v in row)), None)
     if start is None:
-        raise InputError(f"{path}: sheet {title!r} is empty (no header row)")
+        where = describe_sheets(title, names)
+        raise InputError(f"{path}: sheet {title!r} is empty (no header row); {where}")
     header = [_cell_text(v) or "" for v in grid[start]]
     while header and not header[-1].strip():
         header.pop()
@@ -184,7 +243,7 @@ def _read_xlsx(
         overflow |= np.fromiter((_filled(v) for v in values), dtype=bool, count=len(body))
     message = f"has values beyond the last header column ({width})"
     ragged = [(int(line), message) for line in line_no[overflow]]
-    return header, start + 1, columns, line_no, ragged, {"sheet": title}
+    return header, start + 1, columns, line_no, ragged, (title, *names)
 
 
 def _filled(value: Any) -> bool:
