@@ -29,6 +29,7 @@ from scimaudit.errors import PermissionDeniedError, ReviewError, SnapshotNotFoun
 from scimaudit.review.campaigns import get_campaign, start_campaign, start_campaign_as
 from scimaudit.review.chain import items_sha256
 from scimaudit.store.connect import connect
+from scimaudit.store.review_state import review_db
 
 DUE = date.today() + timedelta(days=14)
 TOM = P("E9", "Tom", "Temp", manager="E6")  # manager has left
@@ -195,7 +196,7 @@ def test_changed_scope_takes_only_access_new_since_last_campaign(tmp_path: Path)
 def test_items_are_frozen_and_hashed(tmp_path: Path) -> None:
     config = scenario(tmp_path)
     cid = start_campaign(config, name="Q1", due=DUE, actor="cli:test")
-    with connect(config.store.path) as con:
+    with review_db(config.store.path) as con:
         before = items_sha256(con, cid)
         recorded = con.execute(
             "SELECT items_sha256, item_count FROM campaign WHERE campaign_id = ?", [cid]
@@ -205,7 +206,7 @@ def test_items_are_frozen_and_hashed(tmp_path: Path) -> None:
     build_store(
         config, [P("E4", "Sam", "Seller", dept="Legal", manager="E3")], [A("crm", "x", "E4")]
     )
-    with connect(config.store.path) as con:
+    with review_db(config.store.path) as con:
         assert items_sha256(con, cid) == before
     assert items(config, cid)[("c-sam", None)]["department"] == "Sales"
 

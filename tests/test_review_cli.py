@@ -14,6 +14,7 @@ from scimaudit.config import Config
 from scimaudit.review.auth import verify_password
 from scimaudit.review.decisions import decide
 from scimaudit.store.connect import connect
+from scimaudit.store.review_state import review_db
 
 
 def run(config: Config, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -59,7 +60,7 @@ def test_start_status_remind_close_verify(
 
     code, out, _ = run(config, "review", "verify", "1", capsys=capsys)
     assert code == 0 and "verified" in out
-    with connect(config.store.path) as con:
+    with review_db(config.store.path) as con:
         con.execute("UPDATE review_log SET reason = 'edited' WHERE seq = 1")
     code, _, err = run(config, "review", "verify", "1", capsys=capsys)
     assert code == 8 and "seq 1" in err

@@ -20,13 +20,16 @@ from scimaudit.review.auth import cli_actor
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off, verify_chain
 from scimaudit.store.connect import connect
+from scimaudit.store.review_state import review_db
 
 DUE = date.today() + timedelta(days=7)
 
 
 def setup(tmp_path: Path) -> tuple[Config, int, dict[tuple[str, str | None], int]]:
     config = _make_config(
-        tmp_path, apps={"crm": {"fallback_reviewer": "E2"}, "code": {"fallback_reviewer": "E3"}}
+        tmp_path,
+        apps={"crm": {"fallback_reviewer": "E2"}, "code": {"fallback_reviewer": "E3"}},
+        users=[(p.email, "manager") for p in ORG if p is not SEC],  # delegates must sign in
     )
     build_store(
         config,
@@ -157,7 +160,7 @@ def test_nobody_decides_their_own_access(tmp_path: Path) -> None:
     with pytest.raises(PermissionDeniedError, match="own"):
         delegate(config, actor(CEO), cid, [ids[("c-mia", None)]], MIA.email, "busy")
     # and should the log ever route it there, deciding is still refused (defence in depth)
-    with connect(config.store.path) as con:
+    with review_db(config.store.path) as con:
         for item in (alias, ids[("c-mia", None)]):
             record = chain.NewRecord(
                 kind="delegation", item_id=item, reviewer_id=MIA.id, actor="test", method="single"
@@ -204,14 +207,14 @@ def test_chain_detects_edited_and_deleted_records(tmp_path: Path) -> None:
     good = verify_chain(config, cid)
     assert good.ok and good.records == 4 and good.problems == []
 
-    with connect(config.store.path) as con:
+    with review_db(config.store.path) as con:
         con.execute(
             "UPDATE review_log SET decision = 'keep' WHERE campaign_id = ? AND seq = 1", [cid]
         )
     bad = verify_chain(config, cid)
     assert not bad.ok and any("seq 1" in p and "record_hash" in p for p in bad.problems)
 
-    with connect(config.store.path) as con:
+    with review_db(config.store.path) as con:
         con.execute(
             "UPDATE review_log SET decision = 'revoke' WHERE campaign_id = ? AND seq = 1", [cid]
         )
@@ -222,7 +225,7 @@ def test_chain_detects_edited_and_deleted_records(tmp_path: Path) -> None:
 
 def test_chain_detects_changed_frozen_items(tmp_path: Path) -> None:
     config2, cid2, _ = setup(tmp_path)
-    with connect(config2.store.path) as con:
+    with review_db(config2.store.path) as con:
         con.execute(
             "UPDATE campaign_item SET person_name = 'Someone Else'"
             " WHERE campaign_id = ? AND item_id = 1",

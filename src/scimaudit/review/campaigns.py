@@ -6,27 +6,40 @@ run: its identity links, findings and the complete snapshots behind it. Items ar
 with the context a reviewer needs, so later collections never change what a reviewer was shown; the
 items' hash is the genesis of the campaign's hash-chained log (:mod:`scimaudit.review.chain`).
 
-The items are built in :mod:`scimaudit.review.items` and inserted in one statement, in the same
-transaction as the campaign row that records their hash.
+The items are built in :mod:`scimaudit.review.items` from the DuckDB store, then copied into the
+SQLite review store (:mod:`scimaudit.store.review_state`) in one unit of work with the campaign row
+that records their hash: from then on the campaign needs nothing from DuckDB, so reviewers never
+wait for `collect` or `analyze`. The functions reading campaigns take either store's connection
+(DuckDB ones see the review state as temp views under the same names).
 """
 
 from __future__ import annotations
 
+import math
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import orjson
+import pandas as pd
 
 from scimaudit import __version__
 from scimaudit.config import Config
 from scimaudit.errors import ReviewError, SnapshotNotFoundError
+from scimaudit.hashchain import canonical_value
 from scimaudit.review import chain
 from scimaudit.review.auth import ADMINISTER, Actor, require_role
-from scimaudit.review.db import fetch_one, insert_frame
+from scimaudit.review.db import fetch_one, open_store
 from scimaudit.review.items import ACCESS_SCOPES, ITEM_COLUMNS, AccessScope, build_items
+
+
+class Executes(Protocol):
+    """A DuckDB or sqlite3 connection: both run ``execute(sql, params).fetchall()``."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -57,24 +70,32 @@ _INFO_SQL = (
 )
 
 
+def _when(value: Any) -> Any:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _info(row: tuple[Any, ...]) -> CampaignInfo:
     values = list(row)
     values[2] = orjson.loads(values[2])
+    if isinstance(values[4], str):
+        values[4] = date.fromisoformat(values[4])
+    values[6], values[9] = _when(values[6]), _when(values[9])
     return CampaignInfo(*values)
 
 
-def list_campaigns(con: duckdb.DuckDBPyConnection) -> list[CampaignInfo]:
+def list_campaigns(con: Executes) -> list[CampaignInfo]:
     return [_info(r) for r in con.execute(_INFO_SQL + " ORDER BY c.campaign_id DESC").fetchall()]
 
 
-def get_campaign(con: duckdb.DuckDBPyConnection, campaign_id: int) -> CampaignInfo:
-    row = fetch_one(con, _INFO_SQL + " WHERE c.campaign_id = ?", [campaign_id])
+def get_campaign(con: Executes, campaign_id: int) -> CampaignInfo:
+    rows = con.execute(_INFO_SQL + " WHERE c.campaign_id = ?", [campaign_id]).fetchall()
+    row = rows[0] if rows else None
     if row is None:
         raise ReviewError(f"no campaign with id {campaign_id} (see `scimaudit review status`)")
     return _info(row)
 
 
-def require_open(con: duckdb.DuckDBPyConnection, campaign_id: int) -> CampaignInfo:
+def require_open(con: Executes, campaign_id: int) -> CampaignInfo:
     info = get_campaign(con, campaign_id)
     if info.closed_at is not None:
         raise ReviewError(
@@ -84,9 +105,12 @@ def require_open(con: duckdb.DuckDBPyConnection, campaign_id: int) -> CampaignIn
     return info
 
 
-def snapshot_of(con: duckdb.DuckDBPyConnection, campaign_id: int) -> int | None:
+def snapshot_of(con: Executes, campaign_id: int) -> int | None:
     """The HR snapshot the campaign was frozen from."""
-    row = fetch_one(con, "SELECT hr_snapshot_id FROM campaign WHERE campaign_id = ?", [campaign_id])
+    rows = con.execute(
+        "SELECT hr_snapshot_id FROM campaign WHERE campaign_id = ?", [campaign_id]
+    ).fetchall()
+    row = rows[0] if rows else None
     if row is None:
         raise ReviewError(f"no campaign with id {campaign_id}")
     return int(row[0]) if row[0] is not None else None
@@ -175,7 +199,7 @@ def start_campaign(
     if default not in ("keep", "revoke", "undecided"):
         raise ReviewError(f"default for undecided items {default!r}: keep, revoke or undecided")
 
-    def work(con: duckdb.DuckDBPyConnection) -> int:
+    with open_store(config) as con:
         rid, hr_snap, snapshot_ids = latest_complete_run(con, run_id)
         run_apps = [
             r[0]
@@ -193,26 +217,27 @@ def start_campaign(
             apps=chosen,
             access=access,
         )
-        if items.empty:
-            raise ReviewError(
-                f"campaign {name!r}: the scope (apps {', '.join(chosen) or 'none'},"
-                f" access {access}) matches no active access in analysis run {rid}"
-            )
-        row = fetch_one(con, "SELECT nextval('campaign_id_seq')")
-        assert row is not None
+    if items.empty:
+        raise ReviewError(
+            f"campaign {name!r}: the scope (apps {', '.join(chosen) or 'none'},"
+            f" access {access}) matches no active access in analysis run {rid}"
+        )
+    scope = {
+        "apps": chosen,
+        "frameworks": sorted(f.upper() for f in frameworks or []),
+        "access": access,
+        **details,
+    }
+    item_rows = _item_rows(items)
+
+    def work(con: sqlite3.Connection) -> int:
+        row = con.execute("SELECT coalesce(max(campaign_id), 0) + 1 FROM campaign").fetchone()
         campaign_id = int(row[0])
-        items.insert(0, "campaign_id", campaign_id)
-        insert_frame(con, "campaign_item", items, ITEM_COLUMNS)
-        scope = {
-            "apps": chosen,
-            "frameworks": sorted(f.upper() for f in frameworks or []),
-            "access": access,
-            **details,
-        }
+        cols = ITEM_COLUMNS
         con.execute(
             "INSERT INTO campaign (campaign_id, name, scope, run_id, hr_snapshot_id, snapshot_ids,"
             " due, default_undecided, created_at, created_by, item_count, items_sha256,"
-            " tool_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " tool_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)",
             [
                 campaign_id,
                 name,
@@ -220,18 +245,56 @@ def start_campaign(
                 rid,
                 hr_snap,
                 orjson.dumps(snapshot_ids, option=orjson.OPT_SORT_KEYS).decode(),
-                due,
+                due.isoformat(),
                 default,
-                chain.utc_now(),
+                canonical_value(chain.utc_now()),
                 actor,
-                len(items),
-                chain.items_sha256(con, campaign_id),
+                len(item_rows),
                 __version__,
             ],
+        )
+        con.executemany(
+            f"INSERT INTO campaign_item ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [[campaign_id, *r] for r in item_rows],
+        )
+        con.execute(
+            "UPDATE campaign SET items_sha256 = ? WHERE campaign_id = ?",
+            [chain.items_sha256(con, campaign_id), campaign_id],
         )
         return campaign_id
 
     return chain.write_transaction(config, work)
+
+
+def _cell(value: Any) -> Any:
+    """A frame value as SQLite stores it: None for missing, ISO text for times, plain numbers."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (pd.Timestamp, datetime, date)):
+        return canonical_value(value.to_pydatetime() if isinstance(value, pd.Timestamp) else value)
+    if hasattr(value, "item"):  # numpy scalars
+        return _cell(value.item())
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+_INT_COLUMNS = {"peer_holders", "peer_count", "item_id"}
+
+
+def _item_rows(items: pd.DataFrame) -> list[list[Any]]:
+    """The items (without campaign_id) as SQLite rows in :data:`ITEM_COLUMNS` order."""
+    cols = [c for c in ITEM_COLUMNS if c != "campaign_id"]
+    out = []
+    for values in items[cols].itertuples(index=False, name=None):
+        row = [_cell(v) for v in values]
+        for i, c in enumerate(cols):
+            if c in _INT_COLUMNS and row[i] is not None:
+                row[i] = int(row[i])
+        out.append(row)
+    return out
 
 
 def start_campaign_as(config: Config, actor: Actor, **kwargs: Any) -> int:

@@ -7,28 +7,28 @@ covering the campaign definition and the SHA-256 of its frozen items. Changing a
 or campaign field breaks every hash after it, and :func:`verify_chain` names the first broken
 record.
 
-Appending happens inside the caller's write transaction, after the caller has checked its rules
-against the same snapshot of the log. Two writers in one process that both read seq N and append N+1
-collide on the ``(campaign_id, seq)`` primary key at commit; :func:`write_transaction` retries the
-whole unit of work (rules included), so the chain stays linear and no decision is lost.
+The log lives in the SQLite review store (:mod:`scimaudit.store.review_state`). Appending happens
+inside a unit of work run by the process's single writer (:mod:`scimaudit.review.writer`), after
+the unit has checked its rules against the same state; units run one at a time, so the chain stays
+linear without retries, and no decision is refused because another reviewer decided at the same
+moment.
 """
 
 from __future__ import annotations
 
-import contextlib
-import time
+import hashlib
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import duckdb
-import pandas as pd
+import orjson
 
 from scimaudit.config import Config
-from scimaudit.errors import ReviewError, StoreError
-from scimaudit.hashchain import Link, broken_links, canonical_hash
-from scimaudit.review.db import fetch_one, insert_frame, open_store
+from scimaudit.errors import ReviewError
+from scimaudit.hashchain import Link, broken_links, canonical_hash, canonical_value
+from scimaudit.review import writer
 
 T = TypeVar("T")
 
@@ -98,40 +98,51 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def items_sha256(con: duckdb.DuckDBPyConnection, campaign_id: int) -> str:
-    """SHA-256 over every frozen item of a campaign (one JSON line per item, by item_id)."""
-    row = fetch_one(
-        con,
-        "SELECT sha256(coalesce(string_agg(to_json(i)::VARCHAR, chr(10) ORDER BY i.item_id), ''))"
-        " FROM campaign_item i WHERE i.campaign_id = ?",
-        [campaign_id],
+def items_sha256(con: sqlite3.Connection, campaign_id: int) -> str:
+    """SHA-256 over every frozen item of a campaign (one sorted-key JSON line per item, by id).
+
+    Computed from the rows as stored (read back), so creation and verification hash the same
+    values.
+    """
+    cur = con.execute(
+        "SELECT * FROM campaign_item WHERE campaign_id = ? ORDER BY item_id", [campaign_id]
     )
-    assert row is not None
-    return str(row[0])
+    names = [d[0] for d in cur.description]
+    digest = hashlib.sha256()
+    for n, row in enumerate(cur):
+        if n:
+            digest.update(b"\n")
+        digest.update(orjson.dumps(dict(zip(names, row, strict=True)), option=orjson.OPT_SORT_KEYS))
+    return digest.hexdigest()
 
 
-def genesis_hash(con: duckdb.DuckDBPyConnection, campaign_id: int) -> str:
+def _one(con: sqlite3.Connection, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    row: tuple[Any, ...] | None = con.execute(sql, list(params)).fetchone()
+    return row
+
+
+def genesis_hash(con: sqlite3.Connection, campaign_id: int) -> str:
     """The hash the first log record chains from: the campaign row (incl. its items hash)."""
     cols = ", ".join(CAMPAIGN_HASHED)
-    row = fetch_one(con, f"SELECT {cols} FROM campaign WHERE campaign_id = ?", [campaign_id])
+    row = _one(con, f"SELECT {cols} FROM campaign WHERE campaign_id = ?", [campaign_id])
     if row is None:
         raise ReviewError(f"no campaign with id {campaign_id}")
     return canonical_hash(dict(zip(CAMPAIGN_HASHED, row, strict=True)))
 
 
 def append(
-    con: duckdb.DuckDBPyConnection, campaign_id: int, records: Sequence[NewRecord]
+    con: sqlite3.Connection, campaign_id: int, records: Sequence[NewRecord]
 ) -> list[dict[str, Any]]:
-    """Append records to the campaign's chain (inside the caller's transaction); return them."""
+    """Append records to the campaign's chain (inside the caller's unit of work); return them."""
     if not records:
         return []
-    last = fetch_one(
+    last = _one(
         con,
         "SELECT seq, record_hash FROM review_log WHERE campaign_id = ? ORDER BY seq DESC LIMIT 1",
         [campaign_id],
     )
     seq, prev = (int(last[0]), str(last[1])) if last else (0, genesis_hash(con, campaign_id))
-    at = utc_now()
+    at = canonical_value(utc_now())
     rows: list[dict[str, Any]] = []
     for rec in records:
         seq += 1
@@ -154,20 +165,18 @@ def append(
         }
         row["record_hash"] = prev = canonical_hash(row)
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=[*LOG_COLUMNS, "record_hash"])
-    frame["item_id"] = frame["item_id"].astype("Int32")
-    for col in ("decision", "reason", "reviewer_id", "from_reviewer_id", "bulk_id"):
-        frame[col] = frame[col].astype("string")
-    for col in ("actor_employee_id", "actor_role"):
-        frame[col] = frame[col].astype("string")
-    insert_frame(con, "review_log", frame, [*LOG_COLUMNS, "record_hash"])
+    cols = (*LOG_COLUMNS, "record_hash")
+    con.executemany(
+        f"INSERT INTO review_log ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        [[r[c] for c in cols] for r in rows],
+    )
     return rows
 
 
-def verify_chain(con: duckdb.DuckDBPyConnection, campaign_id: int) -> ChainVerification:
+def verify_chain(con: sqlite3.Connection, campaign_id: int) -> ChainVerification:
     """Recompute the items hash, the genesis and every record hash; report the first breaks."""
     problems: list[str] = []
-    row = fetch_one(con, "SELECT items_sha256 FROM campaign WHERE campaign_id = ?", [campaign_id])
+    row = _one(con, "SELECT items_sha256 FROM campaign WHERE campaign_id = ?", [campaign_id])
     if row is None:
         raise ReviewError(f"no campaign with id {campaign_id}")
     recomputed = items_sha256(con, campaign_id)
@@ -194,38 +203,10 @@ def verify_chain(con: duckdb.DuckDBPyConnection, campaign_id: int) -> ChainVerif
     return ChainVerification(campaign_id, not problems, len(records), problems)
 
 
-_RETRYABLE = (duckdb.TransactionException, duckdb.ConstraintException)
+def write_transaction(config: Config, work: Callable[[sqlite3.Connection], T]) -> T:
+    """Run ``work`` (rule checks, then appends) as one unit of the process's single writer.
 
-
-def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    """Roll back if a transaction is still open (a failed COMMIT has already ended it)."""
-    with contextlib.suppress(duckdb.Error):
-        con.execute("ROLLBACK")
-
-
-def write_transaction(
-    config: Config, work: Callable[[duckdb.DuckDBPyConnection], T], *, attempts: int = 8
-) -> T:
-    """Run ``work`` in one short write transaction on a fresh connection, retrying on conflicts.
-
-    The connection is opened for this unit of work only (the collector may need the file next) and
-    ``work`` re-runs from scratch on a write conflict, so its rule checks see the winner's records.
+    Units run one at a time in batched transactions (:mod:`scimaudit.review.writer`): ``work``
+    sees every record committed or appended before it, and nothing conflicts, so nothing retries.
     """
-    for attempt in range(attempts):
-        with open_store(config) as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                result = work(con)
-                con.execute("COMMIT")
-                return result
-            except _RETRYABLE:
-                _rollback(con)
-                if attempt == attempts - 1:
-                    raise StoreError(
-                        f"{config.store.path}: review log busy; {attempts} attempts conflicted"
-                    ) from None
-            except BaseException:
-                _rollback(con)
-                raise
-        time.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")
+    return writer.write(config, work)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import duckdb
+import sqlite3
 
 from scimaudit.config import Config
 from scimaudit.reporting.signoff import SignOff
@@ -22,6 +22,7 @@ from scimaudit.review import chain
 from scimaudit.review.auth import ADMINISTER, Actor, require_role
 from scimaudit.review.campaigns import list_campaigns, require_open
 from scimaudit.review.db import open_store
+from scimaudit.store.review_state import review_db
 from scimaudit.review.evidence import CampaignEvidence, campaign_evidence, write_evidence_csvs
 
 
@@ -65,7 +66,7 @@ def close_campaign(
     """Apply the default to undecided items, close the campaign and write its evidence."""
     require_role(actor, ADMINISTER, "close a review campaign")
 
-    def work(con: duckdb.DuckDBPyConnection) -> CloseResult:
+    def work(con: sqlite3.Connection) -> CloseResult:
         info = require_open(con, campaign_id)
         undecided = [
             int(r[0])
@@ -122,7 +123,7 @@ def close_due_campaigns(
     """Close every open campaign whose due date has passed (run daily, e.g. from cron)."""
     require_role(actor, ADMINISTER, "close review campaigns")
     day = today or date.today()
-    with open_store(config) as con:
+    with review_db(config.store.path) as con:
         due = [c for c in list_campaigns(con) if c.overdue(day)]
     return [
         close_campaign(

@@ -16,6 +16,7 @@ import pandas as pd
 
 from scimaudit.config import Config
 from scimaudit.store.connect import connect
+from scimaudit.store.review_state import attach_review_state
 
 
 @contextmanager
@@ -24,6 +25,24 @@ def open_store(config: Config) -> Iterator[duckdb.DuckDBPyConnection]:
     DuckDB refuses two configurations of one file in one process)."""
     with connect(config.store.path, lock_timeout=config.store.lock_timeout_seconds) as con:
         yield con
+
+
+@contextmanager
+def review_view(
+    config: Config, campaign_id: int | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection over a copy of the review state (one campaign's, or all).
+
+    Review screens read through this, never through the DuckDB store file, so a reviewer's page
+    neither waits for `analyze` nor holds the file lock it needs.
+    """
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        attach_review_state(con, config.store.path, campaign_id=campaign_id)
+        yield con
+    finally:
+        con.close()
 
 
 def fetch_one(

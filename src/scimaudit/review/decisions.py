@@ -13,11 +13,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import duckdb
+import orjson
 
 from scimaudit.config import Config
 from scimaudit.errors import PermissionDeniedError, ReviewError
@@ -25,7 +26,7 @@ from scimaudit.review import chain
 from scimaudit.review.auth import Actor, require_writer
 from scimaudit.review.campaigns import require_open
 from scimaudit.review.chain import ChainVerification
-from scimaudit.review.db import fetch_one, open_store
+from scimaudit.store.review_state import review_db
 
 DECISIONS = ("keep", "revoke")
 MAX_REASON = 1000
@@ -55,7 +56,7 @@ def _reviewer_identity(actor: Actor, action: str) -> str:
 
 
 def _load_items(
-    con: duckdb.DuckDBPyConnection, campaign_id: int, item_ids: Sequence[int] | None, reviewer: str
+    con: sqlite3.Connection, campaign_id: int, item_ids: Sequence[int] | None, reviewer: str
 ) -> list[_Item]:
     sql = (
         "SELECT i.item_id, coalesce(i.employee_id, i.owner_id), i.user_name, i.person_email,"
@@ -69,10 +70,10 @@ def _load_items(
         sql += " AND r.reviewer_id = ?"
         params.append(reviewer)
     else:
-        sql += " AND i.item_id IN (SELECT unnest(?::INTEGER[]))"
-        params.append(list(item_ids))
+        sql += " AND i.item_id IN (SELECT value FROM json_each(?))"
+        params.append(orjson.dumps([int(i) for i in item_ids]).decode())
     rows = con.execute(sql + " ORDER BY i.item_id", params).fetchall()
-    items = [_Item(*row) for row in rows]
+    items = [_Item(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows]
     if item_ids is not None:
         missing = sorted(set(item_ids) - {i.item_id for i in items})
         if missing:
@@ -81,17 +82,16 @@ def _load_items(
 
 
 def _check_may_decide(
-    con: duckdb.DuckDBPyConnection,
+    con: sqlite3.Connection,
     actor: Actor,
     reviewer: str,
     campaign_id: int,
     items: list[_Item],
 ) -> None:
-    signed = fetch_one(
-        con,
-        "SELECT 1 FROM campaign_signoff WHERE campaign_id = ? AND reviewer_id = ?",
+    signed = con.execute(
+        "SELECT 1 FROM review_log WHERE campaign_id = ? AND kind = 'signoff' AND reviewer_id = ?",
         [campaign_id, reviewer],
-    )
+    ).fetchone()
     if signed:
         raise ReviewError(f"you signed off campaign {campaign_id}; your decisions are final")
     own = {actor.email.lower()}
@@ -128,7 +128,7 @@ def decide(
     if not item_ids:
         return 0
 
-    def work(con: duckdb.DuckDBPyConnection) -> int:
+    def work(con: sqlite3.Connection) -> int:
         require_open(con, campaign_id)
         items = _load_items(con, campaign_id, item_ids, reviewer)
         _check_may_decide(con, actor, reviewer, campaign_id, items)
@@ -172,7 +172,7 @@ def keep_all_unflagged(
     """Keep every undecided, unflagged item of the actor's queue (or ``item_ids``) as one bulk."""
     reviewer = _reviewer_identity(actor, "bulk-keep review items")
 
-    def work(con: duckdb.DuckDBPyConnection) -> int:
+    def work(con: sqlite3.Connection) -> int:
         require_open(con, campaign_id)
         items = _load_items(con, campaign_id, item_ids, reviewer)
         _check_may_decide(con, actor, reviewer, campaign_id, items)
@@ -206,7 +206,7 @@ def sign_off(config: Config, actor: Actor, campaign_id: int) -> int:
     """Certify the actor's whole queue (every item decided); return how many items it covers."""
     reviewer = _reviewer_identity(actor, "sign off a review")
 
-    def work(con: duckdb.DuckDBPyConnection) -> int:
+    def work(con: sqlite3.Connection) -> int:
         require_open(con, campaign_id)
         items = _load_items(con, campaign_id, None, reviewer)
         if not items:
@@ -240,5 +240,5 @@ def sign_off(config: Config, actor: Actor, campaign_id: int) -> int:
 
 def verify_chain(config: Config, campaign_id: int) -> ChainVerification:
     """Check the campaign's frozen items and every log record against their hashes."""
-    with open_store(config) as con:
+    with review_db(config.store.path) as con:
         return chain.verify_chain(con, campaign_id)

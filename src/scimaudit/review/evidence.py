@@ -22,6 +22,7 @@ from scimaudit.output import to_csv
 from scimaudit.remediation import operation_status
 from scimaudit.review import chain
 from scimaudit.review.campaigns import CampaignInfo, get_campaign
+from scimaudit.store.review_state import review_db, store_path_of
 
 BREAK_SECONDS = 1800
 """A gap between two decisions longer than this is a break, not time spent on the later decision."""
@@ -181,13 +182,15 @@ def campaign_evidence(
     reviewers = _dicts(con.execute(REVIEWER_SQL, {"cid": campaign_id, "brk": BREAK_SECONDS}))
     log = _dicts(con.execute(LOG_SQL, [campaign_id]))
     rows = con.execute(SELF_REVIEW_SQL, [campaign_id]).fetchall()
+    with review_db(store_path_of(con)) as sq:
+        verification = chain.verify_chain(sq, campaign_id)
     return CampaignEvidence(
         info=info,
         items=items,
         reviewers=reviewers,
         log=log,
         self_reviews=int(rows[0][0]),
-        chain=chain.verify_chain(con, campaign_id),
+        chain=verification,
         generated_at=generated_at or datetime.now(UTC),
     )
 

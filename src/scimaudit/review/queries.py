@@ -18,7 +18,7 @@ from scimaudit.config import Config
 from scimaudit.errors import PermissionDeniedError
 from scimaudit.review.auth import READ_ALL, Actor, require_role
 from scimaudit.review.campaigns import CampaignInfo, get_campaign, list_campaigns
-from scimaudit.review.db import fetch_one, open_store
+from scimaudit.review.db import fetch_one, review_view
 
 OVERVIEW_SQL = """
 WITH tally AS (
@@ -109,14 +109,14 @@ class Queue:
 def campaign_overview(config: Config, actor: Actor, *, today: date | None = None) -> pd.DataFrame:
     """Every campaign with its progress (security, auditor, admin)."""
     require_role(actor, READ_ALL, "see all campaigns")
-    with open_store(config) as con:
+    with review_view(config) as con:
         return con.execute(OVERVIEW_SQL, {"today": today or date.today()}).df()
 
 
 def reviewer_progress(config: Config, actor: Actor, campaign_id: int) -> pd.DataFrame:
     """Per-reviewer progress of one campaign (security, auditor, admin)."""
     require_role(actor, READ_ALL, "see campaign progress")
-    with open_store(config) as con:
+    with review_view(config, campaign_id) as con:
         get_campaign(con, campaign_id)
         return con.execute(PROGRESS_SQL, [campaign_id]).df()
 
@@ -124,7 +124,7 @@ def reviewer_progress(config: Config, actor: Actor, campaign_id: int) -> pd.Data
 def campaign_items(config: Config, actor: Actor, campaign_id: int) -> pd.DataFrame:
     """All items of a campaign with their current decision (security, auditor, admin)."""
     require_role(actor, READ_ALL, "see every review item")
-    with open_store(config) as con:
+    with review_view(config, campaign_id) as con:
         get_campaign(con, campaign_id)
         return con.execute(ITEMS_SQL.replace("{where}", ""), {"cid": campaign_id}).df()
 
@@ -133,7 +133,7 @@ def my_campaigns(config: Config, actor: Actor) -> list[CampaignInfo]:
     """Campaigns in which the actor reviews something now (open ones first)."""
     if actor.employee_id is None:
         return []
-    with open_store(config) as con:
+    with review_view(config) as con:
         mine = {
             int(r[0])
             for r in con.execute(
@@ -149,7 +149,7 @@ def my_queue(config: Config, actor: Actor, campaign_id: int) -> Queue:
     """The actor's own items in a campaign: never anyone else's, whatever their role."""
     if actor.employee_id is None:
         raise PermissionDeniedError(f"{actor.email} is not matched to an HR record: no queue")
-    with open_store(config) as con:
+    with review_view(config, campaign_id) as con:
         info = get_campaign(con, campaign_id)
         frame = con.execute(
             ITEMS_SQL.replace("{where}", "AND r.reviewer_id = $me"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import duckdb
+import sqlite3
 
 from scimaudit.config import Config
 from scimaudit.review import chain
@@ -49,7 +49,7 @@ def remind(config: Config, actor: Actor, campaign_id: int) -> list[Reminder]:
     """List reviewers with undecided items and record one reminder per reviewer in the log."""
     require_role(actor, ADMINISTER, "send review reminders")
 
-    def work(con: duckdb.DuckDBPyConnection) -> list[Reminder]:
+    def work(con: sqlite3.Connection) -> list[Reminder]:
         info = require_open(con, campaign_id)
         rows = con.execute(PENDING_SQL, [campaign_id]).fetchall()
         reminders = [Reminder(r[0], r[1], r[2], int(r[3]), info.due) for r in rows]

@@ -19,6 +19,7 @@ import duckdb
 
 from scimaudit.errors import StoreError, StoreLockedError
 from scimaudit.store.migrations import check_version, migrate
+from scimaudit.store.review_state import attach_review_state
 
 _LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "lock on file")
 
@@ -34,8 +35,13 @@ def connect(
     read_only: bool = False,
     lock_timeout: float = 30.0,
     migrate_schema: bool = True,
+    review_state: bool = True,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the store (creating and migrating it when writable), retrying while it is locked."""
+    """Open the store (creating and migrating it when writable), retrying while it is locked.
+
+    With ``review_state``, the review workflow state (kept in SQLite, see
+    :mod:`scimaudit.store.review_state`) is visible as read-only temp views under its old names.
+    """
     path = Path(path)
     if read_only and not path.exists():
         raise StoreError(f"{path}: store does not exist yet (run `scimaudit collect` first)")
@@ -63,6 +69,8 @@ def connect(
             migrate(con)
         elif read_only:
             check_version(con)
+        if review_state:
+            attach_review_state(con, path)
         yield con
     finally:
         con.close()

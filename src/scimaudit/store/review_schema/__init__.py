@@ -1,0 +1,1 @@
+"""SQL of the review workflow store (SQLite), applied by :mod:`scimaudit.store.review_state`."""
