@@ -13,7 +13,6 @@ from scimaudit.cli import main
 from scimaudit.config import Config
 from scimaudit.review.auth import verify_password
 from scimaudit.review.decisions import decide
-from scimaudit.store.connect import connect
 from scimaudit.store.review_state import review_db
 
 

@@ -8,8 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from review_support import CEO, DEV, MIA, OLE, ORG, SAM, SEC, SUE, A, P, actor, build_store
-from review_support import make_config
+from review_support import (
+    CEO,
+    DEV,
+    MIA,
+    OLE,
+    ORG,
+    SAM,
+    SEC,
+    SUE,
+    A,
+    P,
+    actor,
+    build_store,
+    make_config,
+)
 from scimaudit.config import Config
 from scimaudit.errors import ReviewError
 from scimaudit.review.assignment import delegate, delegation_warnings

@@ -18,8 +18,8 @@ from load_support import load_campaign
 from review_support import P, actor
 from scimaudit.config import CONFIG_ENV
 from scimaudit.errors import ReviewError
-from scimaudit.review.decisions import decide, verify_chain
 from scimaudit.review.db import review_view
+from scimaudit.review.decisions import decide, verify_chain
 from scimaudit.store.review_state import review_db
 
 

@@ -423,6 +423,43 @@ class ReviewConfig(_Model):
     due_days: int = Field(14, ge=1, description="due date when `review start` gets no --due")
 
 
+class NotificationsConfig(_Model):
+    """Where reminder emails go out (``scimaudit review remind`` and the dashboard's Remind)."""
+
+    smtp_host: str = Field(description="SMTP relay host")
+    smtp_port: int = Field(587, ge=1, le=65535)
+    starttls: StrictBool = Field(
+        True, description="upgrade the connection with STARTTLS before anything is sent"
+    )
+    ca_file: Path | None = Field(
+        None, description="CA bundle to trust for STARTTLS (default: the system's)"
+    )
+    username: str | None = None
+    password: SecretRef | None = Field(None, description='{ env = "NAME" } or { file = "path" }')
+    from_address: str = Field(description="the From: of reminder emails")
+    dashboard_url: str = Field(
+        "http://127.0.0.1:8501", description="the link in reminder emails (the dashboard's URL)"
+    )
+    timeout_seconds: float = Field(30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _safe(self) -> NotificationsConfig:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("give both username and password, or neither")
+        if (
+            self.password is not None
+            and not self.starttls
+            and self.smtp_host
+            not in (
+                "localhost",
+                "127.0.0.1",
+                "::1",
+            )
+        ):
+            raise ValueError("credentials are only sent over STARTTLS (or to a loopback relay)")
+        return self
+
+
 class RemediationConfig(_Model):
     """Safety limits of ``scimaudit remediate``: a bad plan must not be able to do much harm."""
 
@@ -448,6 +485,7 @@ class Config(_Model):
     report: ReportConfig = ReportConfig()
     dashboard: DashboardConfig = DashboardConfig()
     remediation: RemediationConfig = RemediationConfig()
+    notifications: NotificationsConfig | None = None
     review: ReviewConfig = ReviewConfig()
     source: Path | None = Field(None, exclude=True)
 

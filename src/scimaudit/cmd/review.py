@@ -143,12 +143,16 @@ def status(ctx: click.Context, campaign_id: int | None, fmt: str) -> None:
 
 @command.command("remind")
 @click.argument("campaign_id", type=int)
+@click.option("--today", callback=_date, help="As-of date YYYY-MM-DD (default: today).")
 @FORMAT_OPTION
 @click.pass_context
-def remind_cmd(ctx: click.Context, campaign_id: int, fmt: str) -> None:
-    """Print who still has undecided items (one line per reviewer) and log the reminder."""
+def remind_cmd(ctx: click.Context, campaign_id: int, today: date | None, fmt: str) -> None:
+    """Email each reviewer with undecided items (once a day) and record it in the campaign log.
+
+    Without [notifications] in the config, lists them (one line per reviewer) to send on.
+    """
     config = config_from(ctx)
-    reminders = remind(config, cli_actor(), campaign_id)
+    reminders = remind(config, cli_actor(), campaign_id, today=today)
     if fmt == "table":
         for r in reminders:
             click.echo(r.text)
@@ -163,6 +167,7 @@ def remind_cmd(ctx: click.Context, campaign_id: int, fmt: str) -> None:
                 "email": r.email,
                 "undecided": r.undecided,
                 "due": r.due,
+                "status": r.status,
             }
             for r in reminders
         ],

@@ -183,9 +183,7 @@ class _Target:
     subjects: dict[str, Person]
 
 
-def _prepare(
-    config: Config, campaign_id: int, to: str, subject_ids: Sequence[str]
-) -> _Target:
+def _prepare(config: Config, campaign_id: int, to: str, subject_ids: Sequence[str]) -> _Target:
     """Resolve the new reviewer and the items' subjects from HR (DuckDB), before the write."""
     from scimaudit.review.campaigns import snapshot_of
 
@@ -231,7 +229,9 @@ def delegation_warnings(
 
     Raises the same refusals :func:`delegate` would (unknown, terminated, cannot sign in).
     """
-    return _peer_warnings(_prepare(config, campaign_id, to, _subjects(config, campaign_id, item_ids)))
+    return _peer_warnings(
+        _prepare(config, campaign_id, to, _subjects(config, campaign_id, item_ids))
+    )
 
 
 def delegate(

@@ -9,12 +9,11 @@ then writes the campaign's evidence: three CSVs and a PDF/A-3b carrying them (:m
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-import sqlite3
 
 from scimaudit.config import Config
 from scimaudit.reporting.signoff import SignOff
@@ -22,8 +21,8 @@ from scimaudit.review import chain
 from scimaudit.review.auth import ADMINISTER, Actor, require_role
 from scimaudit.review.campaigns import list_campaigns, require_open
 from scimaudit.review.db import open_store
-from scimaudit.store.review_state import review_db
 from scimaudit.review.evidence import CampaignEvidence, campaign_evidence, write_evidence_csvs
+from scimaudit.store.review_state import review_db
 
 
 @dataclass(frozen=True)

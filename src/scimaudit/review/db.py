@@ -29,17 +29,21 @@ def open_store(config: Config) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @contextmanager
 def review_view(
-    config: Config, campaign_id: int | None = None
+    config: Config, campaign_id: int | None = None, *, reviewer_id: str | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB connection over a copy of the review state (one campaign's, or all).
+    """An in-memory DuckDB connection over a copy of the review state (all, one campaign's, or
+    what one reviewer's queue in it needs).
 
     Review screens read through this, never through the DuckDB store file, so a reviewer's page
-    neither waits for `analyze` nor holds the file lock it needs.
+    neither waits for `analyze` nor holds the file lock it needs. One thread: these are small
+    reads, and hundreds of reviewers' pages run at once.
     """
-    con = duckdb.connect()
+    con = duckdb.connect(config={"threads": 1})
     try:
         con.execute("SET TimeZone = 'UTC'")
-        attach_review_state(con, config.store.path, campaign_id=campaign_id)
+        attach_review_state(
+            con, config.store.path, campaign_id=campaign_id, reviewer_id=reviewer_id
+        )
         yield con
     finally:
         con.close()

@@ -149,7 +149,7 @@ def my_queue(config: Config, actor: Actor, campaign_id: int) -> Queue:
     """The actor's own items in a campaign: never anyone else's, whatever their role."""
     if actor.employee_id is None:
         raise PermissionDeniedError(f"{actor.email} is not matched to an HR record: no queue")
-    with review_view(config, campaign_id) as con:
+    with review_view(config, campaign_id, reviewer_id=actor.employee_id) as con:
         info = get_campaign(con, campaign_id)
         frame = con.execute(
             ITEMS_SQL.replace("{where}", "AND r.reviewer_id = $me"),

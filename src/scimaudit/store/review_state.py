@@ -218,10 +218,37 @@ def rows_as_dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+_MINE = (
+    "item_id IN (SELECT item_id FROM campaign_item_reviewer"
+    " WHERE campaign_id = ? AND reviewer_id = ?)"
+)
+
+
+def _filter(name: str, campaign_id: int | None, reviewer_id: str | None) -> tuple[str, list[Any]]:
+    """The WHERE clause that keeps one campaign (and, within it, one reviewer's queue)."""
+    if campaign_id is None:
+        return "", []
+    if reviewer_id is None or name in ("campaign", "campaign_closed"):
+        return " WHERE campaign_id = ?", [campaign_id]
+    if name == "campaign_signoff":
+        return " WHERE campaign_id = ? AND reviewer_id = ?", [campaign_id, reviewer_id]
+    if name == "review_log":
+        return (
+            f" WHERE campaign_id = ? AND ({_MINE} OR reviewer_id = ?)",
+            [campaign_id, campaign_id, reviewer_id, reviewer_id],
+        )
+    return f" WHERE campaign_id = ? AND {_MINE}", [campaign_id, campaign_id, reviewer_id]
+
+
 def attach_review_state(
-    con: duckdb.DuckDBPyConnection, store_path: str | Path, *, campaign_id: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    store_path: str | Path,
+    *,
+    campaign_id: int | None = None,
+    reviewer_id: str | None = None,
 ) -> None:
-    """Register the review state (optionally one campaign's) as temp views on a DuckDB connection.
+    """Register the review state as temp views on a DuckDB connection: all of it, one campaign's,
+    or (with ``reviewer_id``) what one reviewer's queue needs of one campaign.
 
     A copy taken now: later decisions are not seen by this connection. Without a review store
     yet, the views are empty, so SQL over them still runs.
@@ -232,15 +259,14 @@ def attach_review_state(
     if path.exists():
         with review_db(store_path) as sq:
             for name, cols in _RELATIONS.items():
-                sql = f"SELECT {', '.join(c for c, _ in cols)} FROM {name}"
-                params: list[Any] = []
-                if campaign_id is not None:
-                    sql += " WHERE campaign_id = ?"
-                    params.append(campaign_id)
+                where, params = _filter(name, campaign_id, reviewer_id)
+                sql = f"SELECT {', '.join(c for c, _ in cols)} FROM {name}{where}"
                 data[name] = sq.execute(sql, params).fetchall()
     for name, cols in _RELATIONS.items():
         schema = pa.schema([(c, _ARROW.get(t, pa.string())) for c, t in cols])
-        columns = list(zip(*data[name], strict=True)) if data[name] else [[] for _ in cols]
+        columns: list[Any] = (
+            list(zip(*data[name], strict=True)) if data[name] else [() for _ in cols]
+        )
         table = pa.Table.from_arrays(
             [pa.array(list(v), type=f.type) for v, f in zip(columns, schema, strict=True)],
             schema=schema,

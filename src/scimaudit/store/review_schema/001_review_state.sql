@@ -112,12 +112,14 @@ CREATE VIEW IF NOT EXISTS campaign_closed AS
 SELECT campaign_id, recorded_at AS closed_at, actor AS closed_by, reason AS close_reason, seq
 FROM review_log WHERE kind = 'close';
 
--- grain: one row per reminder email attempt (sent or failed), for per-day idempotence
+-- grain: one row per (campaign, reviewer, day) a reminder email was claimed for: what makes
+-- `review remind` idempotent per day (a second click finds the claim). Operational state, not
+-- evidence: every send and failure is a `reminder` record in review_log. A failed send releases
+-- the claim (status failed) so a later click the same day retries it.
 CREATE TABLE IF NOT EXISTS reminder_delivery (
     campaign_id   INTEGER NOT NULL REFERENCES campaign (campaign_id),
     reviewer_id   TEXT NOT NULL,
     day           TEXT NOT NULL,            -- the as-of date the reminder counts for
-    status        TEXT NOT NULL CHECK (status IN ('sent', 'failed')),
-    seq           INTEGER NOT NULL,         -- its record in review_log
-    PRIMARY KEY (campaign_id, reviewer_id, day, seq)
+    status        TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'listed')),
+    PRIMARY KEY (campaign_id, reviewer_id, day)
 );
