@@ -18,7 +18,8 @@ from scimaudit.config import Config
 from scimaudit.errors import PermissionDeniedError
 from scimaudit.review.auth import READ_ALL, Actor, require_role
 from scimaudit.review.campaigns import CampaignInfo, get_campaign, list_campaigns
-from scimaudit.review.db import fetch_one, review_view
+from scimaudit.review.db import review_view
+from scimaudit.store.review_state import review_db
 
 OVERVIEW_SQL = """
 WITH tally AS (
@@ -145,22 +146,60 @@ def my_campaigns(config: Config, actor: Actor) -> list[CampaignInfo]:
     return sorted(found, key=lambda c: (c.closed_at is not None, -c.campaign_id))
 
 
+QUEUE_SQL = """
+WITH mine AS (
+    SELECT r.item_id, r.reviewer_id FROM campaign_item_reviewer r
+    WHERE r.campaign_id = :cid AND r.item_id IN (
+        SELECT item_id FROM campaign_item WHERE campaign_id = :cid AND reviewer_id = :me
+        UNION
+        SELECT item_id FROM review_log
+        WHERE campaign_id = :cid AND kind = 'delegation' AND reviewer_id = :me
+    ) AND r.reviewer_id = :me
+)
+SELECT i.item_id, coalesce(i.person_name, '(no HR person)') AS person, i.title, i.department,
+       i.app, coalesce(i.user_name, i.account_id) AS account,
+       coalesce(i.entitlement, '(account)') AS access, i.privileged, i.flagged,
+       coalesce((SELECT group_concat(json_extract(f.value, '$.kind'), ', ')
+                 FROM json_each(i.findings) f), '') AS findings,
+       i.last_sign_in, i.peer_share, i.recommendation, i.recommendation_reason,
+       d.decision, d.reason, d.actor AS decided_by, d.decided_at, d.method,
+       m.reviewer_id, i.employee_id, i.account_id, i.entitlement
+FROM mine m
+JOIN campaign_item i ON i.campaign_id = :cid AND i.item_id = m.item_id
+LEFT JOIN campaign_decision_current d ON d.campaign_id = :cid AND d.item_id = m.item_id
+ORDER BY person, i.app, account, i.entitlement NULLS FIRST
+"""
+"""ITEMS_SQL for one reviewer, in SQLite: a page re-run per click for hundreds of reviewers at
+once must cost milliseconds, so it reads the review store directly (no DuckDB copy)."""
+
+
 def my_queue(config: Config, actor: Actor, campaign_id: int) -> Queue:
     """The actor's own items in a campaign: never anyone else's, whatever their role."""
     if actor.employee_id is None:
         raise PermissionDeniedError(f"{actor.email} is not matched to an HR record: no queue")
-    with review_view(config, campaign_id, reviewer_id=actor.employee_id) as con:
+    params = {"cid": campaign_id, "me": actor.employee_id}
+    with review_db(config.store.path) as con:
         info = get_campaign(con, campaign_id)
-        frame = con.execute(
-            ITEMS_SQL.replace("{where}", "AND r.reviewer_id = $me"),
-            {"cid": campaign_id, "me": actor.employee_id},
-        ).df()
-        row = fetch_one(
-            con,
-            "SELECT signed_at FROM campaign_signoff WHERE campaign_id = ? AND reviewer_id = ?",
-            [campaign_id, actor.employee_id],
+        cur = con.execute(QUEUE_SQL, params)
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        signed = con.execute(
+            "SELECT min(recorded_at) FROM review_log WHERE campaign_id = :cid"
+            " AND kind = 'signoff' AND reviewer_id = :me",
+            params,
+        ).fetchone()
+    frame = pd.DataFrame.from_records(rows, columns=names)
+    for col in ("privileged", "flagged"):
+        frame[col] = frame[col].astype(bool)
+    for col in ("last_sign_in", "decided_at"):
+        frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601").astype(
+            "datetime64[us, UTC]"
         )
-    return Queue(info, frame, row[0] if row else None)
+    frame["peer_share"] = frame["peer_share"].astype("float64")
+    frame["item_id"] = frame["item_id"].astype("int32")
+    frame["findings"] = frame["findings"].astype("str")
+    signed_at = datetime.fromisoformat(signed[0]) if signed and signed[0] else None
+    return Queue(info, frame, signed_at)
 
 
 def people_summary(queue: Queue) -> pd.DataFrame:
