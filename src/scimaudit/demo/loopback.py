@@ -35,7 +35,7 @@ LOOPBACK = "127.0.0.1"
 
 
 class PeerError(RuntimeError):
-    """Base of the errors raised while running or seeding a test peer."""
+    """Base of the errors raised while running or seeding a loopback SCIM peer."""
 
 
 class PeerStartError(PeerError):
@@ -167,7 +167,7 @@ def wait_until_ready(
 
 
 class LoopbackPeer:
-    """What every test peer shares: a bearer token, a child process on 127.0.0.1, and a clean stop.
+    """What every loopback SCIM peer shares: a bearer token, a child on 127.0.0.1, a clean stop.
 
     Subclasses set ``_token``, ``port``, ``process`` and ``_tmp`` and implement :meth:`start`.
     """

@@ -1,4 +1,4 @@
-"""Run scim2-server as a real SCIM 2.0 peer on 127.0.0.1, and seed any SCIM peer with resources.
+"""Run scim2-server as a real SCIM 2.0 service provider on 127.0.0.1 (the demo's, and the tests').
 
 Why a subprocess and not an in-process WSGI app: the collector must be exercised over real HTTP
 (connection handling, timeouts, a server that answers slowly while it walks its store), and the
