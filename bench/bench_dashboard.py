@@ -139,7 +139,7 @@ def browser_figures(config: object, repeat: int) -> None:
     from playwright.sync_api import sync_playwright
 
     from scimaudit.cmd.dashboard import start_dashboard
-    from scimaudit.peers.scim2_server import find_free_port
+    from scimaudit.demo.loopback import find_free_port
 
     port = find_free_port()
     proc = start_dashboard(config, port=port)  # type: ignore[arg-type]

@@ -24,7 +24,9 @@ import pytest
 from review_support import PASSWORD, TEAM_APPS, build_store, make_config, team_org
 from scimaudit.cmd.dashboard import start_dashboard
 from scimaudit.config import Config
-from scimaudit.peers.scim2_server import Scim2ServerProcess, find_free_port, seed_from_sample_dir
+from scimaudit.demo.loopback import find_free_port
+from scimaudit.demo.scim2_server import Scim2ServerProcess
+from scimaudit.demo.seed import seed_from_sample_dir
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.review.decisions import verify_chain
 from scimaudit.store.connect import connect

@@ -16,7 +16,8 @@ from scimaudit.analytics.runner import run_analysis, today_utc
 from scimaudit.collect.activity import import_activity
 from scimaudit.collect.hr.importer import import_hr
 from scimaudit.collect.scim.collector import collect_apps
-from scimaudit.peers.scim2_server import Scim2ServerProcess, seed_from_sample_dir
+from scimaudit.demo.scim2_server import Scim2ServerProcess
+from scimaudit.demo.seed import seed_from_sample_dir
 from scimaudit.store.connect import connect
 
 pytestmark = pytest.mark.slow

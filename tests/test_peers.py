@@ -1,7 +1,7 @@
 """The real SCIM peers (scim2-server, SCIMMY) start, take seeded data, serve it back, and stop.
 
 Everything is read back with raw httpx, not with scimaudit's collector, so these tests check the
-peers and :func:`scimaudit.peers.seed` on their own.
+peers and :func:`scimaudit.demo.seed.seed` on their own.
 """
 
 from __future__ import annotations
@@ -20,15 +20,10 @@ import orjson
 import psutil
 import pytest
 
-from scimaudit.peers import (
-    PeerStartError,
-    Scim2ServerProcess,
-    ScimmyProcess,
-    SeedError,
-    seed,
-    seed_from_sample_dir,
-)
-from scimaudit.peers.scimmy import default_project_dir
+from scimaudit.demo.loopback import PeerStartError
+from scimaudit.demo.scim2_server import Scim2ServerProcess
+from scimaudit.demo.seed import SeedError, seed, seed_from_sample_dir
+from scimmy_peer import ScimmyProcess
 
 pytestmark = pytest.mark.slow
 
@@ -327,13 +322,16 @@ def test_sample_data_seeds_both_peers(app_dir: Path) -> None:
 # no server outlives its parent
 
 
-@pytest.mark.parametrize("kind", ["Scim2ServerProcess", "ScimmyProcess"])
-def test_server_dies_with_its_parent(kind: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("module", "kind"),
+    [("scimaudit.demo.scim2_server", "Scim2ServerProcess"), ("scimmy_peer", "ScimmyProcess")],
+)
+def test_server_dies_with_its_parent(module: str, kind: str, tmp_path: Path) -> None:
     """A parent killed by SIGKILL runs no cleanup; the stdin watchdog still ends the server."""
     script = textwrap.dedent(
         f"""
         import os, signal, sys
-        from scimaudit.peers import {kind}
+        from {module} import {kind}
         peer = {kind}().start()
         print(peer.pid, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
@@ -345,12 +343,9 @@ def test_server_dies_with_its_parent(kind: str, tmp_path: Path) -> None:
         text=True,
         timeout=60,
         cwd=REPO,
-        # TMPDIR: the killed parent cannot remove its temporary directory; keep it in tmp_path.
-        env={
-            **os.environ,
-            "SCIMAUDIT_SCIMMY_DIR": str(default_project_dir()),
-            "TMPDIR": str(tmp_path),
-        },
+        # PYTHONPATH: the SCIMMY launcher is test code, in tests/. TMPDIR: the killed parent
+        # cannot remove its temporary directory; keep it in tmp_path.
+        env={**os.environ, "PYTHONPATH": str(REPO / "tests"), "TMPDIR": str(tmp_path)},
     )
     assert run.returncode == -9, run.stderr
     assert_gone(int(run.stdout.strip()))

@@ -17,7 +17,8 @@ from scimaudit.analytics.runner import run_analysis
 from scimaudit.collect.hr.importer import import_hr
 from scimaudit.collect.scim.collector import collect_apps
 from scimaudit.config import parse_config
-from scimaudit.peers import Scim2ServerProcess, seed
+from scimaudit.demo.scim2_server import Scim2ServerProcess
+from scimaudit.demo.seed import seed
 from scimaudit.remediation import apply_plan, make_plan, operation_status, verify_plan
 from scimaudit.review.auth import Actor
 from scimaudit.review.campaigns import start_campaign

@@ -17,13 +17,15 @@ import pytest
 from remediation_support import make_config
 from scimaudit.collect.scim.collector import collect_apps
 from scimaudit.config import AppConfig, Config
-from scimaudit.peers import Scim2ServerProcess, ScimmyProcess, seed
+from scimaudit.demo.scim2_server import Scim2ServerProcess
+from scimaudit.demo.seed import seed
 from scimaudit.remediation import apply_plan, operation_status, verify_log, verify_plan
 from scimaudit.remediation.model import OperationSource, Plan, Revocation
 from scimaudit.remediation.plan import build_plan
 from scimaudit.remediation.plan_store import save_plan
 from scimaudit.remediation.scim_ops import PATCH_OP_SCHEMA
 from scimaudit.store.connect import connect
+from scimmy_peer import ScimmyProcess
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,10 @@ import pytest
 
 from scimaudit.collect.scim import collect_apps
 from scimaudit.config import Config, parse_config
-from scimaudit.peers import Scim2ServerProcess, ScimmyProcess, seed
+from scimaudit.demo.scim2_server import Scim2ServerProcess
+from scimaudit.demo.seed import seed
 from scimaudit.store import connect
+from scimmy_peer import ScimmyProcess
 
 pytestmark = pytest.mark.slow
 

@@ -30,7 +30,8 @@ Anything else is a bug and is reported as such (exit 70).
     │   └── VerificationError      exit 8  a document or attachment failed verification
     ├── ReviewError                exit 9  campaign / decision rule violated (e.g. not your item)
     │   └── PermissionDeniedError  exit 9  actor is not allowed to do this
-    └── RemediationError           exit 10 plan refused / apply failed
+    ├── RemediationError           exit 10 plan refused / apply failed
+    └── InstallationError          exit 1  a packaged file or the `demo` extra is missing
 """
 
 from __future__ import annotations
@@ -220,6 +221,12 @@ class RemediationError(ScimauditError):
     """A remediation plan was refused or could not be applied."""
 
     exit_code = 10
+
+
+class InstallationError(ScimauditError):
+    """This installation lacks a part it needs: a file the wheel ships (report templates, the
+    dashboard app, the sample-data generator) or the optional ``demo`` extra. The message names
+    what is missing, where it was looked for, and what to install."""
 
 
 EXIT_BUG = 70

@@ -20,20 +20,17 @@ import httpx
 from scimaudit.cmd.common import config_from
 from scimaudit.config import CONFIG_ENV, Config
 from scimaudit.errors import ScimauditError
-
-APP = Path(__file__).resolve().parents[3] / "dashboards" / "app.py"
+from scimaudit.resources import dashboard_app
 
 
 def dashboard_argv(port: int) -> list[str]:
     """The command line that serves the dashboard on 127.0.0.1:``port``."""
-    if not APP.is_file():
-        raise ScimauditError(f"{APP}: dashboard app not found (run from a scimaudit checkout)")
     return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(APP),
+        str(dashboard_app()),
         "--server.headless=true",
         "--server.address=127.0.0.1",
         f"--server.port={port}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from scimaudit.config import Config
 from scimaudit.demo import stages
 from scimaudit.demo.run import DemoRun, run_demo
 from scimaudit.demo.sample import default_sample_dir
-from scimaudit.peers.scim2_server import Scim2ServerProcess
+from scimaudit.demo.scim2_server import Scim2ServerProcess, require_scim2_server
 from scimaudit.review.demo import sign_in_instructions
 
 STAGES: list[stages.Stage] = [
@@ -47,6 +49,16 @@ def _serve(port: int) -> stages.ServeHook:
     return serve
 
 
+def cli_name() -> str:
+    """How the user can call this scimaudit again: ``scimaudit`` when that is on PATH, else the
+    script beside this interpreter (``.venv/bin/scimaudit`` in a checkout)."""
+    script = Path(sys.executable).parent / "scimaudit"
+    on_path = shutil.which("scimaudit")
+    if on_path is not None and Path(on_path).resolve() == script.resolve():
+        return "scimaudit"
+    return str(script) if script.exists() else "scimaudit"
+
+
 @click.command("demo")
 @click.option(
     "--out",
@@ -61,7 +73,7 @@ def _serve(port: int) -> stages.ServeHook:
     "sample_dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=None,
-    help="Folder holding the sample-data generator (default: the checkout's sample_data/).",
+    help="Folder holding the sample-data generator generate.py (default: the one installed).",
 )
 @click.option("--serve", is_flag=True, help="Keep the SCIM servers and dashboard up until Ctrl-C.")
 @click.option("--port", type=int, default=8501, show_default=True, help="Dashboard port (--serve).")
@@ -72,6 +84,7 @@ def command(out_dir: Path, sample_dir: Path | None, serve: bool, port: int) -> N
     seeds it, then imports HR, collects, analyzes, writes SOX and HIPAA packs, runs a review
     campaign and applies its revocations over SCIM. Leaves no process behind unless --serve.
     """
+    require_scim2_server()  # before anything is written: say which extra to install
     console = Console()
     started = time.perf_counter()
     plan = [*STAGES, *([] if serve else [stages.dashboard_check_stage])]
@@ -91,10 +104,11 @@ def command(out_dir: Path, sample_dir: Path | None, serve: bool, port: int) -> N
         if key in result.outputs:
             console.print(f"  {key[:-4].upper():<9} {result.outputs[key]}")
     console.print(
-        f"  try       SCIMAUDIT_CONFIG={result.config_path} .venv/bin/scimaudit findings"
+        f"  try       SCIMAUDIT_CONFIG={result.config_path} {cli_name()} findings"
         "   (servers are stopped; stored snapshots answer every query)"
     )
     if not serve:
         console.print(
-            "  dashboard `make serve` (scimaudit demo --serve) keeps it all up to explore"
+            f"  dashboard `{cli_name()} demo --serve` (`make serve` in a checkout) keeps it all"
+            " up to explore"
         )

@@ -24,7 +24,8 @@ from rich.console import Console
 from scimaudit.config import Config, load_config
 from scimaudit.demo import demo_config
 from scimaudit.demo.sample import APPS, generate_for
-from scimaudit.peers.scim2_server import Scim2ServerProcess, seed_from_sample_dir
+from scimaudit.demo.scim2_server import Scim2ServerProcess
+from scimaudit.demo.seed import seed_from_sample_dir
 
 
 @dataclass

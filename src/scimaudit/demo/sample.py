@@ -1,7 +1,8 @@
 """Find and run the committed sample-data generator for a given date.
 
-The generator (``sample_data/generate.py``) is a script beside the data, not part of the package,
-so the demo loads it by path. The demo regenerates the organisation *as of today*: the committed
+The generator (``sample_data/generate.py``) is a script beside the data, not a module of the
+package (the wheel carries it as package data, see :mod:`scimaudit.resources`), so the demo loads
+it by path. The demo regenerates the organisation *as of today*: the committed
 files are pinned to one date for tests, but terminations, contract ends and sign-ins are only
 meaningful relative to the day the demo runs.
 """
@@ -15,13 +16,14 @@ from pathlib import Path
 from types import ModuleType
 
 from scimaudit.errors import ConfigError
+from scimaudit.resources import sample_data_dir
 
 APPS = ("chat", "code", "erp", "ehr", "crm")
 
 
 def default_sample_dir() -> Path:
-    """``sample_data/`` of the source checkout this package runs from."""
-    return Path(__file__).resolve().parents[3] / "sample_data"
+    """The folder of the sample-data generator this installation ships (or the checkout's)."""
+    return sample_data_dir()
 
 
 def load_generator(sample_dir: Path) -> ModuleType:

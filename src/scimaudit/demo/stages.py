@@ -14,9 +14,10 @@ from scimaudit.collect.activity import import_activity
 from scimaudit.collect.hr import import_hr
 from scimaudit.collect.scim import collect_apps
 from scimaudit.config import Config
+from scimaudit.demo.loopback import find_free_port
 from scimaudit.demo.run import DemoRun, previous_hr_as_of
+from scimaudit.demo.scim2_server import Scim2ServerProcess
 from scimaudit.errors import CollectionError, RemediationError
-from scimaudit.peers.scim2_server import Scim2ServerProcess, find_free_port
 from scimaudit.remediation import apply_plan, make_plan, verify_plan
 from scimaudit.reporting.build import build_report
 from scimaudit.reporting.verify import require_ok, verify_pack

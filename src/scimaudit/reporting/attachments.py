@@ -10,11 +10,9 @@ from pathlib import Path
 
 from scimaudit.reporting.context import AttachmentInfo, RuleFile, StoreFacts
 from scimaudit.reporting.population import sha256_file
-from scimaudit.reporting.spec import ReportSpec, reports_dir
+from scimaudit.reporting.spec import ReportSpec
 from scimaudit.reporting.sqlfiles import SQL_DIR
-
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
-ANALYTICS_SQL = PACKAGE_DIR / "analytics" / "sql"
+from scimaudit.resources import package_dir, reports_dir
 
 
 @cache
@@ -25,8 +23,9 @@ def _sql_files() -> tuple[tuple[str, str, bool, str, bytes], ...]:
     change when someone edits the files on disk later.
     """
     found = []
-    for path in sorted(ANALYTICS_SQL.glob("**/*.sql")):
-        rel = path.relative_to(ANALYTICS_SQL)
+    analytics_sql = package_dir() / "analytics" / "sql"
+    for path in sorted(analytics_sql.glob("**/*.sql")):
+        rel = path.relative_to(analytics_sql)
         found.append(
             (
                 f"analytics/sql/{rel.as_posix()}",

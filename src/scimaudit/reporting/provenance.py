@@ -11,11 +11,9 @@ import os
 import subprocess
 from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
 
 from scimaudit.errors import ReportError
-
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
+from scimaudit.resources import checkout_dir
 
 
 def generation_time() -> datetime:
@@ -47,11 +45,16 @@ def git_commit() -> str:
     """The source commit, when running from a git checkout; "unknown" in an installed copy.
 
     Read once per process: the code a process runs does not change when someone commits later.
+    Only a checkout is asked: a wheel installed in a virtualenv inside some other git repository
+    would otherwise report that repository's commit as the code that made the pack.
     """
+    checkout = checkout_dir()
+    if checkout is None:
+        return "unknown"
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"],
-            cwd=PACKAGE_DIR,
+            cwd=checkout,
             capture_output=True,
             text=True,
             timeout=5,

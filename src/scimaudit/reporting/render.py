@@ -34,7 +34,7 @@ from scimaudit.reporting.leavers import (
 )
 from scimaudit.reporting.sampling import METHOD, REFERENCE_CODE
 from scimaudit.reporting.signoff import BLANK_ROLES
-from scimaudit.reporting.spec import reports_dir
+from scimaudit.resources import report_templates_dir, reports_dir
 
 PDF_VARIANT = "pdf/a-3b"
 ATTACHMENT_ZLIB_LEVEL = 6
@@ -83,7 +83,7 @@ def _dash(value: Any) -> Any:
 def environment() -> jinja2.Environment:
     """The template environment: autoescaping on, undefined names fail loudly."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(reports_dir() / "templates")),
+        loader=jinja2.FileSystemLoader(str(report_templates_dir())),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

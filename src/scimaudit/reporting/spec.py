@@ -13,25 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from scimaudit.errors import ReportError
+from scimaudit.resources import reports_dir
 
 REPORT_KINDS = ("sox", "hipaa", "leavers", "privileged")
 TEST_BLOCKS = ("mapping", "leavers", "privileged", "sod", "stale")
-
-
-def reports_dir() -> Path:
-    """The ``reports/`` folder (templates, styles, frameworks).
-
-    Looked up inside the package first (a wheel may ship it as ``scimaudit/_reports``), then at the
-    repository root next to ``src/`` (editable installs and a checkout).
-    """
-    here = Path(__file__).resolve()
-    for candidate in (here.parents[1] / "_reports", here.parents[3] / "reports"):
-        if (candidate / "templates").is_dir():
-            return candidate
-    raise ReportError(
-        f"report templates not found (looked in {here.parents[1] / '_reports'} and "
-        f"{here.parents[3] / 'reports'}); the installation is incomplete"
-    )
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ import jinja2
 from scimaudit import __version__
 from scimaudit.config import Config
 from scimaudit.errors import ReportError
+from scimaudit.resources import report_templates_dir
 from scimaudit.review.evidence import CampaignEvidence, evidence_csvs
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "reports" / "templates"
 PRINT_CAP = 200
 """Rows printed per list; the attachments carry all of them."""
 
@@ -48,10 +48,8 @@ def _utc(value: datetime | None) -> str:
 
 
 def render_html(config: Config, evidence: CampaignEvidence) -> str:
-    if not (TEMPLATES / "campaign.html").is_file():
-        raise ReportError(f"{TEMPLATES / 'campaign.html'}: campaign template missing")
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        loader=jinja2.FileSystemLoader(str(report_templates_dir("campaign.html"))),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
@@ -89,7 +87,7 @@ def write_campaign_pdf(config: Config, evidence: CampaignEvidence, path: Path) -
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     try:
-        weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf(
+        weasyprint.HTML(string=html, base_url=str(report_templates_dir())).write_pdf(
             buf,
             pdf_variant="pdf/a-3b",
             attachments=attachments,

@@ -4,7 +4,8 @@ Why a second peer: a collector tested only against scim2-server learns scim2-ser
 SCIMMY 1.3.5 with scimmy-routers 1.3.2 is another codebase in another language, with other
 quirks (``itemsPerPage`` echoes the requested ``count``, no ETags, projections drop ``schemas``);
 the node project in ``tests/peers/scimmy/`` wires it to an in-memory store. Install it with
-``make peers`` (``npm ci --prefix tests/peers/scimmy``).
+``make peers`` (``npm ci --prefix tests/peers/scimmy``). Test code: it lives here, beside its
+node project, and not in the runtime package (the demo needs only scim2-server).
 
 URL layout: one service provider per process, at ``http://127.0.0.1:P/scim/v2``.
 """
@@ -22,7 +23,7 @@ from typing import Self
 import httpx
 import orjson
 
-from scimaudit.peers.scim2_server import (
+from scimaudit.demo.loopback import (
     LOOPBACK,
     LoopbackPeer,
     ManagedProcess,
@@ -37,15 +38,8 @@ BASE_PATH = "/scim/v2"
 
 
 def default_project_dir() -> Path:
-    """Return ``tests/peers/scimmy`` of the source checkout this package runs from.
-
-    ``SCIMAUDIT_SCIMMY_DIR`` overrides it, for an installed package or another checkout.
-    """
-    override = os.environ.get("SCIMAUDIT_SCIMMY_DIR")
-    if override:
-        return Path(override)
-    # src/scimaudit/peers/scimmy.py → repository root is four levels up.
-    return Path(__file__).resolve().parents[3] / "tests" / "peers" / "scimmy"
+    """Return ``tests/peers/scimmy``, the node project beside this file."""
+    return Path(__file__).resolve().parent / "peers" / "scimmy"
 
 
 class ScimmyProcess(LoopbackPeer):
@@ -109,7 +103,7 @@ class ScimmyProcess(LoopbackPeer):
     def _check_project(self) -> None:
         server = self.project_dir / "server.js"
         if not server.is_file():
-            raise PeerStartError(f"{server} is missing: is SCIMAUDIT_SCIMMY_DIR right?")
+            raise PeerStartError(f"{server} is missing: pass project_dir, the SCIMMY node project")
         for package in ("scimmy", "scimmy-routers", "express"):
             if not (self.project_dir / "node_modules" / package / "package.json").is_file():
                 raise PeerStartError(
