@@ -46,6 +46,7 @@ class Inbox:
     messages: list[Message] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    envelopes: list[list[str]] = field(default_factory=list)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
@@ -75,7 +76,9 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-def setup(tmp_path: Path, notifications: dict[str, Any] | None) -> tuple[Config, int]:
+def setup(
+    tmp_path: Path, notifications: dict[str, Any] | None, name: str = "Q1 <SOX>"
+) -> tuple[Config, int]:
     config = make_config(
         tmp_path,
         apps={"crm": {"fallback_reviewer": "E2"}, "code": {"fallback_reviewer": "E3"}},
@@ -92,7 +95,7 @@ def setup(tmp_path: Path, notifications: dict[str, Any] | None) -> tuple[Config,
         ],
         [F("terminated_active", "crm", "c-sue")],
     )
-    return config, start_campaign(config, name="Q1 <SOX>", due=DUE, actor="cli:t", today=TODAY)
+    return config, start_campaign(config, name=name, due=DUE, actor="cli:t", today=TODAY)
 
 
 def log(config: Config, cid: int) -> list[tuple[str, str]]:
@@ -318,3 +321,18 @@ def test_without_notifications_reminders_are_listed_once_a_day(tmp_path: Path) -
         "already reminded today"
     }
     assert len(log(config, cid)) == 3
+
+
+@pytest.mark.slow
+def test_a_campaign_name_cannot_inject_headers_or_recipients(
+    tmp_path: Path, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    name = "Q1\r\nBcc: attacker@evil.example\r\nX-Evil: 1"
+    config, cid = setup(tmp_path, plain(port), name=name)
+    remind(config, cli_actor(), cid, today=TODAY)
+    assert len(inbox.messages) == 3
+    assert all(len(rcpts) == 1 and "evil" not in rcpts[0] for rcpts in inbox.envelopes)
+    for message in inbox.messages:
+        assert message["Bcc"] is None and message["X-Evil"] is None
+        assert "\n" not in str(message["Subject"])

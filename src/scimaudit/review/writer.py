@@ -82,6 +82,8 @@ class ReviewWriter:
                         except BaseException as exc:  # the caller gets it, the batch goes on
                             con.execute("ROLLBACK TO unit")
                             con.execute("RELEASE unit")
+                            if isinstance(exc, sqlite3.Error):  # into the documented tree
+                                exc = StoreError(f"{self.store_path}: review store: {exc}")
                             outcomes.append((job, False, exc))
                     con.execute("COMMIT")
                 except BaseException:
