@@ -278,7 +278,9 @@ def test_manifest_serialisation_is_canonical() -> None:
     raw = manifest.dumps(body)
     assert raw == manifest.dumps(dict(reversed(list(body.items()))))
     assert manifest.loads(raw, "x") == body
-    side = manifest.with_pdf(body, name="x.pdf", sha256="0" * 64, size=3)
+    side = manifest.with_pdf(
+        body, name="x.pdf", sha256="0" * 64, size=3, unsigned_sha256="1" * 64, unsigned_bytes=2
+    )
     assert manifest.without_pdf(side) == body
     assert manifest.sidecar_path(Path("/o/SOX-1.pdf")) == Path("/o/SOX-1.manifest.json")
 

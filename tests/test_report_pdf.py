@@ -129,12 +129,18 @@ def test_pdf_is_pdfa3b_with_every_attachment_hashed_in_the_manifest(sox: Pack) -
         body["population"]["sha256"] == _sha(embedded["population.csv"]) == result.population_sha256
     )
     side = orjson.loads(result.manifest_path.read_bytes())
-    assert side.pop("pdf") == {
+    data = result.pdf_path.read_bytes()
+    pdf_entry = side.pop("pdf")
+    assert pdf_entry == {
         "name": result.pdf_path.name,
-        "sha256": _sha(result.pdf_path.read_bytes()),
-        "bytes": result.pdf_path.stat().st_size,
+        "sha256": _sha(data),
+        "bytes": len(data),
+        "unsigned_sha256": _sha(data[: pdf_entry["unsigned_bytes"]]),
+        "unsigned_bytes": pdf_entry["unsigned_bytes"],
     }
     assert side == body
+    assert body["cover"]["figures"][2] == {"label": "open exceptions", "value": "3"}
+    assert body["scope"]["data_as_of"] == "2024-06-30T07:01:00Z"  # the run's end, latest of all
 
 
 def test_text_has_every_section_and_the_store_figures(hipaa: Pack) -> None:
@@ -205,10 +211,18 @@ def test_privileged_pack_lists_administrators_and_only_their_exceptions(tmp_path
 
 
 def test_same_data_and_epoch_give_identical_bytes(sox: Pack, tmp_path: Path) -> None:
+    """Signed packs differ only in the appended signature: the document before it is identical."""
     again = _build(sox.config, "sox", tmp_path / "again")
     assert again.report_id == sox.result.report_id
-    assert again.pdf_path.read_bytes() == sox.result.pdf_path.read_bytes()
-    assert again.manifest_path.read_bytes() == sox.result.manifest_path.read_bytes()
+    first_side = orjson.loads(sox.result.manifest_path.read_bytes())
+    again_side = orjson.loads(again.manifest_path.read_bytes())
+    unsigned = first_side["pdf"]["unsigned_bytes"]
+    assert unsigned == again_side["pdf"]["unsigned_bytes"] < again.pdf_path.stat().st_size
+    assert first_side["pdf"]["unsigned_sha256"] == again_side["pdf"]["unsigned_sha256"]
+    assert again.pdf_path.read_bytes()[:unsigned] == sox.result.pdf_path.read_bytes()[:unsigned]
+    first_side.pop("pdf")
+    again_side.pop("pdf")
+    assert first_side == again_side  # the embedded manifest, signer included, is reproducible
 
 
 def test_forced_pack_over_incomplete_data_is_marked_on_every_page(tmp_path: Path) -> None:

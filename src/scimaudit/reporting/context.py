@@ -240,6 +240,8 @@ class ReportContext:
     manifest_summary_json: str
     charts: dict[str, str]
     caps: Caps
+    cover: list[dict[str, str]] = field(default_factory=list)
+    """The key figures of page 1, exactly as printed and as recorded in the manifest."""
     signoffs: list[SignOff] = field(default_factory=list)
     signoff_note: str = ""
     """Which review campaign the sign-offs come from and how it was chosen (section 8)."""
