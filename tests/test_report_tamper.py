@@ -1,4 +1,4 @@
-"""Attacks on a signed evidence pack, each run through ``scimaudit verify`` with and without the store.
+"""Attacks on a signed evidence pack, each put through ``scimaudit verify`` with and without store.
 
 Issue 16, item 6: a cover figure edited (sidecar rewritten, or deleted), a byte flipped in a page
 stream of a copy without its sidecar, the signature stripped (sidecar rewritten), content appended
@@ -94,8 +94,9 @@ def _to_unicode(font: pikepdf.Object) -> dict[bytes, str]:
     for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
         for src, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
             out[bytes.fromhex(src)] = bytes.fromhex(dst).decode("utf-16-be")
+    triple = r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>"
     for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
-        for lo, hi, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+        for lo, hi, dst in re.findall(triple, block):
             for k in range(int(lo, 16), int(hi, 16) + 1):
                 out[k.to_bytes(len(lo) // 2, "big")] = chr(int(dst, 16) + k - int(lo, 16))
     return out
