@@ -30,6 +30,7 @@ from scimaudit.errors import ReportError
 from scimaudit.reporting import charts, manifest
 from scimaudit.reporting.attachments import attachment_info, collect_rules, prepare_attachments
 from scimaudit.reporting.campaign_signoff import given_signoffs, select_signoffs
+from scimaudit.reporting.campaign_state import DECISIONS_FILE, review_statement
 from scimaudit.reporting.context import Caps, ReportContext, StoreFacts, gather_facts
 from scimaudit.reporting.cover import cover_figures, data_as_of, refuse_backdated
 from scimaudit.reporting.manifest import build_manifest, report_identity
@@ -128,6 +129,24 @@ def build_report(
         kinds = set(spec.exception_kinds) | {k for c in spec.controls for k in c.finding_kinds}
         rules = collect_rules(work, kinds)
         attachments = prepare_attachments(facts, spec, rules, work)
+        if source.decisions_csv is not None and source.state is not None:
+            decisions_file = work / DECISIONS_FILE
+            decisions_file.write_text(source.decisions_csv, encoding="utf-8")
+            attachments = sorted(
+                [
+                    *attachments,
+                    attachment_info(
+                        decisions_file,
+                        DECISIONS_FILE,
+                        "text/csv",
+                        "Data",
+                        f"Every item of review campaign {source.state.campaign_id} with its "
+                        f"current decision ({source.state.state} when this pack was built)",
+                    ),
+                ],
+                key=lambda a: a.name,
+            )
+        statement = review_statement(source.state, given=source.selection == "given")
         report_id = report_identity(
             kind,
             facts,
@@ -148,7 +167,7 @@ def build_report(
             attachments=attachments,
             signoff=source.manifest_entry(),
             signer=signer.manifest_entry() if signer else None,
-            cover=cover_figures(facts),
+            cover={"figures": cover_figures(facts), "statements": [statement]},
             data_as_of=data_as_of(facts),
         )
         manifest_bytes = manifest.dumps(body)
@@ -192,6 +211,8 @@ def build_report(
             charts=chart_uris,
             caps=caps,
             cover=body["cover"]["figures"],
+            review=source.state,
+            review_statement=statement,
             signoffs=source.signoffs,
             signoff_note=source.note,
         )

@@ -136,12 +136,12 @@ def build_manifest(
     attachments: Sequence[AttachmentInfo],
     signoff: dict[str, Any] | None = None,
     signer: dict[str, str] | None = None,
-    cover: list[dict[str, str]] | None = None,
+    cover: dict[str, Any] | None = None,
     data_as_of: datetime | None = None,
 ) -> dict[str, Any]:
     """The manifest. ``signer`` names the certificate that will sign the PDF (None: unsigned), so
     a stripped signature is detectable; ``cover`` holds the key figures exactly as page 1 prints
-    them; ``data_as_of`` the latest moment of the data (the generation time may not precede it)."""
+    them and the statements it makes (the access review's status); ``data_as_of`` the latest moment of the data (the generation time may not precede it)."""
     scope = facts.scope
     body: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
@@ -225,7 +225,7 @@ def build_manifest(
         ],
     }
     body["signer"] = signer
-    body["cover"] = {"figures": list(cover or [])}
+    body["cover"] = cover or {"figures": [], "statements": []}
     if signoff is not None:
         body["signoff"] = signoff
     return body

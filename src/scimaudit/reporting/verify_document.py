@@ -131,7 +131,8 @@ def signature_checks(
 
 
 def cover_check(data: bytes, body: dict[str, Any] | None) -> Check:
-    """The figures printed on page 1 against the manifest's ``cover.figures``."""
+    """The figures and statements (the access review's status) printed on page 1 against the
+    manifest's ``cover``."""
     import pypdf
 
     figures = ((body or {}).get("cover") or {}).get("figures")
@@ -146,6 +147,11 @@ def cover_check(data: bytes, body: dict[str, Any] | None) -> Check:
         f"{f['label']}: printed {printed.get(f['label']) or 'nothing'}, manifest {f['value']}"
         for f in figures
         if printed.get(f["label"]) != f["value"]
+    ]
+    flat = " ".join(text.split()).casefold()
+    statements = ((body or {}).get("cover") or {}).get("statements") or []
+    wrong += [
+        f"not printed: {s!r}" for s in statements if " ".join(str(s).split()).casefold() not in flat
     ]
     if wrong:
         return Check(
