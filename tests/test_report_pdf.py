@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -393,3 +393,72 @@ def test_signed_pack_keeps_attachments_and_verifies(
     assert checks.ok, checks.failures
     assert any(c.name.startswith("signature") and c.ok for c in checks.checks)
     assert result.pdf_path.read_bytes().count(b"/ByteRange") == 1
+
+
+def test_pack_over_an_open_campaign_says_so_on_the_cover_and_in_section_8(tmp_path: Path) -> None:
+    """One reviewer (Eve) decided and signed, another (Carol) did nothing: the campaign is open."""
+    import time_machine
+
+    from scimaudit.review.auth import Actor
+    from scimaudit.review.campaigns import start_campaign
+    from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off
+
+    base = make_config(tmp_path)
+    build_store(base.store.path)
+    apps = [
+        app.model_copy(update={"fallback_reviewer": "E5" if app.name == "chat" else "E3"})
+        for app in base.apps
+    ]
+    config = base.model_copy(update={"apps": apps})
+    eve = Actor("eve@example.com", "manager", "password", employee_id="E5", name="Eve")
+    with time_machine.travel(datetime(2024, 6, 30, 12, 0, tzinfo=UTC), tick=True):
+        cid = start_campaign(
+            config, name="Q2 access", due=date(2024, 7, 15), actor="t", today=date(2024, 6, 30)
+        )
+        with connect(config.store.path, read_only=True) as con:
+            eves = con.execute(
+                "SELECT item_id, flagged FROM campaign_item WHERE campaign_id = ?"
+                " AND reviewer_id = 'E5' ORDER BY item_id",
+                [cid],
+            ).fetchall()
+            items, carols = con.execute(
+                "SELECT count(*), count(*) FILTER (reviewer_id = 'E3') FROM campaign_item"
+                " WHERE campaign_id = ?",
+                [cid],
+            ).fetchone() or (0, 0)
+        flagged = [i for i, f in eves if f]
+        assert flagged and carols > 0
+        for item in flagged:
+            decide(config, eve, cid, [item], "revoke", "no longer needed")
+        keep_all_unflagged(config, eve, cid)
+        sign_off(config, eve, cid)
+    result = _build(config, "sox", tmp_path / "out")
+    text = flat(result.pdf_path)
+    cover = pdftotext(result.pdf_path).split("\f")[0]
+    undecided = items - len(eves)
+    statement = (
+        f"Access review: not yet evidenced: campaign {cid} is open, {undecided} of {items} items"
+        " undecided, 1 of 2 reviewers not signed"
+    )
+    assert statement in " ".join(cover.split())
+    assert "attested" not in text
+    section8 = text.split("8 Sign-off")[-1].split("9 Appendices")[0]
+    assert statement in section8 and "This campaign is still OPEN (due 2024-07-15)" in section8
+    kept = len(eves) - len(flagged)
+    assert f"{items}: {len(eves)} decided ({kept} kept, {len(flagged)} revoked)" in section8
+    assert f"{undecided} undecided" in section8
+    assert f"{len(flagged)} one by one, {len(eves) - len(flagged)} by a bulk action" in section8
+    assert "2: 1 signed, 1 not signed; 0 delegation(s)" in section8
+    assert "0 decision(s) by the person whose access it is" in section8
+    assert "Reviewers who have signed off so far in the open campaign" in section8
+    body = orjson.loads(result.manifest_path.read_bytes())
+    state = body["signoff"]["campaign"]
+    assert state["state"] == "open" and state["control_status"] == "not yet evidenced"
+    assert (state["items"], state["undecided"], state["signed"]) == (items, undecided, 1)
+    assert body["cover"]["statements"] == [statement]
+    embedded = {n: b[0] for n, b in pypdf.PdfReader(result.pdf_path).attachments.items()}
+    decisions = embedded["review_decisions.csv"].decode().splitlines()
+    assert len(decisions) == items + 1 and decisions[0].startswith("item_id,")
+    listed = {a["name"]: a["sha256"] for a in body["attachments"]}
+    assert listed["review_decisions.csv"] == _sha(embedded["review_decisions.csv"])
+    assert verify_pack(result.pdf_path, store_path=config.store.path).ok

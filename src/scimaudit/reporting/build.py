@@ -123,7 +123,8 @@ def build_report(
         timings["store"] = time.perf_counter() - started
         if not facts.complete and not force:
             raise _refuse(facts)
-        refuse_backdated(stamp, facts)
+        review_at = source.state.last_event_at if source.state else None
+        refuse_backdated(stamp, facts, review_at)
         signer = resolve_signer(config)
         forced = force and not facts.complete
         kinds = set(spec.exception_kinds) | {k for c in spec.controls for k in c.finding_kinds}
@@ -168,7 +169,7 @@ def build_report(
             signoff=source.manifest_entry(),
             signer=signer.manifest_entry() if signer else None,
             cover={"figures": cover_figures(facts), "statements": [statement]},
-            data_as_of=data_as_of(facts),
+            data_as_of=data_as_of(facts, review_at),
         )
         manifest_bytes = manifest.dumps(body)
         manifest_file = work / manifest.MANIFEST_NAME

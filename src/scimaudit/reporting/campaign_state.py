@@ -62,6 +62,8 @@ class CampaignState:
     """Decisions the close applied to items nobody decided (the campaign's default)."""
     median_decision_seconds: float | None
     chain_ok: bool
+    last_event_at: datetime | None = None
+    """The latest log record: a pack printing this state cannot be generated before it."""
 
     @property
     def unsigned(self) -> int:
@@ -154,6 +156,7 @@ def campaign_state(evidence: CampaignEvidence) -> CampaignState:
         defaulted=sum(1 for m in method if m == "close_default"),
         median_decision_seconds=_median_gap(evidence.log),
         chain_ok=bool(evidence.chain.ok),
+        last_event_at=max((rec["recorded_at"] for rec in evidence.log), default=None),
     )
 
 

@@ -39,19 +39,20 @@ def cover_figures(facts: StoreFacts) -> list[dict[str, str]]:
     ]
 
 
-def data_as_of(facts: StoreFacts) -> datetime:
-    """The latest moment the pack's data speaks for: run date, run end, every snapshot's end."""
+def data_as_of(facts: StoreFacts, *also: datetime | None) -> datetime:
+    """The latest moment the pack's data speaks for: run date, run end, every snapshot's end, and
+    ``also`` (the last record of the review campaign section 8 prints)."""
     run = facts.scope.run
-    moments = [datetime.combine(run.as_of, time(0), UTC)]
+    moments = [datetime.combine(run.as_of, time(0), UTC), *(m for m in also if m is not None)]
     if run.finished_at is not None:
         moments.append(run.finished_at)
     moments += [s.finished_at or s.as_of for s in facts.lineage]
     return max(m if m.tzinfo else m.replace(tzinfo=UTC) for m in moments)
 
 
-def refuse_backdated(generated_at: datetime, facts: StoreFacts) -> None:
+def refuse_backdated(generated_at: datetime, facts: StoreFacts, *also: datetime | None) -> None:
     """A pack cannot be generated before the data it reports on was collected and analysed."""
-    latest = data_as_of(facts)
+    latest = data_as_of(facts, *also)
     if generated_at < latest:
         raise ReportError(
             f"refusing to build the evidence pack: its generation time "
