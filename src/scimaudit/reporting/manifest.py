@@ -141,7 +141,8 @@ def build_manifest(
 ) -> dict[str, Any]:
     """The manifest. ``signer`` names the certificate that will sign the PDF (None: unsigned), so
     a stripped signature is detectable; ``cover`` holds the key figures exactly as page 1 prints
-    them and the statements it makes (the access review's status); ``data_as_of`` the latest moment of the data (the generation time may not precede it)."""
+    them and the statements it makes (the access review's status); ``data_as_of`` is the latest
+    moment of the data (the generation time may not precede it)."""
     scope = facts.scope
     body: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
