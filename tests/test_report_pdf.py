@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -462,3 +463,33 @@ def test_pack_over_an_open_campaign_says_so_on_the_cover_and_in_section_8(tmp_pa
     listed = {a["name"]: a["sha256"] for a in body["attachments"]}
     assert listed["review_decisions.csv"] == _sha(embedded["review_decisions.csv"])
     assert verify_pack(result.pdf_path, store_path=config.store.path).ok
+
+
+def test_privileged_pack_counts_people_not_accounts_in_the_sod_test(tmp_path: Path) -> None:
+    """Alice holds the conflicting pair on two accounts: one person, two rows in exceptions.csv."""
+    import csv
+    import io
+
+    config = make_config(tmp_path)
+    build_store(config.store.path)
+    with connect(config.store.path) as con:
+        con.execute(
+            "INSERT INTO finding (run_id, finding_key, kind, app, account_id, user_name,"
+            " employee_id, group_name, severity, reason, evidence, snapshot_ids, status)"
+            " SELECT run_id, 'k-sod-alice-2', kind, app, 'e-alice-2', 'alice2', employee_id,"
+            " group_name, severity, reason, evidence, snapshot_ids, 'open' FROM finding"
+            " WHERE finding_key = 'k-sod-alice'"
+        )
+    result = _build(config, "privileged", tmp_path / "out")
+    embedded = {n: b[0] for n, b in pypdf.PdfReader(result.pdf_path).attachments.items()}
+    rows = list(csv.DictReader(io.StringIO(embedded["exceptions.csv"].decode())))
+    sod = [r for r in rows if r["rule_id"] == "sod_conflict"]
+    people = {r["employee_id"] or f"{r['app']}:{r['account_id']}" for r in sod}
+    assert (len(sod), len(people)) == (2, 1)
+    printed = re.search(
+        r"People holding both sides of a pair: (\d+) \(open (\d+), risk-accepted "
+        r"(\d+)\), on (\d+) account\(s\)",
+        flat(result.pdf_path),
+    )
+    assert printed, flat(result.pdf_path)
+    assert printed.groups() == (str(len(people)), "1", "1", str(len(sod)))
