@@ -101,7 +101,8 @@ def test_pack_and_campaign_evidence_show_signoff_and_verified_removal(
 
     first = pack()
     text = flat(first)
-    assert f"Sign-offs of review campaign {cid} (Q3 CRM), chosen automatically" in text
+    assert f"Review campaign {cid} (Q3 CRM), chosen automatically" in text
+    assert f"Access review: not yet evidenced: campaign {cid} is open" in text
     assert "Mia Manager" in text and f"campaign {cid}, reviewer E1" in text
     assert "5.3 Remediation" in text and plan.plan_id in text
     assert "verified" in text.split("5.3 Remediation", 1)[1]
