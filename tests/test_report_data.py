@@ -132,7 +132,7 @@ def test_leaver_verdicts_are_given_only_when_the_whole_bracket_is_on_one_side() 
     spans = judge(
         _row(last_active_at=_at("2024-06-10 06:00"), removed_by=_at("2024-06-12 06:00")), 24
     )
-    assert spans.outcome == INDETERMINATE and spans.resolution.startswith("bracketed")
+    assert spans.outcome == INDETERMINATE and spans.resolution.startswith("between snapshots")
     still = judge(_row(last_active_at=_at("2024-06-30 06:00")), 24)
     assert still.outcome == STILL_ACTIVE_BREACHED and still.lag_max_hours is None
 
@@ -147,8 +147,9 @@ def test_exact_removal_time_needs_a_deactivation_inside_the_bracket() -> None:
         ),
         24,
     )
-    assert exact.resolution.startswith("exact") and exact.lag_max_hours == 10.0
-    assert exact.outcome == WITHIN
+    assert exact.resolution == "no later than lastModified 2024-06-10 10:00 UTC"
+    assert exact.lag_max_hours == 10.0 and exact.lag_min_hours == -210.0
+    assert exact.outcome == WITHIN  # an upper bound inside the SLA proves the removal was in time
     outside = judge(
         _row(
             last_active_at=_at("2024-06-01 06:00"),
@@ -158,7 +159,7 @@ def test_exact_removal_time_needs_a_deactivation_inside_the_bracket() -> None:
         ),
         24,
     )
-    assert outside.resolution.startswith("bracketed")
+    assert outside.resolution == "between snapshots 2024-06-01 06:00 UTC and 2024-06-30 06:00 UTC"
     deleted = judge(
         _row(
             last_active_at=_at("2024-06-01 06:00"),
@@ -168,7 +169,21 @@ def test_exact_removal_time_needs_a_deactivation_inside_the_bracket() -> None:
         ),
         24,
     )
-    assert deleted.resolution.startswith("bracketed")
+    assert deleted.resolution.startswith("between snapshots")
+    late_bound = judge(
+        _row(
+            last_active_at=None,
+            removed_by=_at("2024-06-30 06:00"),
+            removed_modified=_at("2024-06-20 10:00"),
+            deactivated=True,
+        ),
+        24,
+    )
+    # never seen active, lastModified 10 days after leaving: no later than, not "late"
+    assert late_bound.resolution == (
+        "no later than lastModified 2024-06-20 10:00 UTC (never seen active)"
+    )
+    assert late_bound.outcome == INDETERMINATE and late_bound.lag_min_hours is None
 
 
 def test_facts_match_the_store(store: Config, tmp_path: Path) -> None:
@@ -188,7 +203,9 @@ def test_facts_match_the_store(store: Config, tmp_path: Path) -> None:
     by_person = {c.employee_id: c for c in facts.leavers.cases}
     assert set(by_person) == {"E2", "E3", "E4"}
     assert by_person["E2"].outcome == STILL_ACTIVE_BREACHED
-    assert by_person["E4"].resolution.startswith("exact") and by_person["E4"].lag_max_hours == 34.0
+    dan = by_person["E4"]
+    assert dan.resolution == "no later than lastModified 2024-06-21 10:00 UTC"
+    assert dan.lag_max_hours == 34.0 and dan.outcome == INDETERMINATE  # 34 h is an upper bound
     assert by_person["E3"].outcome == INDETERMINATE
     assert facts.leavers.terminations == 2 and facts.leavers.contract_ends == 1
 

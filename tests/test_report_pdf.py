@@ -164,7 +164,9 @@ def test_text_has_every_section_and_the_store_figures(hipaa: Pack) -> None:
     ):
         assert control in text
     assert "2 terminations and 1 contract ends" in text
-    assert "exact (server-reported)" in text and "bracketed between snapshots" in text
+    assert "exact" not in text.replace("exactly", "")  # removal times are bounds, never exact
+    assert "no later than lastModified 2024-06-21 10:00 UTC" in text
+    assert "between snapshots 2024-06-01 06:00 UTC and 2024-06-30 06:00 UTC" in text
     assert "risk-accepted by ciso@" in text and "expires 2024-12-31" in text
     assert "remediated 2024-06-30" in text
 
