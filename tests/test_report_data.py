@@ -420,3 +420,33 @@ def test_report_command_takes_a_campaign() -> None:
 
     out = CliRunner().invoke(command, ["--help"]).output
     assert "--campaign" in out and "sign-offs" in out
+
+
+def test_an_organisation_certificate_needs_both_cert_and_key(tmp_path: Path) -> None:
+    from scimaudit.config import parse_config
+    from scimaudit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="give both sign_cert and sign_key"):
+        parse_config({"report": {"sign_cert": "cert.pem"}}, tmp_path / "scimaudit.toml")
+    ok = parse_config({"report": {"sign": False}}, tmp_path / "scimaudit.toml")
+    assert ok.report.sign is False and parse_config({}, tmp_path / "x.toml").report.sign is True
+
+
+def test_store_key_is_made_once_beside_the_store_and_kept_private(tmp_path: Path) -> None:
+    from scimaudit.reporting.signing import resolve_signer
+    from scimaudit.reporting.store_key import key_dir
+
+    config = make_config(tmp_path)
+    first = resolve_signer(config)
+    again = resolve_signer(config)
+    assert first is not None and again is not None
+    assert first.source == "store" and first.cert_sha256 == again.cert_sha256
+    folder = key_dir(config.store.path)
+    assert folder.parent == config.store.path.parent and folder.stat().st_mode & 0o077 == 0
+    assert first.key_path.stat().st_mode & 0o077 == 0
+    assert "scimaudit evidence signer" in first.subject
+    (folder / "signer-cert.pem").unlink()  # a damaged key folder is never silently replaced
+    with pytest.raises(ReportError, match="lacks"):
+        resolve_signer(config)
+    off = config.model_copy(update={"report": config.report.model_copy(update={"sign": False})})
+    assert resolve_signer(off) is None

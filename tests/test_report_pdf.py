@@ -377,7 +377,7 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
 
 
 def test_signed_pack_keeps_attachments_and_verifies(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     key, cert = _self_signed(tmp_path)
     monkeypatch.setenv("SIGN_PASS", "s3cret")
@@ -392,9 +392,15 @@ def test_signed_pack_keeps_attachments_and_verifies(
     with pikepdf.open(result.pdf_path) as pdf:
         assert pdf.open_metadata().pdfa_status == "3B"
         assert "population.csv" in pdf.attachments
+    capfd.readouterr()
     checks = verify_pack(result.pdf_path, store_path=config.store.path)
     assert checks.ok, checks.failures
     assert any(c.name.startswith("signature") and c.ok for c in checks.checks)
+    quiet = capfd.readouterr()
+    assert "Traceback" not in quiet.err + quiet.out  # a valid self-signed signature, no noise
+    body = orjson.loads(result.manifest_path.read_bytes())
+    assert body["signer"]["source"] == "configured"
+    assert body["signer"]["subject"] == "Common Name: Evidence Signer"
     assert result.pdf_path.read_bytes().count(b"/ByteRange") == 1
 
 
