@@ -450,3 +450,16 @@ def test_store_key_is_made_once_beside_the_store_and_kept_private(tmp_path: Path
         resolve_signer(config)
     off = config.model_copy(update={"report": config.report.model_copy(update={"sign": False})})
     assert resolve_signer(off) is None
+
+
+def test_a_pack_made_the_same_second_as_its_data_is_not_backdated(
+    store: Config, tmp_path: Path
+) -> None:
+    """Generation times are whole seconds; the run may end 0.4 s into the same second."""
+    from scimaudit.reporting.cover import refuse_backdated
+
+    facts = _facts(store, "sox", tmp_path)
+    end = datetime(2024, 6, 30, 7, 1, 0, tzinfo=UTC)  # the run's end in the tiny store
+    refuse_backdated(end, facts, end.replace(microsecond=400_000))
+    with pytest.raises(ReportError, match="before its data"):
+        refuse_backdated(end, facts, datetime(2024, 6, 30, 7, 1, 1, tzinfo=UTC))

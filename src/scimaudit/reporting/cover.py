@@ -52,7 +52,8 @@ def data_as_of(facts: StoreFacts, *also: datetime | None) -> datetime:
 
 def refuse_backdated(generated_at: datetime, facts: StoreFacts, *also: datetime | None) -> None:
     """A pack cannot be generated before the data it reports on was collected and analysed."""
-    latest = data_as_of(facts, *also)
+    # the generation time has whole seconds (SOURCE_DATE_EPOCH, or now truncated): compare so
+    latest = data_as_of(facts, *also).replace(microsecond=0)
     if generated_at < latest:
         raise ReportError(
             f"refusing to build the evidence pack: its generation time "
