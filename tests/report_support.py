@@ -502,3 +502,18 @@ def build_store(path: Path, *, hr_rejected: int = 0) -> None:
             " unit, note) VALUES (?, ?, ?, ?, ?, ?, 'account', ?)",
             POPULATIONS,
         )
+
+
+def epoch_after_data(store: Path) -> str:
+    """A ``SOURCE_DATE_EPOCH`` one hour after the store's latest snapshot and analysis run.
+
+    Tests over data collected *now* from real servers pin the pack's clock to the data itself: a
+    fixed epoch could precede the collection, and a pack dated before its data is refused.
+    """
+    with connect(store, read_only=True) as con:
+        row = con.execute(
+            "SELECT greatest((SELECT max(finished_at) FROM snapshot),"
+            " (SELECT max(finished_at) FROM analysis_run))"
+        ).fetchone()
+    assert row is not None and row[0] is not None
+    return str(int(row[0].timestamp()) + 3600)

@@ -11,8 +11,10 @@ import csv
 from datetime import date, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 
+from report_support import epoch_after_data
 from scimaudit.analytics.runner import run_analysis
 from scimaudit.collect.hr.importer import import_hr
 from scimaudit.collect.scim.collector import collect_apps
@@ -47,7 +49,6 @@ def test_pack_and_campaign_evidence_show_signoff_and_verified_removal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "hr.csv").write_text(HR, encoding="utf-8")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1719792000")
     with Scim2ServerProcess(["crm"]) as server:
         users = [{"userName": e, "emails": [{"value": e, "primary": True}]} for e in PEOPLE]
         seed(
@@ -91,6 +92,7 @@ def test_pack_and_campaign_evidence_show_signoff_and_verified_removal(
         plan = make_plan(cfg, campaign_id=cid, actor="cli:test")
         assert apply_plan(cfg, plan.plan_id, plan.sha256, execute=True).counts == {"applied": 1}
         assert verify_plan(cfg, plan.plan_id).counts == {"verified": 1}
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch_after_data(cfg.store.path))
 
     def pack() -> Path:
         result = build_report(
@@ -100,12 +102,15 @@ def test_pack_and_campaign_evidence_show_signoff_and_verified_removal(
 
     first = pack()
     text = flat(first)
-    assert f"Sign-offs of review campaign {cid} (Q3 CRM), chosen automatically" in text
+    assert f"Review campaign {cid} (Q3 CRM), chosen automatically" in text
+    assert f"Access review: not yet evidenced: campaign {cid} is open" in text
     assert "Mia Manager" in text and f"campaign {cid}, reviewer E1" in text
     assert "5.3 Remediation" in text and plan.plan_id in text
     assert "verified" in text.split("5.3 Remediation", 1)[1]
-    first_bytes = first.read_bytes()
-    assert pack().read_bytes() == first_bytes  # deterministic, sign-offs and remediation included
+    first_side = first.with_name(first.stem + ".manifest.json").read_bytes()
+    again = pack()  # deterministic, sign-offs and remediation included (up to the signature)
+    unsigned = orjson.loads(first_side)["pdf"]["unsigned_bytes"]
+    assert again.read_bytes()[:unsigned] == first.read_bytes()[:unsigned]
     report = verify_pack(first, store_path=cfg.store.path)
     assert report.ok, report.failures
     assert {c.name for c in report.checks} >= {"store: sign-offs", "store: remediation"}

@@ -132,7 +132,7 @@ def test_leaver_verdicts_are_given_only_when_the_whole_bracket_is_on_one_side() 
     spans = judge(
         _row(last_active_at=_at("2024-06-10 06:00"), removed_by=_at("2024-06-12 06:00")), 24
     )
-    assert spans.outcome == INDETERMINATE and spans.resolution.startswith("bracketed")
+    assert spans.outcome == INDETERMINATE and spans.resolution.startswith("between snapshots")
     still = judge(_row(last_active_at=_at("2024-06-30 06:00")), 24)
     assert still.outcome == STILL_ACTIVE_BREACHED and still.lag_max_hours is None
 
@@ -147,8 +147,9 @@ def test_exact_removal_time_needs_a_deactivation_inside_the_bracket() -> None:
         ),
         24,
     )
-    assert exact.resolution.startswith("exact") and exact.lag_max_hours == 10.0
-    assert exact.outcome == WITHIN
+    assert exact.resolution == "no later than lastModified 2024-06-10 10:00 UTC"
+    assert exact.lag_max_hours == 10.0 and exact.lag_min_hours == -210.0
+    assert exact.outcome == WITHIN  # an upper bound inside the SLA proves the removal was in time
     outside = judge(
         _row(
             last_active_at=_at("2024-06-01 06:00"),
@@ -158,7 +159,7 @@ def test_exact_removal_time_needs_a_deactivation_inside_the_bracket() -> None:
         ),
         24,
     )
-    assert outside.resolution.startswith("bracketed")
+    assert outside.resolution == "between snapshots 2024-06-01 06:00 UTC and 2024-06-30 06:00 UTC"
     deleted = judge(
         _row(
             last_active_at=_at("2024-06-01 06:00"),
@@ -168,7 +169,21 @@ def test_exact_removal_time_needs_a_deactivation_inside_the_bracket() -> None:
         ),
         24,
     )
-    assert deleted.resolution.startswith("bracketed")
+    assert deleted.resolution.startswith("between snapshots")
+    late_bound = judge(
+        _row(
+            last_active_at=None,
+            removed_by=_at("2024-06-30 06:00"),
+            removed_modified=_at("2024-06-20 10:00"),
+            deactivated=True,
+        ),
+        24,
+    )
+    # never seen active, lastModified 10 days after leaving: no later than, not "late"
+    assert late_bound.resolution == (
+        "no later than lastModified 2024-06-20 10:00 UTC (never seen active)"
+    )
+    assert late_bound.outcome == INDETERMINATE and late_bound.lag_min_hours is None
 
 
 def test_facts_match_the_store(store: Config, tmp_path: Path) -> None:
@@ -188,7 +203,9 @@ def test_facts_match_the_store(store: Config, tmp_path: Path) -> None:
     by_person = {c.employee_id: c for c in facts.leavers.cases}
     assert set(by_person) == {"E2", "E3", "E4"}
     assert by_person["E2"].outcome == STILL_ACTIVE_BREACHED
-    assert by_person["E4"].resolution.startswith("exact") and by_person["E4"].lag_max_hours == 34.0
+    dan = by_person["E4"]
+    assert dan.resolution == "no later than lastModified 2024-06-21 10:00 UTC"
+    assert dan.lag_max_hours == 34.0 and dan.outcome == INDETERMINATE  # 34 h is an upper bound
     assert by_person["E3"].outcome == INDETERMINATE
     assert facts.leavers.terminations == 2 and facts.leavers.contract_ends == 1
 
@@ -278,7 +295,9 @@ def test_manifest_serialisation_is_canonical() -> None:
     raw = manifest.dumps(body)
     assert raw == manifest.dumps(dict(reversed(list(body.items()))))
     assert manifest.loads(raw, "x") == body
-    side = manifest.with_pdf(body, name="x.pdf", sha256="0" * 64, size=3)
+    side = manifest.with_pdf(
+        body, name="x.pdf", sha256="0" * 64, size=3, unsigned_sha256="1" * 64, unsigned_bytes=2
+    )
     assert manifest.without_pdf(side) == body
     assert manifest.sidecar_path(Path("/o/SOX-1.pdf")) == Path("/o/SOX-1.manifest.json")
 
@@ -401,3 +420,46 @@ def test_report_command_takes_a_campaign() -> None:
 
     out = CliRunner().invoke(command, ["--help"]).output
     assert "--campaign" in out and "sign-offs" in out
+
+
+def test_an_organisation_certificate_needs_both_cert_and_key(tmp_path: Path) -> None:
+    from scimaudit.config import parse_config
+    from scimaudit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="give both sign_cert and sign_key"):
+        parse_config({"report": {"sign_cert": "cert.pem"}}, tmp_path / "scimaudit.toml")
+    ok = parse_config({"report": {"sign": False}}, tmp_path / "scimaudit.toml")
+    assert ok.report.sign is False and parse_config({}, tmp_path / "x.toml").report.sign is True
+
+
+def test_store_key_is_made_once_beside_the_store_and_kept_private(tmp_path: Path) -> None:
+    from scimaudit.reporting.signing import resolve_signer
+    from scimaudit.reporting.store_key import key_dir
+
+    config = make_config(tmp_path)
+    first = resolve_signer(config)
+    again = resolve_signer(config)
+    assert first is not None and again is not None
+    assert first.source == "store" and first.cert_sha256 == again.cert_sha256
+    folder = key_dir(config.store.path)
+    assert folder.parent == config.store.path.parent and folder.stat().st_mode & 0o077 == 0
+    assert first.key_path.stat().st_mode & 0o077 == 0
+    assert "scimaudit evidence signer" in first.subject
+    (folder / "signer-cert.pem").unlink()  # a damaged key folder is never silently replaced
+    with pytest.raises(ReportError, match="lacks"):
+        resolve_signer(config)
+    off = config.model_copy(update={"report": config.report.model_copy(update={"sign": False})})
+    assert resolve_signer(off) is None
+
+
+def test_a_pack_made_the_same_second_as_its_data_is_not_backdated(
+    store: Config, tmp_path: Path
+) -> None:
+    """Generation times are whole seconds; the run may end 0.4 s into the same second."""
+    from scimaudit.reporting.cover import refuse_backdated
+
+    facts = _facts(store, "sox", tmp_path)
+    end = datetime(2024, 6, 30, 7, 1, 0, tzinfo=UTC)  # the run's end in the tiny store
+    refuse_backdated(end, facts, end.replace(microsecond=400_000))
+    with pytest.raises(ReportError, match="before its data"):
+        refuse_backdated(end, facts, datetime(2024, 6, 30, 7, 1, 1, tzinfo=UTC))

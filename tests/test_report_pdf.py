@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -129,12 +130,18 @@ def test_pdf_is_pdfa3b_with_every_attachment_hashed_in_the_manifest(sox: Pack) -
         body["population"]["sha256"] == _sha(embedded["population.csv"]) == result.population_sha256
     )
     side = orjson.loads(result.manifest_path.read_bytes())
-    assert side.pop("pdf") == {
+    data = result.pdf_path.read_bytes()
+    pdf_entry = side.pop("pdf")
+    assert pdf_entry == {
         "name": result.pdf_path.name,
-        "sha256": _sha(result.pdf_path.read_bytes()),
-        "bytes": result.pdf_path.stat().st_size,
+        "sha256": _sha(data),
+        "bytes": len(data),
+        "unsigned_sha256": _sha(data[: pdf_entry["unsigned_bytes"]]),
+        "unsigned_bytes": pdf_entry["unsigned_bytes"],
     }
     assert side == body
+    assert body["cover"]["figures"][2] == {"label": "open exceptions", "value": "3"}
+    assert body["scope"]["data_as_of"] == "2024-06-30T07:01:00Z"  # the run's end, latest of all
 
 
 def test_text_has_every_section_and_the_store_figures(hipaa: Pack) -> None:
@@ -157,7 +164,9 @@ def test_text_has_every_section_and_the_store_figures(hipaa: Pack) -> None:
     ):
         assert control in text
     assert "2 terminations and 1 contract ends" in text
-    assert "exact (server-reported)" in text and "bracketed between snapshots" in text
+    assert "exact" not in text.replace("exactly", "")  # removal times are bounds, never exact
+    assert "no later than lastModified 2024-06-21 10:00 UTC" in text
+    assert "between snapshots 2024-06-01 06:00 UTC and 2024-06-30 06:00 UTC" in text
     assert "risk-accepted by ciso@" in text and "expires 2024-12-31" in text
     assert "remediated 2024-06-30" in text
 
@@ -205,10 +214,18 @@ def test_privileged_pack_lists_administrators_and_only_their_exceptions(tmp_path
 
 
 def test_same_data_and_epoch_give_identical_bytes(sox: Pack, tmp_path: Path) -> None:
+    """Signed packs differ only in the appended signature: the document before it is identical."""
     again = _build(sox.config, "sox", tmp_path / "again")
     assert again.report_id == sox.result.report_id
-    assert again.pdf_path.read_bytes() == sox.result.pdf_path.read_bytes()
-    assert again.manifest_path.read_bytes() == sox.result.manifest_path.read_bytes()
+    first_side = orjson.loads(sox.result.manifest_path.read_bytes())
+    again_side = orjson.loads(again.manifest_path.read_bytes())
+    unsigned = first_side["pdf"]["unsigned_bytes"]
+    assert unsigned == again_side["pdf"]["unsigned_bytes"] < again.pdf_path.stat().st_size
+    assert first_side["pdf"]["unsigned_sha256"] == again_side["pdf"]["unsigned_sha256"]
+    assert again.pdf_path.read_bytes()[:unsigned] == sox.result.pdf_path.read_bytes()[:unsigned]
+    first_side.pop("pdf")
+    again_side.pop("pdf")
+    assert first_side == again_side  # the embedded manifest, signer included, is reproducible
 
 
 def test_forced_pack_over_incomplete_data_is_marked_on_every_page(tmp_path: Path) -> None:
@@ -360,7 +377,7 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
 
 
 def test_signed_pack_keeps_attachments_and_verifies(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     key, cert = _self_signed(tmp_path)
     monkeypatch.setenv("SIGN_PASS", "s3cret")
@@ -375,7 +392,112 @@ def test_signed_pack_keeps_attachments_and_verifies(
     with pikepdf.open(result.pdf_path) as pdf:
         assert pdf.open_metadata().pdfa_status == "3B"
         assert "population.csv" in pdf.attachments
+    capfd.readouterr()
     checks = verify_pack(result.pdf_path, store_path=config.store.path)
     assert checks.ok, checks.failures
     assert any(c.name.startswith("signature") and c.ok for c in checks.checks)
+    quiet = capfd.readouterr()
+    assert "Traceback" not in quiet.err + quiet.out  # a valid self-signed signature, no noise
+    body = orjson.loads(result.manifest_path.read_bytes())
+    assert body["signer"]["source"] == "configured"
+    assert body["signer"]["subject"] == "Common Name: Evidence Signer"
     assert result.pdf_path.read_bytes().count(b"/ByteRange") == 1
+
+
+def test_pack_over_an_open_campaign_says_so_on_the_cover_and_in_section_8(tmp_path: Path) -> None:
+    """One reviewer (Eve) decided and signed, another (Carol) did nothing: the campaign is open."""
+    import time_machine
+
+    from scimaudit.review.auth import Actor
+    from scimaudit.review.campaigns import start_campaign
+    from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off
+
+    base = make_config(tmp_path)
+    build_store(base.store.path)
+    apps = [
+        app.model_copy(update={"fallback_reviewer": "E5" if app.name == "chat" else "E3"})
+        for app in base.apps
+    ]
+    config = base.model_copy(update={"apps": apps})
+    eve = Actor("eve@example.com", "manager", "password", employee_id="E5", name="Eve")
+    with time_machine.travel(datetime(2024, 6, 30, 12, 0, tzinfo=UTC), tick=True):
+        cid = start_campaign(
+            config, name="Q2 access", due=date(2024, 7, 15), actor="t", today=date(2024, 6, 30)
+        )
+        with connect(config.store.path, read_only=True) as con:
+            eves = con.execute(
+                "SELECT item_id, flagged FROM campaign_item WHERE campaign_id = ?"
+                " AND reviewer_id = 'E5' ORDER BY item_id",
+                [cid],
+            ).fetchall()
+            items, carols = con.execute(
+                "SELECT count(*), count(*) FILTER (reviewer_id = 'E3') FROM campaign_item"
+                " WHERE campaign_id = ?",
+                [cid],
+            ).fetchone() or (0, 0)
+        flagged = [i for i, f in eves if f]
+        assert flagged and carols > 0
+        for item in flagged:
+            decide(config, eve, cid, [item], "revoke", "no longer needed")
+        keep_all_unflagged(config, eve, cid)
+        sign_off(config, eve, cid)
+    result = _build(config, "sox", tmp_path / "out")
+    text = flat(result.pdf_path)
+    cover = pdftotext(result.pdf_path).split("\f")[0]
+    undecided = items - len(eves)
+    statement = (
+        f"Access review: not yet evidenced: campaign {cid} is open, {undecided} of {items} items"
+        " undecided, 1 of 2 reviewers not signed"
+    )
+    assert statement in " ".join(cover.split())
+    assert "attested" not in text
+    section8 = text.split("8 Sign-off")[-1].split("9 Appendices")[0]
+    assert statement in section8 and "This campaign is still OPEN (due 2024-07-15)" in section8
+    kept = len(eves) - len(flagged)
+    assert f"{items}: {len(eves)} decided ({kept} kept, {len(flagged)} revoked)" in section8
+    assert f"{undecided} undecided" in section8
+    assert f"{len(flagged)} one by one, {len(eves) - len(flagged)} by a bulk action" in section8
+    assert "2: 1 signed, 1 not signed; 0 delegation(s)" in section8
+    assert "0 decision(s) by the person whose access it is" in section8
+    assert "Reviewers who have signed off so far in the open campaign" in section8
+    body = orjson.loads(result.manifest_path.read_bytes())
+    state = body["signoff"]["campaign"]
+    assert state["state"] == "open" and state["control_status"] == "not yet evidenced"
+    assert (state["items"], state["undecided"], state["signed"]) == (items, undecided, 1)
+    assert body["cover"]["statements"] == [statement]
+    embedded = {n: b[0] for n, b in pypdf.PdfReader(result.pdf_path).attachments.items()}
+    decisions = embedded["review_decisions.csv"].decode().splitlines()
+    assert len(decisions) == items + 1 and decisions[0].startswith("item_id,")
+    listed = {a["name"]: a["sha256"] for a in body["attachments"]}
+    assert listed["review_decisions.csv"] == _sha(embedded["review_decisions.csv"])
+    assert verify_pack(result.pdf_path, store_path=config.store.path).ok
+
+
+def test_privileged_pack_counts_people_not_accounts_in_the_sod_test(tmp_path: Path) -> None:
+    """Alice holds the conflicting pair on two accounts: one person, two rows in exceptions.csv."""
+    import csv
+    import io
+
+    config = make_config(tmp_path)
+    build_store(config.store.path)
+    with connect(config.store.path) as con:
+        con.execute(
+            "INSERT INTO finding (run_id, finding_key, kind, app, account_id, user_name,"
+            " employee_id, group_name, severity, reason, evidence, snapshot_ids, status)"
+            " SELECT run_id, 'k-sod-alice-2', kind, app, 'e-alice-2', 'alice2', employee_id,"
+            " group_name, severity, reason, evidence, snapshot_ids, 'open' FROM finding"
+            " WHERE finding_key = 'k-sod-alice'"
+        )
+    result = _build(config, "privileged", tmp_path / "out")
+    embedded = {n: b[0] for n, b in pypdf.PdfReader(result.pdf_path).attachments.items()}
+    rows = list(csv.DictReader(io.StringIO(embedded["exceptions.csv"].decode())))
+    sod = [r for r in rows if r["rule_id"] == "sod_conflict"]
+    people = {r["employee_id"] or f"{r['app']}:{r['account_id']}" for r in sod}
+    assert (len(sod), len(people)) == (2, 1)
+    printed = re.search(
+        r"People holding both sides of a pair: (\d+) \(open (\d+), risk-accepted "
+        r"(\d+)\), on (\d+) account\(s\)",
+        flat(result.pdf_path),
+    )
+    assert printed, flat(result.pdf_path)
+    assert printed.groups() == (str(len(people)), "1", "1", str(len(sod)))

@@ -160,7 +160,10 @@ def test_signoffs_for_evidence_packs(tmp_path: Path) -> None:
     signoffs = campaign_signoffs(config, cid)
     assert len(signoffs) == 1
     assert signoffs[0].name == "Mia Manager"
-    assert "5 item(s): 4 kept, 1 revoked, 4 by bulk keep" in signoffs[0].statement
+    assert (
+        "Decided 5 of 5 item(s): 4 kept, 1 revoked; 4 by bulk action, 1 one by one"
+        in signoffs[0].statement
+    )
     assert CEO.id not in signoffs[0].reference
 
 

@@ -379,12 +379,24 @@ class ReportConfig(_Model):
     entity: str = "Example Corp"
     classification: str = "Confidential"
     out_dir: Path = Path("reports-out")
+    sign: bool = Field(
+        True,
+        description="sign every pack (PAdES): with sign_cert/sign_key when given, else with the"
+        " key the store keeps beside itself (<store>.signing/); false only for drafts, which"
+        " verify can prove intact only against the store",
+    )
     sign_cert: Path | None = None
     sign_key: Path | None = None
     sign_passphrase: SecretRef | None = None
     sample_size: int = Field(
         25, ge=1, le=1000, description="accounts in the reproducible sample of each evidence pack"
     )
+
+    @model_validator(mode="after")
+    def _cert_and_key(self) -> ReportConfig:
+        if (self.sign_cert is None) != (self.sign_key is None):
+            raise ValueError("give both sign_cert and sign_key (an organisation's certificate)")
+        return self
 
 
 class DashboardUser(_Model):

@@ -27,7 +27,8 @@ Anything else is a bug and is reported as such (exit 70).
     │   └── InsecureTransportError exit 2  plain http to a non-loopback host
     ├── AnalysisError              exit 6  analysis cannot run (e.g. incomplete snapshots)
     ├── ReportError                exit 7  evidence pack cannot be produced or verified
-    │   └── VerificationError      exit 8  a document or attachment failed verification
+    │   ├── VerificationError      exit 8  a document or attachment failed verification
+    │   └── VerificationInconclusive exit 11 nothing failed, but a needed check could not run
     ├── ReviewError                exit 9  campaign / decision rule violated (e.g. not your item)
     │   └── PermissionDeniedError  exit 9  actor is not allowed to do this
     ├── RemediationError           exit 10 plan refused / apply failed
@@ -205,6 +206,15 @@ class VerificationError(ReportError):
     """A document or one of its attachments does not match its recorded hashes or the store."""
 
     exit_code = 8
+
+
+class VerificationInconclusive(ReportError):
+    """No check failed, but one that proving the pack needs could not run (no store, unsigned).
+
+    Its own exit code so a script never reads "could not tell" as "intact" or as "tampered".
+    """
+
+    exit_code = 11
 
 
 class ReviewError(ScimauditError):

@@ -10,8 +10,6 @@ from scimaudit.cmd.common import FORMAT_OPTION, config_from
 from scimaudit.errors import ConfigError
 from scimaudit.output import print_rows
 
-_RESULT = {True: "PASS", False: "FAIL", None: "skipped"}
-
 
 @click.command("verify")
 @click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
@@ -20,17 +18,23 @@ _RESULT = {True: "PASS", False: "FAIL", None: "skipped"}
     "store",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="DuckDB store to recompute the population from (default: the configured one).",
+    help="DuckDB store that issued the pack (default: the configured one).",
 )
-@click.option("--no-store", is_flag=True, help="Check the file and its attachments only.")
+@click.option(
+    "--no-store",
+    is_flag=True,
+    help="Check the file only: signature, attachments, cover figures (not the store's register).",
+)
 @FORMAT_OPTION
 @click.pass_context
 def command(ctx: click.Context, pdf: Path, store: Path | None, no_store: bool, fmt: str) -> None:
     """Check that an evidence pack is intact and consistent with the store.
 
-    Compares the PDF with the manifest beside it, every attachment with the embedded manifest,
-    a signature if there is one, and (when the store is available) recomputes the population and
-    exceptions from the stored snapshots. Exit 8 when anything does not match.
+    Checks the signature against the signer the embedded manifest names, every attachment, the
+    figures printed on the cover and the generation date; with the store, that it issued exactly
+    this file and that the population and exceptions recompute to the recorded hashes. Exit 0
+    only when everything is proven (INTACT); exit 8 when anything does not match (FAILED); exit 11
+    when nothing failed but a needed check could not run (INCONCLUSIVE).
     """
     from scimaudit.reporting.verify import require_ok, verify_pack
 
@@ -43,8 +47,8 @@ def command(ctx: click.Context, pdf: Path, store: Path | None, no_store: bool, f
             note = f"store not checked: {str(exc).splitlines()[0]}"
         else:
             store, lock_timeout = config.store.path, config.store.lock_timeout_seconds
-    report = verify_pack(pdf, store_path=None if no_store else store, lock_timeout=lock_timeout)
-    rows = [{"check": c.name, "result": _RESULT[c.ok], "detail": c.detail} for c in report.checks]
+    report = verify_pack(pdf, store_path=store, lock_timeout=lock_timeout, no_store=no_store)
+    rows = [{"check": c.name, "result": c.result, "detail": c.detail} for c in report.checks]
     print_rows(
         rows, fmt, columns=("check", "result", "detail"), title=f"{pdf.name} ({report.report_id})"
     )
@@ -53,5 +57,5 @@ def command(ctx: click.Context, pdf: Path, store: Path | None, no_store: bool, f
     require_ok(report)
     if fmt == "table":
         passed = sum(1 for c in report.checks if c.ok)
-        skipped = sum(1 for c in report.checks if c.ok is None)
-        click.echo(f"OK: {pdf.name} is intact ({passed} checks passed, {skipped} skipped)")
+        scope = " (file only: not compared with the store)" if no_store else ""
+        click.echo(f"OK: {pdf.name} is intact{scope}: {passed} checks passed, none skipped")

@@ -6,7 +6,12 @@ itself embedded and printed); the PDF is written to a staging folder inside ``ou
 place atomically, then the sidecar manifest with the PDF's own hash is written beside it.
 
 Dates: ``SOURCE_DATE_EPOCH`` (reproducible-builds.org) pins the generation time used for every date
-in the document, its metadata and its attachments; without it, the generation time is now.
+in the document, its metadata and its attachments; without it, the generation time is now. A
+generation time before the data's own as-of is refused (``cover.refuse_backdated``).
+
+Integrity: the pack is signed (:mod:`scimaudit.reporting.signing`) unless ``[report].sign = false``,
+and recorded in the store's register of issued packs (:mod:`scimaudit.reporting.registry`) before
+it is moved into ``out_dir``.
 """
 
 from __future__ import annotations
@@ -25,12 +30,15 @@ from scimaudit.errors import ReportError
 from scimaudit.reporting import charts, manifest
 from scimaudit.reporting.attachments import attachment_info, collect_rules, prepare_attachments
 from scimaudit.reporting.campaign_signoff import given_signoffs, select_signoffs
+from scimaudit.reporting.campaign_state import DECISIONS_FILE, review_statement
 from scimaudit.reporting.context import Caps, ReportContext, StoreFacts, gather_facts
+from scimaudit.reporting.cover import cover_figures, data_as_of, refuse_backdated
 from scimaudit.reporting.manifest import build_manifest, report_identity
 from scimaudit.reporting.population import sha256_file
 from scimaudit.reporting.provenance import generated_by, generation_time, git_commit
+from scimaudit.reporting.registry import IssuedPack, record_issued
 from scimaudit.reporting.render import render_pdf
-from scimaudit.reporting.signing import sign_pdf, signing_configured
+from scimaudit.reporting.signing import resolve_signer, sign_pdf
 from scimaudit.reporting.signoff import SignOff
 from scimaudit.reporting.spec import load_spec
 from scimaudit.store.connect import connect
@@ -115,10 +123,31 @@ def build_report(
         timings["store"] = time.perf_counter() - started
         if not facts.complete and not force:
             raise _refuse(facts)
+        review_at = source.state.last_event_at if source.state else None
+        refuse_backdated(stamp, facts, review_at)
+        signer = resolve_signer(config)
         forced = force and not facts.complete
         kinds = set(spec.exception_kinds) | {k for c in spec.controls for k in c.finding_kinds}
         rules = collect_rules(work, kinds)
         attachments = prepare_attachments(facts, spec, rules, work)
+        if source.decisions_csv is not None and source.state is not None:
+            decisions_file = work / DECISIONS_FILE
+            decisions_file.write_text(source.decisions_csv, encoding="utf-8")
+            attachments = sorted(
+                [
+                    *attachments,
+                    attachment_info(
+                        decisions_file,
+                        DECISIONS_FILE,
+                        "text/csv",
+                        "Data",
+                        f"Every item of review campaign {source.state.campaign_id} with its "
+                        f"current decision ({source.state.state} when this pack was built)",
+                    ),
+                ],
+                key=lambda a: a.name,
+            )
+        statement = review_statement(source.state, given=source.selection == "given")
         report_id = report_identity(
             kind,
             facts,
@@ -138,6 +167,9 @@ def build_report(
             forced=forced,
             attachments=attachments,
             signoff=source.manifest_entry(),
+            signer=signer.manifest_entry() if signer else None,
+            cover={"figures": cover_figures(facts), "statements": [statement]},
+            data_as_of=data_as_of(facts, review_at),
         )
         manifest_bytes = manifest.dumps(body)
         manifest_file = work / manifest.MANIFEST_NAME
@@ -179,6 +211,9 @@ def build_report(
             ).decode(),
             charts=chart_uris,
             caps=caps,
+            cover=body["cover"]["figures"],
+            review=source.state,
+            review_statement=statement,
             signoffs=source.signoffs,
             signoff_note=source.note,
         )
@@ -186,22 +221,45 @@ def build_report(
         staged = work / f"{report_id}.pdf"
         pages = render_pdf(ctx, staged, extra=[manifest_info])
         timings["render"] = time.perf_counter() - started
-        signed = signing_configured(config.report)
-        if signed:
+        unsigned_sha, unsigned_size = sha256_file(staged), staged.stat().st_size
+        if signer is not None:
             started = time.perf_counter()
             signed_path = work / f"{report_id}.signed.pdf"
-            sign_pdf(staged, signed_path, config.report, reason=f"{spec.title} {report_id}")
+            sign_pdf(staged, signed_path, signer, reason=f"{spec.title} {report_id}")
             staged = signed_path
             timings["sign"] = time.perf_counter() - started
+        pdf_sha, pdf_size = sha256_file(staged), staged.stat().st_size
+        # recorded before it is published: a pack in out_dir is always one the store knows
+        with connect(config.store.path, lock_timeout=config.store.lock_timeout_seconds) as con:
+            record_issued(
+                con,
+                IssuedPack(
+                    report_id=report_id,
+                    kind=kind,
+                    pdf_sha256=pdf_sha,
+                    pdf_bytes=pdf_size,
+                    unsigned_sha256=unsigned_sha,
+                    manifest_sha256=manifest_info.sha256,
+                    signer_sha256=signer.cert_sha256 if signer else None,
+                    signer_subject=signer.subject if signer else None,
+                    run_id=facts.scope.run.run_id,
+                    generated_at=stamp,
+                    issued_by=by,
+                ),
+            )
         pdf_path = out_dir / f"{report_id}.pdf"
         os.replace(staged, pdf_path)
-    pdf_sha = sha256_file(pdf_path)
     sidecar = manifest.sidecar_path(pdf_path)
     staged_sidecar = sidecar.with_name(sidecar.name + ".tmp")
     staged_sidecar.write_bytes(
         manifest.dumps(
             manifest.with_pdf(
-                body, name=pdf_path.name, sha256=pdf_sha, size=pdf_path.stat().st_size
+                body,
+                name=pdf_path.name,
+                sha256=pdf_sha,
+                size=pdf_size,
+                unsigned_sha256=unsigned_sha,
+                unsigned_bytes=unsigned_size,
             )
         )
     )
@@ -217,6 +275,6 @@ def build_report(
         population_sha256=facts.population.sha256,
         exceptions=facts.exceptions.total,
         valid_as_evidence=facts.complete,
-        signed=signed,
+        signed=signer is not None,
         timings=timings,
     )

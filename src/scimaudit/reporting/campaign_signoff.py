@@ -18,6 +18,7 @@ from typing import Literal
 import duckdb
 
 from scimaudit.errors import ReportError
+from scimaudit.reporting.campaign_state import CampaignState, campaign_state, decisions_csv
 from scimaudit.reporting.context import canonical_json
 from scimaudit.reporting.scope import Scope
 from scimaudit.reporting.signoff import SignOff
@@ -44,6 +45,10 @@ class SignOffSource:
     campaign_id: int | None = None
     campaign_name: str | None = None
     signoffs: list[SignOff] = field(default_factory=list)
+    state: CampaignState | None = None
+    """The campaign as it stood when the pack was built (section 8, the cover)."""
+    decisions_csv: str | None = None
+    """Every item with its current decision: attached as ``review_decisions.csv``."""
 
     @property
     def sha256(self) -> str:
@@ -56,6 +61,7 @@ class SignOffSource:
             "campaign_name": self.campaign_name,
             "signoffs": len(self.signoffs),
             "sha256": self.sha256,
+            "campaign": self.state.summary() if self.state else None,
         }
 
 
@@ -64,10 +70,10 @@ def signoffs_sha256(signoffs: list[SignOff]) -> str:
     return hashlib.sha256(canonical_json([asdict(s) for s in signoffs])).hexdigest()
 
 
-def read_campaign_signoffs(
+def _read(
     con: duckdb.DuckDBPyConnection, campaign_id: int
-) -> tuple[str, list[SignOff]]:
-    """``(campaign name, sign-offs)`` of one campaign, from the store (read-only is enough)."""
+) -> tuple[str, list[SignOff], CampaignState, str]:
+    """Name, sign-offs, state and decisions CSV of one campaign (read-only is enough)."""
     from scimaudit.review.closing import signoffs_from_evidence
     from scimaudit.review.evidence import campaign_evidence
 
@@ -75,7 +81,20 @@ def read_campaign_signoffs(
         evidence = campaign_evidence(con, campaign_id)
     except duckdb.CatalogException:
         raise ReportError(f"--campaign {campaign_id}: the store has no review campaigns") from None
-    return evidence.info.name, signoffs_from_evidence(evidence)
+    return (
+        evidence.info.name,
+        signoffs_from_evidence(evidence),
+        campaign_state(evidence),
+        decisions_csv(evidence),
+    )
+
+
+def read_campaign_signoffs(
+    con: duckdb.DuckDBPyConnection, campaign_id: int
+) -> tuple[str, list[SignOff]]:
+    """``(campaign name, sign-offs)`` of one campaign, from the store (read-only is enough)."""
+    name, signoffs, _state, _csv = _read(con, campaign_id)
+    return name, signoffs
 
 
 def latest_signed_campaign(con: duckdb.DuckDBPyConnection, scope: Scope) -> int | None:
@@ -95,11 +114,11 @@ def select_signoffs(
     """Section 8: the named campaign, else the latest signed one in the period, else none."""
     period = f"{scope.period_start.isoformat()} to {scope.period_end.isoformat()}"
     if campaign_id is not None:
-        name, signoffs = read_campaign_signoffs(con, campaign_id)
-        note = f"Sign-offs of review campaign {campaign_id} ({name}), named with --campaign."
+        name, signoffs, state, decisions = _read(con, campaign_id)
+        note = f"Review campaign {campaign_id} ({name}), named with --campaign."
         if not signoffs:
             note += " No reviewer of that campaign has signed off."
-        return SignOffSource("explicit", note, campaign_id, name, signoffs)
+        return SignOffSource("explicit", note, campaign_id, name, signoffs, state, decisions)
     chosen = latest_signed_campaign(con, scope)
     if chosen is None:
         return SignOffSource(
@@ -107,15 +126,17 @@ def select_signoffs(
             f"No review campaign signed off in the period ({period}): no campaign with a "
             "reviewer sign-off rests on an analysis run dated within it.",
         )
-    name, signoffs = read_campaign_signoffs(con, chosen)
+    name, signoffs, state, decisions = _read(con, chosen)
     return SignOffSource(
         "latest_in_period",
-        f"Sign-offs of review campaign {chosen} ({name}), chosen automatically: the latest "
+        f"Review campaign {chosen} ({name}), chosen automatically: the latest "
         "campaign with reviewer sign-offs whose analysis run is dated within the period "
         f"({period}).",
         chosen,
         name,
         signoffs,
+        state,
+        decisions,
     )
 
 

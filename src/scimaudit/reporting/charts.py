@@ -99,17 +99,18 @@ def _bucket(hours: float) -> str:
 
 
 def leaver_lag(cases: Sequence[LeaverCase], sla_hours: int) -> bytes | None:
-    """Distribution of worst-case removal lag (bracket upper bound, or exact), plus still active."""
+    """Distribution of worst-case removal lag (snapshot or lastModified upper bound), plus still
+    active."""
     if not cases:
         return None
     labels = [b[0] for b in LAG_BUCKETS] + ["still active"]
-    exact = dict.fromkeys(labels, 0)
+    narrowed = dict.fromkeys(labels, 0)
     bracketed = dict.fromkeys(labels, 0)
     for case in cases:
         if case.lag_max_hours is None:
             bracketed["still active"] += 1
             continue
-        target = exact if case.removed_at_exact else bracketed
+        target = narrowed if case.removed_no_later_than else bracketed
         target[_bucket(case.lag_max_hours)] += 1
     with plt.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(6.8, 2.6))
@@ -117,14 +118,14 @@ def leaver_lag(cases: Sequence[LeaverCase], sla_hours: int) -> bytes | None:
             labels,
             [bracketed[x] for x in labels],
             color=PALETTE[0],
-            label="bracketed (upper bound)",
+            label="by snapshot (upper bound)",
         )
         ax.bar(
             labels,
-            [exact[x] for x in labels],
+            [narrowed[x] for x in labels],
             bottom=[bracketed[x] for x in labels],
             color=PALETTE[3],
-            label="exact (server-reported)",
+            label="by lastModified (upper bound)",
         )
         ax.set_ylabel("accounts")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))

@@ -17,6 +17,7 @@ import duckdb
 import orjson
 
 from scimaudit.config import Config
+from scimaudit.reporting.campaign_state import CampaignState
 from scimaudit.reporting.leavers import LeaverSummary, gather_leavers
 from scimaudit.reporting.lineage import ReconCheck, SourceLineage, gather_lineage
 from scimaudit.reporting.population import PopulationFacts, build_population
@@ -240,6 +241,12 @@ class ReportContext:
     manifest_summary_json: str
     charts: dict[str, str]
     caps: Caps
+    cover: list[dict[str, str]] = field(default_factory=list)
+    """The key figures of page 1, exactly as printed and as recorded in the manifest."""
+    review: CampaignState | None = None
+    """The review campaign behind section 8, as it stood (None: no campaign)."""
+    review_statement: str = ""
+    """The cover's line on the access-review control (recorded in the manifest)."""
     signoffs: list[SignOff] = field(default_factory=list)
     signoff_note: str = ""
     """Which review campaign the sign-offs come from and how it was chosen (section 8)."""

@@ -2,12 +2,15 @@
 
 We only see the apps through snapshots, so the honest answer is usually a *bracket*: the account was
 active in the snapshot taken at ``last_active_at`` and no longer in the one at ``removed_by``, so it
-was removed in that interval. The lag against the service level is then a range, and a verdict is
-given only when the whole range lies on one side of the SLA ("indeterminate" otherwise). When the
-account was deactivated (still present, ``active = false``) and the server's ``meta.lastModified``
-(RFC 7643 §3.1) falls inside the bracket, that timestamp is used as the removal time and the row is
-marked *exact (server-reported)*. The clock starts at 00:00 UTC on the termination (or contract end)
-date: conservative, it never understates a lag.
+was removed in that interval ("between snapshots A and B"). The lag against the service level is
+then a range, and a verdict is given only when the whole range lies on one side of the SLA
+("indeterminate" otherwise). When the account was deactivated (still present, ``active = false``)
+and the server's ``meta.lastModified`` (RFC 7643 §3.1) falls inside the bracket, it narrows the
+upper end: the deactivation was itself a modification, so it happened *no later than* that time (any
+later change moves lastModified on, never back). It is not the removal time, so it can prove a
+removal within the SLA but never a late one; the row says "no later than lastModified X". An account
+never seen active in any snapshot gives no lower bound at all. The clock starts at 00:00 UTC on the
+termination (or contract end) date: conservative, it never understates a lag.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ class LeaverCase:
     user_name: str
     last_active_at: datetime | None
     removed_by: datetime | None
-    removed_at_exact: datetime | None
+    removed_no_later_than: datetime | None
+    """``meta.lastModified`` of the first inactive snapshot, when it narrows the bracket."""
     resolution: str
     lag_min_hours: float | None
     lag_max_hours: float | None
@@ -65,13 +69,17 @@ class LeaverSummary:
         return len({c.employee_id for c in self.cases})
 
     @property
-    def exact(self) -> int:
-        return sum(1 for c in self.cases if c.resolution.startswith("exact"))
+    def bounded_by_last_modified(self) -> int:
+        return sum(1 for c in self.cases if c.removed_no_later_than is not None)
 
 
 def event_start(day: date) -> datetime:
     """When the SLA clock starts for a leaving date: 00:00 UTC that day."""
     return datetime.combine(day, time(0, 0), tzinfo=UTC)
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _hours(later: datetime, earlier: datetime) -> float:
@@ -84,7 +92,7 @@ def judge(row: dict[str, Any], sla_hours: int) -> LeaverCase:
     last_active: datetime | None = row["last_active_at"]
     removed_by: datetime | None = row["removed_by"]
     modified: datetime | None = row["removed_modified"]
-    exact: datetime | None = None
+    bound: datetime | None = None
     lag_min: float | None
     lag_max: float | None
     if removed_by is None:
@@ -99,15 +107,20 @@ def judge(row: dict[str, Any], sla_hours: int) -> LeaverCase:
             and modified <= removed_by
             and (last_active is None or modified > last_active)
         )
+        lag_min = None if last_active is None else _hours(last_active, start)
+        never = "" if last_active is not None else " (never seen active)"
         if row["deactivated"] and in_bracket:
             assert modified is not None
-            exact = modified
-            lag_min = lag_max = _hours(modified, start)
-            resolution = "exact (server-reported)"
+            bound = modified
+            lag_max = _hours(modified, start)
+            resolution = f"no later than lastModified {_when(modified)}{never}"
         else:
-            lag_min = None if last_active is None else _hours(last_active, start)
             lag_max = _hours(removed_by, start)
-            resolution = "bracketed between snapshots"
+            resolution = (
+                f"between snapshots {_when(last_active)} and {_when(removed_by)}"
+                if last_active is not None
+                else f"by snapshot {_when(removed_by)}{never}"
+            )
         if lag_max <= sla_hours:
             outcome = WITHIN
         elif lag_min is not None and lag_min > sla_hours:
@@ -125,7 +138,7 @@ def judge(row: dict[str, Any], sla_hours: int) -> LeaverCase:
         user_name=row["user_name"] or "",
         last_active_at=last_active,
         removed_by=removed_by,
-        removed_at_exact=exact,
+        removed_no_later_than=bound,
         resolution=resolution,
         lag_min_hours=lag_min,
         lag_max_hours=lag_max,

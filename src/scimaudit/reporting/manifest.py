@@ -44,8 +44,25 @@ def sidecar_path(pdf_path: Path) -> Path:
     return pdf_path.with_name(pdf_path.stem + ".manifest.json")
 
 
-def with_pdf(manifest: dict[str, Any], *, name: str, sha256: str, size: int) -> dict[str, Any]:
-    return {**manifest, "pdf": {"name": name, "sha256": sha256, "bytes": size}}
+def with_pdf(
+    manifest: dict[str, Any],
+    *,
+    name: str,
+    sha256: str,
+    size: int,
+    unsigned_sha256: str,
+    unsigned_bytes: int,
+) -> dict[str, Any]:
+    """The sidecar: the manifest plus the hashes of the final file and of its unsigned document
+    (the first ``unsigned_bytes`` of a signed file; the reproducible part)."""
+    pdf = {
+        "name": name,
+        "sha256": sha256,
+        "bytes": size,
+        "unsigned_sha256": unsigned_sha256,
+        "unsigned_bytes": unsigned_bytes,
+    }
+    return {**manifest, "pdf": pdf}
 
 
 def without_pdf(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -118,7 +135,14 @@ def build_manifest(
     forced: bool,
     attachments: Sequence[AttachmentInfo],
     signoff: dict[str, Any] | None = None,
+    signer: dict[str, str] | None = None,
+    cover: dict[str, Any] | None = None,
+    data_as_of: datetime | None = None,
 ) -> dict[str, Any]:
+    """The manifest. ``signer`` names the certificate that will sign the PDF (None: unsigned), so
+    a stripped signature is detectable; ``cover`` holds the key figures exactly as page 1 prints
+    them and the statements it makes (the access review's status); ``data_as_of`` is the latest
+    moment of the data (the generation time may not precede it)."""
     scope = facts.scope
     body: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
@@ -141,6 +165,7 @@ def build_manifest(
             "period_start": _iso(scope.period_start),
             "period_end": _iso(scope.period_end),
             "as_of": _iso(scope.run.as_of),
+            "data_as_of": _iso(data_as_of),
             "exception_kinds": list(spec.exception_kinds),
             "privileged_only": spec.privileged_only,
         },
@@ -200,6 +225,8 @@ def build_manifest(
             for a in attachments
         ],
     }
+    body["signer"] = signer
+    body["cover"] = cover or {"figures": [], "statements": []}
     if signoff is not None:
         body["signoff"] = signoff
     return body

@@ -8,7 +8,7 @@ shown with its tested population, so "no exceptions" never hides "nothing was te
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,13 @@ class ExceptionFacts:
     """(kind, app or "(cross-app)", status, severity, count)."""
     csv_path: Path
     sha256: str
+    people_counts: list[tuple[str, str, int]] = field(default_factory=list)
+    """(kind, status or "*" for all, distinct people): a person is the HR employee id, or the
+    account itself when it is tied to nobody. Rows are accounts; people are what a reader asks."""
+
+    def people(self, kind: str, status: str = "*") -> int:
+        """Distinct people with an exception of ``kind`` (and ``status``): not accounts or rows."""
+        return sum(n for k, st, n in self.people_counts if k == kind and st == status)
 
     @property
     def total(self) -> int:
@@ -163,10 +170,12 @@ def gather_exceptions(
         "SELECT kind, coalesce(app, '(cross-app)'), status, severity, count(*)"
         " FROM report_exceptions GROUP BY ALL ORDER BY ALL"
     ).fetchall()
+    people = con.execute(sql_text("exception_people")).fetchall()
     return ExceptionFacts(
         printed=printed,
         cap=cap,
         counts=[(str(k), str(a), str(st), str(sev), int(n)) for k, a, st, sev, n in counts],
+        people_counts=[(str(k), str(st), int(n)) for k, st, n in people],
         csv_path=path,
         sha256=sha256_file(path),
     )

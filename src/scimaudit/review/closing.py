@@ -147,8 +147,10 @@ def signoffs_from_evidence(evidence: CampaignEvidence) -> list[SignOff]:
             role=f"Reviewer (campaign {campaign_id}: {name})",
             name=str(r["name"] or r["reviewer_id"]),
             statement=(
-                f"Reviewed {r['items']} item(s): {r['kept']} kept, {r['revoked']} revoked"
-                + (f", {r['bulk_decided']} by bulk keep" if r["bulk_decided"] else "")
+                f"Decided {r['decided']} of {r['items']} item(s): {r['kept']} kept, "
+                f"{r['revoked']} revoked; {r['bulk_decided']} by bulk action, "
+                f"{r['decided'] - r['bulk_decided'] - r['defaulted']} one by one"
+                + (f", {r['defaulted']} by the close default" if r["defaulted"] else "")
             ),
             signed_at=r["signed_at"],
             reference=f"campaign {campaign_id}, reviewer {r['reviewer_id']}",
