@@ -41,6 +41,24 @@ def test_old_store_is_upgraded(tmp_path: Path) -> None:
         assert con.execute("SELECT count(*) FROM snapshot").fetchone() == (1,)
 
 
+def test_a_migration_that_landed_late_is_still_applied(tmp_path: Path) -> None:
+    """A store made while a lower-numbered migration was unreleased gets it when it lands."""
+    shipped = available()
+    assert len(shipped) >= 3
+    skipped = shipped[-2].version  # as if this one had not landed when the store was made
+    con = duckdb.connect(str(tmp_path / "gap.duckdb"))
+    current_version(con)
+    for mig in shipped:
+        if mig.version != skipped:
+            con.execute(mig.sql)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, now())", [mig.version, mig.name]
+            )
+    assert migrate(con) == [skipped]
+    assert migrate(con) == []
+    con.close()
+
+
 def test_newer_store_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.duckdb"
     with connect(path) as con:

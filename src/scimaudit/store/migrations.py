@@ -64,13 +64,19 @@ def check_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def migrate(con: duckdb.DuckDBPyConnection, *, target: int | None = None) -> list[int]:
-    """Apply pending migrations up to ``target`` (all by default); return the versions applied."""
+    """Apply pending migrations up to ``target`` (all by default); return the versions applied.
+
+    Pending means not recorded in ``schema_migrations``, not "above the highest recorded": numbers
+    are reserved when work starts and land in any order, so a store made between two landings
+    still gets the lower-numbered migration that landed later (each migration is self-contained).
+    """
     shipped = available()
     current_version(con)
-    have = check_version(con)
+    check_version(con)
+    done = {int(v) for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied = []
     for mig in shipped:
-        if mig.version <= have or (target is not None and mig.version > target):
+        if mig.version in done or (target is not None and mig.version > target):
             continue
         con.execute("BEGIN TRANSACTION")
         try:
