@@ -39,7 +39,7 @@ test-slow: venv peers
 # libfaketime 0.9.10 bug. Tests that set the clock themselves (time-machine) still win inside.
 CLOCK_AHEAD ?= +400d
 CLOCK_SLOW_TESTS = $(wildcard tests/test_analytics_*.py tests/test_findings_*.py tests/test_report_*.py \
-	tests/test_review_*.py tests/test_remediation_campaign.py tests/test_dashboard_apptest.py)
+	tests/test_review_*.py tests/test_remediation_campaign.py tests/test_dashboard_apptest.py tests/test_clock.py)
 test-clock: venv peers
 	FAKETIME_DONT_FAKE_MONOTONIC=1 PYTHONPATH=$(CURDIR)/tests/faketime \
 		faketime -f '$(CLOCK_AHEAD)' $(BIN)/pytest -q -p no:cacheprovider -m "not slow"
