@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 SCIMMY := tests/peers/scimmy
 LINT_PATHS := src tests bench dashboards sample_data
 
-.PHONY: demo serve test test-quick test-slow lint sysdeps venv peers bench clean
+.PHONY: demo serve test test-quick test-slow test-clock lint sysdeps venv peers bench clean
 
 demo: sysdeps venv ## Run the whole product on real loopback SCIM servers and the sample data
 	$(BIN)/scimaudit demo
@@ -18,7 +18,7 @@ demo: sysdeps venv ## Run the whole product on real loopback SCIM servers and th
 serve: sysdeps venv ## The demo, then keep servers and dashboard up until Ctrl-C
 	$(BIN)/scimaudit demo --serve
 
-test: sysdeps venv peers lint test-quick test-slow ## Lint, type-check, quick tests, then slow tests
+test: sysdeps venv peers lint test-quick test-slow test-clock ## Lint, type-check, quick tests, slow tests, then the clock guard
 
 lint: venv
 	$(BIN)/ruff check $(LINT_PATHS)
@@ -30,6 +30,24 @@ test-quick: venv
 
 test-slow: venv peers
 	$(BIN)/pytest -m slow -q
+
+# The clock guard: the quick suite and the slow tests of whatever decides from dates (analytics,
+# packs, review campaigns and the revocations they lead to), with the clock of every process
+# (Python, DuckDB, the SCIM servers) moved CLOCK_AHEAD ahead by Debian's libfaketime, so a test or a
+# product rule that silently depends on today's date fails the day it is written. The monotonic
+# clock stays real (faked, every threading timeout hangs); the "monotonic fix" is off (on, it
+# mistimes the GIL's condition waits and threaded Python runs ~10x slower); and
+# tests/faketime/sitecustomize.py routes time.sleep around libfaketime 0.9.10's clock_nanosleep.
+# Tests that set the clock themselves (time-machine) still win inside.
+FAKETIME_ENV = FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_FORCE_MONOTONIC_FIX=0 \
+	PYTHONPATH=$(CURDIR)/tests/faketime
+CLOCK_AHEAD ?= +400d
+CLOCK_SLOW_TESTS = $(wildcard tests/test_analytics_*.py tests/test_findings_*.py tests/test_report_*.py \
+	tests/test_review_*.py tests/test_remediation_campaign.py tests/test_dashboard_apptest.py tests/test_clock.py)
+test-clock: venv peers
+	$(FAKETIME_ENV) faketime -f '$(CLOCK_AHEAD)' $(BIN)/pytest -q -p no:cacheprovider -m "not slow"
+	$(FAKETIME_ENV) faketime -f '$(CLOCK_AHEAD)' $(BIN)/pytest -q -p no:cacheprovider -m slow \
+		$(CLOCK_SLOW_TESTS)
 
 bench: venv ## List the benchmarks; each runs at the issue's scale and prints its figures
 	@for f in bench/bench_*.py; do printf '%-28s ' "$$f"; $(BIN)/python -c "import ast,sys; print((ast.get_docstring(ast.parse(open(sys.argv[1]).read())) or '').splitlines()[0])" "$$f"; done

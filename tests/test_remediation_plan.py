@@ -52,9 +52,11 @@ def _seed(cfg: Config, *, as_of: datetime | None = None) -> int:
     )
 
 
-def _plan(cfg: Config, revocations: list[Revocation]):  # type: ignore[no-untyped-def]
+def _plan(cfg: Config, revocations: list[Revocation], now: datetime | None = None):  # type: ignore[no-untyped-def]
     with connect(cfg.store.path) as con:
-        return build_plan(con, cfg, revocations, actor="cli:test", sources={"campaign_id": None})
+        return build_plan(
+            con, cfg, revocations, actor="cli:test", sources={"campaign_id": None}, now=now
+        )
 
 
 def test_remove_member_body_is_rfc7644_example_shape() -> None:
@@ -198,9 +200,15 @@ def test_tampered_document_is_refused_even_with_its_new_hash_recorded(tmp_path: 
 
 def test_stale_snapshot_refuses_planning(tmp_path: Path) -> None:
     cfg = _cfg(tmp_path)
-    _seed(cfg, as_of=datetime.now(UTC) - timedelta(hours=30))
-    with pytest.raises(RemediationError, match=r"snapshot 1 is 30\.\d h old, over .* 24 h"):
-        _plan(cfg, [Revocation("chat", "u1", FINDING, group_name="admins")])
+    planned_at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    _seed(cfg, as_of=planned_at - timedelta(hours=30))
+    with pytest.raises(RemediationError, match=r"snapshot 1 is 30\.0 h old, over .* 24 h"):
+        _plan(cfg, [Revocation("chat", "u1", FINDING, group_name="admins")], now=planned_at)
+    assert _plan(  # the same snapshot, planned six hours after it was taken: accepted
+        cfg,
+        [Revocation("chat", "u1", FINDING, group_name="admins")],
+        now=planned_at - timedelta(hours=24),
+    ).plan_id
 
 
 def test_operation_count_limit(tmp_path: Path) -> None:

@@ -7,11 +7,12 @@ import io
 import re
 import shutil
 import subprocess
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import orjson
 import pytest
+import time_machine
 from rich.console import Console
 
 from report_support import epoch_after_data
@@ -53,13 +54,17 @@ def test_sox_and_hipaa_packs_from_the_sample_organisation(
     today = date.fromisoformat(orjson.loads((sample / "manifest.json").read_bytes())["as_of"])
     run = DemoRun(tmp_path / "demo", sample, Console(file=io.StringIO()))
     shutil.copytree(sample, run.data_dir)  # the committed organisation, pinned to its as-of date
-    server = run.start_servers()  # started and seeded; stopped below whatever happens
-    try:
-        config = run.write_config(server)
-        import_hr_history(run, config, today)
-        results = collect_apps(config)
-    finally:
-        server.stop()
+    # The HR import and the collector stamp their snapshots with this process's clock: set it to
+    # noon of the sample's as-of day, so the snapshots describe that day whatever day the test runs.
+    # (The servers are subprocesses and keep the real clock; nothing here reads their time.)
+    with time_machine.travel(datetime.combine(today, time(12), tzinfo=UTC), tick=True):
+        server = run.start_servers()  # started and seeded; stopped below whatever happens
+        try:
+            config = run.write_config(server)
+            import_hr_history(run, config, today)
+            results = collect_apps(config)
+        finally:
+            server.stop()
     assert all(r.status == "complete" for r in results), [(r.app, r.status) for r in results]
     run_analysis(config, as_of=today)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch_after_data(config.store.path))

@@ -153,9 +153,10 @@ def analyze(
     row = con.execute(
         "INSERT INTO analysis_run (as_of, started_at, status, hr_snapshot_id, snapshot_ids, params,"
         " params_sha256, tool_version, notes)"
-        " VALUES (?, current_timestamp, 'running', ?, ?, ?, ?, ?, ?) RETURNING run_id",
+        " VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?) RETURNING run_id",
         [
             day,
+            datetime.now(UTC),
             choice.hr.snapshot_id,
             orjson.dumps(choice.ids()).decode(),
             params_json,
@@ -172,18 +173,18 @@ def analyze(
         notes = [*choice.notes, *correlate(con, config, choice, overrides, exemptions, params)]
         _run_steps(con, params)
         con.execute(
-            "UPDATE analysis_run SET status = 'complete', finished_at = current_timestamp,"
+            "UPDATE analysis_run SET status = 'complete', finished_at = ?,"
             " notes = ? WHERE run_id = ?",
-            [orjson.dumps(notes).decode(), run_id],
+            [datetime.now(UTC), orjson.dumps(notes).decode(), run_id],
         )
         con.execute("COMMIT")
     except BaseException as exc:
         con.execute("ROLLBACK")
         message = " ".join(str(exc).split())[:500] or type(exc).__name__
         con.execute(
-            "UPDATE analysis_run SET status = 'failed', finished_at = current_timestamp,"
+            "UPDATE analysis_run SET status = 'failed', finished_at = ?,"
             " error = ? WHERE run_id = ?",
-            [message, run_id],
+            [datetime.now(UTC), message, run_id],
         )
         raise
     return run_summary(con, run_id, elapsed_seconds=time.perf_counter() - started)

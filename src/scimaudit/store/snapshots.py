@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import duckdb
@@ -63,13 +63,18 @@ def begin(
     location: str | None,
     as_of: datetime | None = None,
 ) -> int:
-    """Register a running snapshot and return its id."""
+    """Register a running snapshot and return its id.
+
+    The times are read from Python's clock, not DuckDB's ``current_timestamp``: every date the
+    product records or decides from then comes from one clock, which tests can set.
+    """
+    started = datetime.now(UTC)
     row = con.execute(
         "INSERT INTO snapshot (source_kind, source_name, status, started_at, as_of, location,"
         " tool_version, runner_pid)"
-        " VALUES (?, ?, 'running', current_timestamp, coalesce(?, current_timestamp), ?, ?, ?)"
+        " VALUES (?, ?, 'running', ?, ?, ?, ?, ?)"
         " RETURNING snapshot_id",
-        [kind, name, as_of, location, __version__, os.getpid()],
+        [kind, name, started, as_of or started, location, __version__, os.getpid()],
     ).fetchone()
     assert row is not None
     return int(row[0])
@@ -87,10 +92,11 @@ def finish(
 ) -> None:
     """Close a snapshot as complete or failed with its record."""
     con.execute(
-        "UPDATE snapshot SET status = ?, finished_at = current_timestamp, counts = ?, sha256 = ?,"
+        "UPDATE snapshot SET status = ?, finished_at = ?, counts = ?, sha256 = ?,"
         " completeness = ?, error = ? WHERE snapshot_id = ?",
         [
             status,
+            datetime.now(UTC),
             orjson.dumps(counts or {}).decode(),
             sha256,
             orjson.dumps(completeness or {}).decode(),
@@ -165,9 +171,9 @@ def current(
     """Latest complete snapshot of a source whose data is not newer than ``as_of`` (default now)."""
     row = con.execute(
         f"SELECT {_COLUMNS} FROM snapshot WHERE source_kind = ? AND source_name = ?"
-        " AND status = 'complete' AND as_of <= coalesce(?, current_timestamp)"
+        " AND status = 'complete' AND as_of <= ?"
         " ORDER BY as_of DESC, snapshot_id DESC LIMIT 1",
-        [kind, name, as_of],
+        [kind, name, as_of or datetime.now(UTC)],
     ).fetchone()
     return _row(row) if row else None
 
@@ -178,9 +184,9 @@ def current_all(
     """Current complete snapshot of every source, keyed by (kind, name)."""
     rows = con.execute(
         f"SELECT {_COLUMNS} FROM snapshot WHERE status = 'complete'"
-        " AND as_of <= coalesce(?, current_timestamp)"
+        " AND as_of <= ?"
         " QUALIFY row_number() OVER (PARTITION BY source_kind, source_name"
         "   ORDER BY as_of DESC, snapshot_id DESC) = 1",
-        [as_of],
+        [as_of or datetime.now(UTC)],
     ).fetchall()
     return {(s.source_kind, s.source_name): s for s in map(_row, rows)}
