@@ -11,8 +11,13 @@ Per app (all apps concurrently, each with its own client and request budget):
    that ids were repeated), the snapshot is closed ``failed`` and the app is pulled again as a new
    snapshot, up to :data:`MAX_PULL_ATTEMPTS` times;
 5. close the snapshot ``complete`` only when everything reconciles (see
-   :mod:`scimaudit.collect.scim.completeness`), else ``failed`` with the record kept. A failed pull
-   never replaces the previous complete snapshot (``snapshots.current`` skips it).
+   :mod:`scimaudit.collect.scim.completeness`) and is coherent (every membership resolves, see
+   :mod:`scimaudit.collect.scim.coherence`), else ``failed`` with the record kept; ``suspect`` when
+   it reconciles but its user count collapsed against the last complete one. Neither a failed nor a
+   suspect pull replaces the previous complete snapshot (``snapshots.current`` skips them).
+
+A request has an overall deadline (``request_deadline_seconds``, start to last byte) and so has
+the whole pull of an app (``app_deadline_seconds``); past either, the app fails, naming it.
 
 :func:`collect_apps` is the library entry point (sync; it runs its own event loop).
 """
@@ -33,6 +38,7 @@ import httpx
 from scimaudit.collect.scim.archive_check import remove_unreferenced_files
 from scimaudit.collect.scim.auth import build_auth
 from scimaudit.collect.scim.client import build_client
+from scimaudit.collect.scim.coherence import compare_with_last_complete, resolve_members
 from scimaudit.collect.scim.completeness import AppRecord, ResourceRecord
 from scimaudit.collect.scim.discovery import discover
 from scimaudit.collect.scim.fetch import Fetched, FetchStats, ScimFetcher
@@ -72,7 +78,7 @@ class AppResult:
     """The outcome for one app: what the CLI summary and the demo print."""
 
     app: str
-    status: Literal["complete", "failed"]
+    status: Literal["complete", "failed", "suspect"]
     snapshot_id: int | None
     counts: dict[str, int] = field(default_factory=dict)
     sha256: str | None = None
@@ -211,7 +217,15 @@ class CollectRun:
 
         exit_code = 0
         try:
-            await self._pull_types(app, quirks, record, land)
+            async with asyncio.timeout(app.app_deadline_seconds):
+                await self._pull_types(app, quirks, record, land)
+        except TimeoutError:
+            _attach_error(
+                record,
+                f"app {app.name!r}: the pull did not finish within app_deadline_seconds = "
+                f"{app.app_deadline_seconds:g}; stopped (raise it for a tenant this large or slow)",
+            )
+            exit_code = CollectionError.exit_code
         except ScimauditError as exc:
             _attach_error(record, str(exc))
             exit_code = exc.exit_code
@@ -231,12 +245,12 @@ class CollectRun:
                 _merge_chunk(record, outcome)
         record.duration_seconds = time.monotonic() - started
         try:
-            result = await self._store(self._finalize, record)
+            result = await self._store(self._finalize, record, quirks)
         except ScimauditError as exc:
             result = AppResult(
                 app.name, "failed", snapshot_id, error=str(exc), exit_code=exc.exit_code
             )
-        if result.status == "failed":
+        if result.status != "complete":
             result.exit_code = exit_code or CollectionError.exit_code
         result.duration_seconds = record.duration_seconds
         return result, _worth_another_pull(record)
@@ -263,33 +277,57 @@ class CollectRun:
                     max_wait_seconds=app.retry_after_max_seconds,
                 ),
                 limiter=RateLimiter(app.requests_per_second),
+                request_deadline=app.request_deadline_seconds,
             )
-            session = AppSession(app.name, fetcher, app.concurrency, land, self.progress)
-            caps, landed = await discover(fetcher, FetchStats())
-            for endpoint, fetched in landed:
-                land(endpoint, fetched)
-            record.discovery = caps.as_dict()
-            mode = caps.choose_pagination(quirks.pagination)
-            size = caps.page_size(quirks.page_size)
-            for rtype in ("User", "Group"):
-                rec = ResourceRecord(rtype)
-                record.resources[rtype] = rec
-                pager = IndexPager(size) if mode == "index" else CursorPager(size)
-                one_by_one = rtype == "Group" and quirks.group_members == "per_group"
-                extra = {"excludedAttributes": "members"} if one_by_one else None
-                ids = await pull_listing(
-                    session, rtype, pager, rec, extra_params=extra, keep_ids=one_by_one
-                )
-                if one_by_one:
-                    await read_groups_one_by_one(session, ids, rec)
-                await recount(session, rtype, mode, rec)
+            session = AppSession(
+                app.name,
+                fetcher,
+                app.concurrency,
+                land,
+                self.progress,
+                overrun_share=app.paging_overrun_share,
+            )
+            try:
+                await self._pull_each_type(session, fetcher, quirks, record, land)
+            finally:
+                record.count_refused = session.count_refused
 
-    def _finalize(self, record: AppRecord) -> AppResult:
+    async def _pull_each_type(
+        self,
+        session: AppSession,
+        fetcher: ScimFetcher,
+        quirks: Quirks,
+        record: AppRecord,
+        land: Callable[[str, Fetched], int],
+    ) -> None:
+        """Discovery, then every resource type: list, read groups one by one, re-count."""
+        caps, landed = await discover(fetcher, FetchStats())
+        for endpoint, fetched in landed:
+            land(endpoint, fetched)
+        record.discovery = caps.as_dict()
+        mode = caps.choose_pagination(quirks.pagination)
+        size = caps.page_size(quirks.page_size)
+        for rtype in ("User", "Group"):
+            rec = ResourceRecord(rtype)
+            record.resources[rtype] = rec
+            pager = IndexPager(size) if mode == "index" else CursorPager(size)
+            one_by_one = rtype == "Group" and quirks.group_members == "per_group"
+            extra = {"excludedAttributes": "members"} if one_by_one else None
+            ids = await pull_listing(
+                session, rtype, pager, rec, extra_params=extra, keep_ids=one_by_one
+            )
+            if one_by_one:
+                await read_groups_one_by_one(session, ids, rec)
+            await recount(session, rtype, mode, rec)
+
+    def _finalize(self, record: AppRecord, quirks: Quirks) -> AppResult:
         """Count what was loaded, hash what was landed, judge, and close the snapshot."""
         with self.session.cursor() as con:
-            return self._judge(con, record)
+            return self._judge(con, record, quirks)
 
-    def _judge(self, con: duckdb.DuckDBPyConnection, record: AppRecord) -> AppResult:
+    def _judge(
+        self, con: duckdb.DuckDBPyConnection, record: AppRecord, quirks: Quirks
+    ) -> AppResult:
         users = record.resources.get("User")
         if users is not None and users.duplicates:
             # the ledger's hashes saw an id twice: remove later copies (exactly, by id text)
@@ -303,13 +341,27 @@ class CollectRun:
             if rec is not None:
                 rec.loaded = counts[key]
                 rec.sha256 = per_type.get(rtype)
+        if "Group" in record.resources:
+            members = resolve_members(con, record.snapshot_id, quirks.member_ref)
+            record.membership = members.as_dict()
+            record.membership_shortfall = members.shortfall()
+            counts["memberships"] = members.memberships
         shortfalls = record.shortfalls()
-        status: Literal["complete", "failed"] = "failed" if shortfalls else "complete"
+        status: Literal["complete", "failed", "suspect"] = "failed" if shortfalls else "complete"
         error = None
         if shortfalls:
             error = shortfalls[0] + (
                 f" (+{len(shortfalls) - 1} more)" if len(shortfalls) > 1 else ""
             )
+        else:
+            collapse = compare_with_last_complete(
+                con, record.app, counts["users"], quirks.collapse_share
+            )
+            if collapse is not None:
+                record.collapse = collapse.as_dict()
+                if collapse.suspect:
+                    status = "suspect"
+                    error = collapse.message(record.snapshot_id)
         completeness = record.as_dict()
         snapshots.finish(
             con,
