@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-import unicodedata
 from collections import Counter
 from typing import Any
 
@@ -13,7 +12,7 @@ import click
 from scimaudit.analytics.registry import KIND_IDS
 from scimaudit.analytics.results import latest_findings
 from scimaudit.cmd.common import FORMAT_OPTION, config_from
-from scimaudit.output import print_rows
+from scimaudit.output import print_rows, terminal_safe
 from scimaudit.store.connect import connect
 
 SEVERITY_LABEL = {"critical": "CRIT", "high": "HIGH", "medium": "MED", "low": "LOW"}
@@ -38,9 +37,8 @@ EXPORT_COLUMNS = (
 
 
 def _clean(value: Any) -> str:
-    """Text safe for a terminal: control characters (escape sequences) become spaces."""
-    text = "" if value is None else str(value)
-    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    """Text safe for a terminal: control and invisible characters shown as escapes."""
+    return terminal_safe(value)
 
 
 def table_lines(rows: list[dict[str, Any]], width: int = 100) -> list[str]:
