@@ -1,0 +1,381 @@
+"""A snapshot is complete only when coherent: items 1-6 of issue 13, on fault transports.
+
+Each test first takes a clean complete snapshot (35 users, 4 groups), then collects again from a
+misbehaving server and checks the outcome: a correct complete snapshot, or a clear failure (or a
+suspect hold) with the earlier complete snapshot untouched and still current.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from faults.harness import (
+    TOKEN_ENV,
+    account_ids,
+    app_table,
+    collect,
+    completeness,
+    current_id,
+    make_config,
+    query,
+)
+from faults.mock_scim import LIST, MockScim, State, json_response, make_groups, make_users
+from scimaudit.cmd.findings import table_lines
+from scimaudit.collect.scim.progress import make_progress
+from scimaudit.config import Config
+from scimaudit.errors import InputError
+from scimaudit.output import print_rows
+from scimaudit.store import connect, snapshots
+
+
+@pytest.fixture(autouse=True)
+def _token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TOKEN_ENV, "test-token")
+
+
+def baseline(tmp_path: Path, **options: Any) -> tuple[Config, MockScim, int]:
+    users = make_users(35)
+    server = MockScim(users, make_groups(users, 4))
+    config = make_config(tmp_path, app_table("app", **options))
+    [result] = collect(config, {"app": server})
+    assert result.status == "complete", result.error
+    assert result.snapshot_id is not None
+    server.state = State()
+    return config, server, result.snapshot_id
+
+
+def untouched(config: Config, good: int) -> None:
+    assert current_id(config, "app") == good
+    assert len(account_ids(config, good)) == 35
+
+
+def by_user_name(server: MockScim) -> None:
+    """Rewrite every member value to the member's userName, as canaille 0.3.6 sends them."""
+    names = {u["id"]: u["userName"] for u in server.users}
+    for group in server.groups:
+        group["members"] = [{"value": names[m["value"]]} for m in group["members"]]
+
+
+# 1. group members that point at no account --------------------------------------------------
+
+
+def test_member_values_naming_no_account_fail_the_snapshot_naming_group_and_values(
+    tmp_path: Path,
+) -> None:
+    config, server, good = baseline(tmp_path)
+    by_user_name(server)
+    [result] = collect(config, {"app": server})
+    assert result.status == "failed"
+    assert result.exit_code == 5
+    error = result.error or ""
+    assert "35 of 35 memberships name no account or group" in error
+    assert "group 'group-0'" in error and "'u0@example.com'" in error
+    assert 'member_ref = "userName"' in error
+    record = completeness(config, result.snapshot_id or 0)
+    assert record["membership"]["unresolved"] == 35
+    assert record["membership"]["resolved_by_id"] == 0
+    untouched(config, good)
+
+
+def test_member_ref_user_name_resolves_every_membership_to_an_account_id(tmp_path: Path) -> None:
+    config, server, good = baseline(tmp_path, member_ref="userName")
+    by_user_name(server)
+    [result] = collect(config, {"app": server})
+    assert result.status == "complete", result.error
+    sid = result.snapshot_id or 0
+    record = completeness(config, sid)["membership"]
+    assert (record["memberships"], record["resolved_by_userName"], record["unresolved"]) == (
+        35,
+        35,
+        0,
+    )
+    dangling = query(
+        config,
+        "SELECT count(*) FROM membership m ANTI JOIN account a"
+        " ON a.snapshot_id = m.snapshot_id AND a.account_id = m.account_id"
+        " WHERE m.snapshot_id = ?",
+        [sid],
+    )
+    assert dangling == [(0,)]
+    members = query(
+        config,
+        "SELECT account_id FROM membership WHERE snapshot_id = ? AND group_id = 'g000' ORDER BY 1",
+        [sid],
+    )
+    assert [m[0] for m in members] == [f"u{i:05d}" for i in range(0, 35, 4)]
+    assert current_id(config, "app") == sid != good
+
+
+def test_member_ref_email_matches_any_address_case_insensitively(tmp_path: Path) -> None:
+    config, server, _ = baseline(tmp_path, member_ref="email")
+    emails = {u["id"]: u["emails"][0]["value"].upper() for u in server.users}
+    for group in server.groups:
+        group["members"] = [{"value": emails[m["value"]], "type": "User"} for m in group["members"]]
+    [result] = collect(config, {"app": server})
+    assert result.status == "complete", result.error
+    assert completeness(config, result.snapshot_id or 0)["membership"]["resolved_by_email"] == 35
+
+
+def test_a_user_name_two_accounts_share_is_not_guessed(tmp_path: Path) -> None:
+    config, server, good = baseline(tmp_path, member_ref="userName")
+    by_user_name(server)
+    server.users[1]["userName"] = server.users[0]["userName"]  # u00001 now shares u00000's name
+    [result] = collect(config, {"app": server})
+    assert result.status == "failed"
+    assert "'u0@example.com'" in (result.error or "")
+    untouched(config, good)
+
+
+def test_nested_group_members_resolve_to_groups(tmp_path: Path) -> None:
+    config, server, _ = baseline(tmp_path)
+    server.groups[0]["members"].append({"value": "g001", "type": "Group"})
+    [result] = collect(config, {"app": server})
+    assert result.status == "complete", result.error
+
+
+# 2. an empty (or collapsed) user list ---------------------------------------------------------
+
+
+def test_empty_user_list_while_groups_list_members_fails(tmp_path: Path) -> None:
+    config, server, good = baseline(tmp_path)
+
+    def no_users(request: httpx.Request, state: State) -> httpx.Response | None:
+        if request.url.path.endswith("/Users"):
+            return json_response(200, {"schemas": [LIST], "totalResults": 0})
+        return None
+
+    server.faults.append(no_users)
+    [result] = collect(config, {"app": server})
+    assert result.status == "failed"
+    assert "35 of 35 memberships name no account" in (result.error or "")
+    untouched(config, good)
+
+
+def test_collapse_to_zero_users_is_held_suspect_until_accepted(tmp_path: Path) -> None:
+    config, server, good = baseline(tmp_path)
+    server.users.clear()
+    server.groups.clear()
+    [result] = collect(config, {"app": server})
+    assert result.status == "suspect"
+    assert result.exit_code == 5
+    assert "count fell from 35" in (result.error or "") and "--accept" in (result.error or "")
+    untouched(config, good)
+    sid = result.snapshot_id or 0
+    with connect(config.store.path) as con:
+        with pytest.raises(InputError, match="not suspect"):
+            snapshots.accept(con, good, accepted_by="cli:tester", reason="x")
+        snap = snapshots.accept(con, sid, accepted_by="cli:tester", reason="tenant wound down")
+        assert snap.status == "complete"
+        assert snap.completeness["accepted"]["by"] == "cli:tester"
+        assert "count fell from 35" in snap.completeness["accepted"]["held_because"]
+        rows = con.execute("SELECT accepted_by, reason FROM snapshot_acceptance").fetchall()
+    assert rows == [("cli:tester", "tenant wound down")]
+    assert current_id(config, "app") == sid
+
+
+@pytest.mark.parametrize(("left", "status"), [(17, "suspect"), (18, "complete")])
+def test_collapse_threshold_is_a_share_of_the_last_complete_count(
+    tmp_path: Path, left: int, status: str
+) -> None:
+    config, server, _ = baseline(tmp_path)
+    server.users = server.users[:left]
+    server.groups = make_groups(server.users, 4)
+    [result] = collect(config, {"app": server})
+    assert result.status == status, result.error
+    assert completeness(config, result.snapshot_id or 0)["collapse"]["previous_users"] == 35
+
+
+def test_collapse_share_is_configurable(tmp_path: Path) -> None:
+    config, server, good = baseline(tmp_path, collapse_share=0.1)
+    server.users = server.users[:30]
+    server.groups = make_groups(server.users, 4)
+    [result] = collect(config, {"app": server})
+    assert result.status == "suspect"
+    untouched(config, good)
+
+
+# 3. count answered with HTTP 500 --------------------------------------------------------------
+
+
+def test_count_answered_with_500_falls_back_to_the_default_page_and_remembers(
+    tmp_path: Path,
+) -> None:
+    config, server, good = baseline(tmp_path)
+    seen: list[str] = []
+
+    def crash_on_count(request: httpx.Request, state: State) -> httpx.Response | None:
+        if request.url.path.endswith(("/Users", "/Groups")):
+            seen.append(f"{request.url.path.rsplit('/', 1)[1]} {request.url.params}")
+            if "count" in request.url.params:
+                return httpx.Response(500, content=b"<h1>Internal Server Error</h1>")
+        return None
+
+    server.faults.append(crash_on_count)
+    [result] = collect(config, {"app": server})
+    assert result.status == "complete", result.error
+    assert result.counts["users"] == 35
+    record = completeness(config, result.snapshot_id or 0)
+    assert record["count_refused"] is True
+    assert "paged without count" in record["resources"]["User"]["notes"][0]
+    # one failed request with count, then never again (Groups and the recounts omit it)
+    assert sum("count" in s for s in seen) == 1
+    assert record["resources"]["User"]["retries"] == 0
+    assert current_id(config, "app") == result.snapshot_id != good
+
+
+# 4. a recount response that ignores count=0 ---------------------------------------------------
+
+
+def test_recount_ignoring_count_zero_is_never_loaded_as_accounts(tmp_path: Path) -> None:
+    config, server, good = baseline(tmp_path)
+
+    def full_page_for_count_zero(request: httpx.Request, state: State) -> httpx.Response | None:
+        if request.url.path.endswith("/Users") and request.url.params.get("count") == "0":
+            body = {"schemas": [LIST], "totalResults": 35, "Resources": server.users}
+            return json_response(200, body)
+        return None
+
+    server.faults.append(full_page_for_count_zero)
+    [result] = collect(config, {"app": server})
+    assert result.status == "complete", result.error
+    assert result.counts["users"] == 35
+    users = completeness(config, result.snapshot_id or 0)["resources"]["User"]
+    assert (users["loaded"], users["unique"], users["recount"]) == (35, 35, 35)
+    kinds = query(
+        config,
+        "SELECT resource_type, count(*) FROM raw_scim_page WHERE snapshot_id = ?"
+        " AND resource_type LIKE '%Recount' GROUP BY 1 ORDER BY 1",
+        [result.snapshot_id],
+    )
+    assert kinds == [("GroupRecount", 1), ("UserRecount", 1)]
+    assert current_id(config, "app") == result.snapshot_id != good
+
+
+# 5. deadlines and paging that never ends ------------------------------------------------------
+
+
+class Trickle(httpx.AsyncByteStream):
+    """A body sent a few bytes at a time, each within the read timeout."""
+
+    def __init__(self, body: bytes, every: float) -> None:
+        self.body = body
+        self.every = every
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for i in range(0, len(self.body), 20):
+            await asyncio.sleep(self.every)
+            yield self.body[i : i + 20]
+
+
+def test_a_trickled_body_hits_the_request_deadline(tmp_path: Path) -> None:
+    config, server, good = baseline(
+        tmp_path, request_deadline_seconds=0.3, max_retries=1, timeout_seconds=5
+    )
+    original = server.handle
+
+    class TrickleTransport(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            response = original(request)
+            if request.url.path.endswith("/Users"):
+                return httpx.Response(
+                    200, headers=response.headers, stream=Trickle(response.content, 0.05)
+                )
+            return response
+
+    async def run() -> Any:
+        from scimaudit.collect.scim.collector import collect_apps_async
+
+        return await collect_apps_async(config, transport_factory=lambda app: TrickleTransport())
+
+    [result] = asyncio.run(run())
+    assert result.status == "failed"
+    assert "no complete response within the 0s request deadline" in (result.error or "")
+    assert "gave up after 2 attempts" in (result.error or "")
+    assert result.duration_seconds < 5
+    untouched(config, good)
+
+
+def test_a_listing_without_total_that_never_ends_hits_the_app_deadline(tmp_path: Path) -> None:
+    config, server, good = baseline(tmp_path, app_deadline_seconds=1.0)
+    fresh = iter(range(10**9))
+
+    def endless(request: httpx.Request, state: State) -> httpx.Response | None:
+        if request.url.path.endswith("/Users"):
+            page = make_users(10, prefix=f"n{next(fresh)}-")
+            return json_response(200, {"schemas": [LIST], "Resources": page})
+        return None
+
+    server.faults.append(endless)
+    [result] = collect(config, {"app": server})
+    assert result.status == "failed"
+    assert "app_deadline_seconds = 1" in (result.error or "")
+    assert result.duration_seconds < 10
+    untouched(config, good)
+
+
+def test_paging_far_beyond_total_results_stops_with_a_clear_message(tmp_path: Path) -> None:
+    config, server, good = baseline(tmp_path)
+    fresh = iter(range(10**9))
+
+    def inventive(request: httpx.Request, state: State) -> httpx.Response | None:
+        if request.url.path.endswith("/Users"):
+            page = make_users(10, prefix=f"n{next(fresh)}-")
+            return json_response(200, {"schemas": [LIST], "totalResults": 35, "Resources": page})
+        return None
+
+    server.faults.append(inventive)
+    [result] = collect(config, {"app": server})
+    assert result.status == "failed"
+    assert "no progress toward its end" in (result.error or "")
+    assert server.state.list_requests["Users"] < 10
+    untouched(config, good)
+
+
+# 6. control characters reach no terminal ------------------------------------------------------
+
+RAW = "evil\x1b]0;pwned\x07\x00\u202eadmin\u200b"
+
+
+def test_collect_messages_escape_control_characters() -> None:
+
+    stream = io.StringIO()
+    sink = make_progress(True, stream)
+    sink.finish("app", "failed", f"snapshot 3: {RAW}")
+    out = stream.getvalue()
+    assert "\x1b" not in out and "\x00" not in out and "\u202e" not in out
+    assert "evil\\x1b]0;pwned\\x07\\x00\\u202eadmin\\u200b" in out
+
+
+def test_tables_and_csv_escape_control_characters(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [{"user_name": RAW, "reason": "=cmd|' /C calc'!A0"}]
+    for fmt in ("table", "csv"):
+        print_rows(rows, fmt, columns=["user_name", "reason"], width=200)
+        out = capsys.readouterr().out
+        assert "\x1b" not in out and "\x00" not in out and "\u200b" not in out, fmt
+        assert "pwned\\x07" in out, fmt
+    print_rows(rows, "json")
+    assert "\\u001b" in capsys.readouterr().out  # JSON escapes them itself
+
+
+def test_findings_table_lines_show_escapes_not_spaces() -> None:
+    row = {
+        "user_name": RAW,
+        "account_id": "a1",
+        "severity": "high",
+        "kind": "privileged_account",
+        "app": "chat",
+        "employee_id": None,
+        "status": "open",
+        "reason": "in admins\x1b[2J",
+        "group_name": "admins",
+    }
+    text = "\n".join(table_lines([row]))
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "\\x1b[2J" in text
