@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from faults.harness import (
@@ -26,13 +27,22 @@ from faults.harness import (
     make_config,
     query,
 )
-from faults.mock_scim import LIST, MockScim, State, json_response, make_groups, make_users
+from faults.mock_scim import (
+    LIST,
+    LoopbackServer,
+    MockScim,
+    State,
+    json_response,
+    make_groups,
+    make_users,
+)
 from scimaudit.cmd.findings import table_lines
 from scimaudit.collect.scim.progress import make_progress
 from scimaudit.config import Config
 from scimaudit.errors import InputError
 from scimaudit.output import print_rows
 from scimaudit.store import connect, snapshots
+from test_scim_cli import run, write_config
 
 
 @pytest.fixture(autouse=True)
@@ -379,3 +389,39 @@ def test_findings_table_lines_show_escapes_not_spaces() -> None:
     text = "\n".join(table_lines([row]))
     assert "\x1b" not in text and "\u202e" not in text
     assert "\\x1b[2J" in text
+
+
+# the CLI: a suspect collect exits 5, is listed as suspect, and --accept records who and why ----
+
+
+def test_cli_collect_suspect_then_snapshots_accept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLI_TEST_TOKEN", "test-token")
+    users = make_users(20)
+    server = MockScim(users, make_groups(users, 3))
+    with LoopbackServer(server.handle) as loop:
+        cfg = write_config(tmp_path, {"crm": f"{loop.origin}/scim/v2"})
+        code, _, err = run(["--config", str(cfg), "collect", "--app", "crm", "--json"], capsys)
+        assert code == 0, err
+        server.users.clear()
+        server.groups.clear()
+        code, out, err = run(["--config", str(cfg), "collect", "--app", "crm", "--json"], capsys)
+    assert code == 5
+    [row] = orjson.loads(out)
+    assert row["status"] == "suspect"
+    assert "count fell from 20" in err and "--accept" in err
+    sid = row["snapshot_id"]
+    code, out, _ = run(["--config", str(cfg), "snapshots", "--format", "json"], capsys)
+    listed = {r["snapshot_id"]: (r["status"], r["current"]) for r in orjson.loads(out)}
+    assert listed[sid] == ("suspect", False)
+    code, _, err = run(["--config", str(cfg), "snapshots", "--accept", str(sid)], capsys)
+    assert code == 3 and "--reason" in err
+    accept = ["snapshots", "--accept", str(sid), "--reason", "CRM retired", "--actor", "jane"]
+    code, out, err = run(["--config", str(cfg), *accept], capsys)
+    assert code == 0, err
+    assert f"snapshot {sid} (crm) accepted by jane" in out
+    code, out, _ = run(["--config", str(cfg), "snapshots", "--format", "json"], capsys)
+    accepted = next(r for r in orjson.loads(out) if r["snapshot_id"] == sid)
+    assert (accepted["status"], accepted["current"]) == ("complete", True)
+    assert accepted["completeness"]["accepted"]["reason"] == "CRM retired"
