@@ -342,10 +342,11 @@ class CollectRun:
                 rec.loaded = counts[key]
                 rec.sha256 = per_type.get(rtype)
         if "Group" in record.resources:
-            members = resolve_members(con, record.snapshot_id, quirks.member_ref)
+            members = resolve_members(
+                con, record.snapshot_id, quirks.member_ref, counts["memberships"]
+            )
             record.membership = members.as_dict()
             record.membership_shortfall = members.shortfall()
-            counts["memberships"] = members.memberships
         shortfalls = record.shortfalls()
         status: Literal["complete", "failed", "suspect"] = "failed" if shortfalls else "complete"
         error = None
