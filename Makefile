@@ -8,6 +8,7 @@ UV_VERSION := 0.13.9
 VENV := .venv
 BIN := $(VENV)/bin
 SCIMMY := tests/peers/scimmy
+CANAILLE := tests/peers/canaille
 LINT_PATHS := src tests bench dashboards sample_data
 
 .PHONY: demo serve test test-quick test-slow test-clock lint sysdeps venv peers bench clean
@@ -66,10 +67,18 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	UV_PYTHON=$(PY) $(UV) sync --frozen --all-extras
 	touch $@
 
-peers: $(SCIMMY)/node_modules/.package-lock.json
+peers: $(SCIMMY)/node_modules/.package-lock.json $(CANAILLE)/.venv/.synced
+
+# canaille 0.3.6 (a test peer) needs scim2-models<0.10, scim2-server a newer one: its own venv,
+# pinned in its requirements.txt, never in uv.lock. Rebuilt only when the pins change.
+$(CANAILLE)/.venv/.synced: $(CANAILLE)/requirements.txt | $(UV)
+	rm -rf $(CANAILLE)/.venv
+	$(UV) venv --quiet --python $(PY) $(CANAILLE)/.venv
+	$(UV) pip install --quiet --python $(CANAILLE)/.venv/bin/python -r $(CANAILLE)/requirements.txt
+	touch $@
 
 $(SCIMMY)/node_modules/.package-lock.json: $(SCIMMY)/package-lock.json
 	npm ci --prefix $(SCIMMY) --no-audit --no-fund --loglevel=error
 
 clean:
-	rm -rf $(VENV) $(TOOLS) $(SCIMMY)/node_modules demo-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) $(SCIMMY)/node_modules $(CANAILLE)/.venv demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -206,6 +206,8 @@ def test_resource_deleted_during_pull_triggers_a_second_pull(tmp_path: Path) -> 
             and state.list_requests["Users"] >= 2
         ):
             deleted.append(server.users.pop(0)["id"])
+            for group in server.groups:  # as a real server does: the user leaves its groups
+                group["members"] = [m for m in group["members"] if m["value"] != deleted[0]]
         return None
 
     server.faults.append(delete_once)

@@ -19,6 +19,7 @@ import click
 
 from scimaudit import __version__
 from scimaudit.errors import EXIT_BUG, ScimauditError
+from scimaudit.textsafe import terminal_safe
 
 # name -> (module exposing ``command``, one-line summary shown by ``scimaudit --help``).
 # Modules are imported only when their command runs: `scimaudit findings` should not pay for
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except ScimauditError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {terminal_safe(exc, keep_newlines=True)}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt as exc:
         click.echo("terminated" if isinstance(exc, Terminated) else "interrupted", err=True)

@@ -225,7 +225,26 @@ class AppConfig(_Model):
         120.0, gt=0, description="a longer Retry-After fails the request instead of waiting"
     )
     group_members: Literal["inline", "per_group"] = "inline"
+    request_deadline_seconds: float = Field(
+        120.0, gt=0, description="one request, start to last byte (timeout_seconds is per read)"
+    )
+    app_deadline_seconds: float = Field(
+        7200.0, gt=0, description="a whole pull of this app; past it the snapshot fails"
+    )
+    paging_overrun_share: float = Field(
+        0.1, ge=0, le=10, description="received beyond totalResults by more than this share: stop"
+    )
+    collapse_share: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="users falling by more than this share since the last complete snapshot "
+        "(or to 0) hold the new one as suspect",
+    )
     # vendor quirks as data
+    member_ref: Literal["id", "userName", "email"] = Field(
+        "id", description="what a Group member value names: User id (RFC 7643), userName, email"
+    )
     active_as_string: bool = False
     activity_attribute: str | None = Field(
         None, description="dotted path of a last-activity timestamp in the User resource"

@@ -1,9 +1,9 @@
 """Render lists of records as a terminal table, JSON or CSV.
 
 CSV cells that a spreadsheet would run as a formula (leading ``= + - @``, tab or CR) are neutralised
-with a leading apostrophe (OWASP CSV injection guidance): names and attributes come from SCIM
-servers and
-HR exports we do not control.
+with a leading apostrophe (OWASP CSV injection guidance), and table and CSV cells show control and
+other non-printable characters as escapes (:func:`terminal_safe`): names and attributes come from
+SCIM servers and HR exports we do not control. JSON escapes them by itself.
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+from scimaudit.textsafe import terminal_safe
+
+__all__ = ["csv_safe", "print_rows", "terminal_safe", "to_csv", "to_json"]
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -30,7 +34,7 @@ def csv_safe(value: Any) -> str:
     elif isinstance(value, list | dict):
         text = orjson.dumps(value, default=str).decode()
     else:
-        text = str(value)
+        text = terminal_safe(value)
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text
@@ -85,4 +89,4 @@ def _cell(value: Any) -> str:
         return f"{value:,.2f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
-    return str(value).replace("[", r"\[")
+    return terminal_safe(value).replace("[", r"\[")

@@ -12,6 +12,7 @@ inside one transaction, so a run is stored whole or not at all:
 2. ``assess/``: per-item judgements shared by a finding and its population (stale access, role
    drift), so what was tested and what failed can never disagree
 3. ``findings/<kind>`` for every kind in the registry, then ``populations/<kind>``
+   then findings on accounts whose userName or email is a look-alike say so (:mod:`lookalike`)
 4. ``finalize/finding`` (stable keys, default severities, exemptions) into ``finding_run``, stored
    by ``finalize/finding_store``; ``finalize/finding_population``
 5. ``history/merge_found``, ``history/resolve_missing``: first-seen / last-seen / resolved dates
@@ -33,6 +34,7 @@ import orjson
 from scimaudit import __version__
 from scimaudit.analytics import sqlfiles
 from scimaudit.analytics.exemptions import ExemptionRow, load_exemptions
+from scimaudit.analytics.lookalike import flag_lookalike_findings
 from scimaudit.analytics.overrides import Override, load_overrides
 from scimaudit.analytics.registry import KIND_IDS
 from scimaudit.analytics.results import RunSummary, run_summary
@@ -221,6 +223,7 @@ def _run_steps(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
     for kind in KIND_IDS:
         sqlfiles.insert_into(con, "finding_new", f"findings/{kind}", params)
         sqlfiles.insert_into(con, "population_new", f"populations/{kind}", params)
+    flag_lookalike_findings(con)
     sqlfiles.create_temp(con, "finding_run", "finalize/finding", params)
     sqlfiles.insert_into(con, "finding", "finalize/finding_store", params)
     sqlfiles.insert_into(con, "finding_population", "finalize/finding_population", params)

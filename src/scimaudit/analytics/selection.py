@@ -2,9 +2,11 @@
 
 A partial or failed pull must never feed findings (an app that returned half its users would make
 the other half look deprovisioned, and its missing accounts could hide a leaver). So each source's
-newest snapshot is looked at: if it is complete it is used; if it failed, is still running or was
-interrupted, the last complete one is used instead and the run says so in its notes; if no complete
-one exists at all the analysis refuses to run (:class:`AnalysisError`).
+newest snapshot is looked at: if it is complete it is used; if it failed, is held suspect (its user
+count collapsed, see ``collect/scim/coherence.py``), is still running or was interrupted, the last
+complete one is used instead (so no earlier finding is marked resolved on its account) and the
+run says so in its notes; if no complete one exists at all the analysis refuses to run
+(:class:`AnalysisError`).
 
 "As of D" means the end of day D, UTC: a snapshot taken any time on D counts.
 """
@@ -58,9 +60,15 @@ def _newest(
     return {r[0]: (int(r[1]), str(r[2]), r[3], r[4]) for r in rows}
 
 
+def _why(status: str, error: str | None) -> str:
+    if status == "running":
+        return "still running"
+    return f"{status}: {error or 'no reason recorded'}"
+
+
 def _skipped(label: str, newest: tuple[int, str, datetime, str | None], used: Snapshot) -> str:
     sid, status, _as_of, error = newest
-    why = "still running" if status == "running" else f"failed: {error or 'no reason recorded'}"
+    why = _why(status, error)
     return (
         f"{label}: newest snapshot {sid} not used ({why}); analysed the last complete snapshot "
         f"{used.snapshot_id} of {used.as_of:%Y-%m-%d %H:%M} UTC"
@@ -71,7 +79,7 @@ def _refuse(label: str, day: date, newest: tuple[int, str, datetime, str | None]
     if newest is None:
         return f"{label}: no snapshot as of {day}; collect it first (`scimaudit collect`)"
     sid, status, _as_of, error = newest
-    why = "still running" if status == "running" else f"failed: {error or 'no reason recorded'}"
+    why = _why(status, error)
     return (
         f"{label}: no complete snapshot as of {day} (newest is snapshot {sid}, {why}); "
         "a partial pull is never analysed: collect it again"

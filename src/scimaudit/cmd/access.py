@@ -10,7 +10,7 @@ import click
 from scimaudit.analytics.access import ACCESS_COLUMNS, who_has_access
 from scimaudit.cmd.analyze import AS_OF_OPTION, as_date
 from scimaudit.cmd.common import FORMAT_OPTION, config_from
-from scimaudit.output import print_rows
+from scimaudit.output import print_rows, terminal_safe
 from scimaudit.store.connect import connect
 
 TABLE_COLUMNS = ("app", "user_name", "employee_id", "person", "hr_status", "group_name")
@@ -49,7 +49,7 @@ def command(
     snaps = ", ".join(f"{k}={v}" for k, v in answer.snapshot_ids.items())
     click.echo(f"access as of {answer.as_of} (snapshots {snaps})")
     for note in answer.notes:
-        click.echo(f"note: {note}")
+        click.echo(f"note: {terminal_safe(note)}")
     if not answer.rows:
         click.echo("no active access matches")
         return

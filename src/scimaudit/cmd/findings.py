@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-import unicodedata
 from collections import Counter
 from typing import Any
 
@@ -14,7 +13,7 @@ from scimaudit.analytics.registry import KIND_IDS
 from scimaudit.analytics.results import latest_findings
 from scimaudit.analytics.selection import partial_hr_note
 from scimaudit.cmd.common import FORMAT_OPTION, config_from
-from scimaudit.output import print_rows
+from scimaudit.output import print_rows, terminal_safe
 from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
 
@@ -40,9 +39,8 @@ EXPORT_COLUMNS = (
 
 
 def _clean(value: Any) -> str:
-    """Text safe for a terminal: control characters (escape sequences) become spaces."""
-    text = "" if value is None else str(value)
-    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    """Text safe for a terminal: control and invisible characters shown as escapes."""
+    return terminal_safe(value)
 
 
 def table_lines(rows: list[dict[str, Any]], width: int = 100) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -13,7 +14,7 @@ import orjson
 from scimaudit.cmd.common import FORMAT_OPTION, config_from
 from scimaudit.collect.scim.archive_check import verify_snapshot_pages
 from scimaudit.errors import ArchiveIntegrityError, InputError
-from scimaudit.output import print_rows
+from scimaudit.output import print_rows, terminal_safe
 from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
 
@@ -110,20 +111,55 @@ def snapshot_rows(
     metavar="ID",
     help="Re-read app snapshot ID's archived pages and check them against its SHA-256s.",
 )
+@click.option(
+    "--accept",
+    "accept_id",
+    type=int,
+    default=None,
+    metavar="ID",
+    help="Confirm suspect snapshot ID (its user count collapsed) so that it becomes current.",
+)
+@click.option("--reason", default=None, help="Why the suspect snapshot is right (with --accept).")
+@click.option("--actor", default=None, help="Who accepts, for the record (default: cli:<login>).")
 @click.pass_context
 def command(
-    ctx: click.Context, fmt: str, source: str | None, limit: int | None, verify_id: int | None
+    ctx: click.Context,
+    fmt: str,
+    source: str | None,
+    limit: int | None,
+    verify_id: int | None,
+    accept_id: int | None,
+    reason: str | None,
+    actor: str | None,
 ) -> None:
     """List snapshots: status, counts, SHA-256 and completeness of every collection run.
 
-    "current" marks the snapshot analysis uses for each source: its latest complete one.
-    With --verify ID, re-hash every response body of that app snapshot from the page archive and
-    recompute the snapshot hash instead (exit 8 when anything is missing, added or changed).
+    Status is running, complete, failed, or suspect: complete by its own record, but its user
+    count fell by more than the app's collapse_share (or to 0) since the last complete snapshot,
+    so it is held out of analysis. "current" marks the snapshot analysis uses for each source: its
+    latest complete one. With --verify ID, re-hash every response body of that app snapshot from
+    the page archive and recompute the snapshot hash instead (exit 8 when anything is missing,
+    added or changed). With --accept ID --reason TEXT, confirm a suspect snapshot (recorded with
+    who and why); it becomes complete.
     """
     config = config_from(ctx)
     if verify_id is not None:
         _verify(config.store.path, verify_id, config.store.lock_timeout_seconds, fmt)
         return
+    if accept_id is not None:
+        if not reason or not reason.strip():
+            raise InputError("--accept needs --reason: say why the fall in users is real")
+        with connect(config.store.path, lock_timeout=config.store.lock_timeout_seconds) as con:
+            snap = snapshots.accept(
+                con, accept_id, accepted_by=actor or _cli_actor(), reason=reason.strip()
+            )
+        click.echo(
+            f"snapshot {snap.snapshot_id} ({snap.source_name}) accepted by "
+            f"{terminal_safe(snap.completeness['accepted']['by'])}: now complete"
+        )
+        return
+    if reason is not None or actor is not None:
+        raise InputError("--reason and --actor go with --accept ID")
     with connect(
         config.store.path, read_only=True, lock_timeout=config.store.lock_timeout_seconds
     ) as con:
@@ -141,6 +177,14 @@ def command(
     # A pipe or a log gets full lines; a terminal gets its own width.
     width = None if sys.stdout.isatty() else 200
     print_rows(rows, fmt, columns=columns, title="snapshots", width=width)
+
+
+def _cli_actor() -> str:
+    """``cli:<login>``, as the review and remediation logs name CLI actors."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
 
 
 def _verify(store_path: Path, snapshot_id: int, lock_timeout: float, fmt: str) -> None:

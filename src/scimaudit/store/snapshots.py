@@ -1,12 +1,14 @@
 """The snapshot registry: one row per collection run per source, and which ones count.
 
-A snapshot is ``running`` while its source is read, then ``complete`` or ``failed``. Only complete
-snapshots feed analysis; a failed one is kept for diagnosis. The *current* snapshot of a source as
-of a
-moment is its latest complete one whose ``as_of`` is not after that moment, so a failed pull never
-replaces the last good one. A ``running`` row whose process is gone (killed collector) is marked
-failed
-as ``interrupted`` the next time anyone collects.
+A snapshot is ``running`` while its source is read, then ``complete``, ``failed`` or ``suspect``.
+Only complete snapshots feed analysis; a failed one is kept for diagnosis. A ``suspect`` one
+reconciled by its own record but its user count collapsed against the app's last complete snapshot
+(a server answering "no users" is more often broken than empty): it is held out of analysis until an
+operator accepts it (:func:`accept`, recorded with who and why), when it becomes ``complete``.
+The *current* snapshot of a source as of a moment is its latest complete one whose ``as_of`` is
+not after that moment, so a failed or suspect pull never replaces the last good one. A ``running``
+row whose process is gone (killed collector) is marked failed as ``interrupted`` the next time
+anyone collects.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ import duckdb
 import orjson
 
 from scimaudit import __version__
-from scimaudit.errors import SnapshotNotFoundError
+from scimaudit.errors import InputError, SnapshotNotFoundError
 
 SourceKind = Literal["app", "hr", "activity"]
-Status = Literal["running", "complete", "failed"]
+Status = Literal["running", "complete", "failed", "suspect"]
 
 
 @dataclass(frozen=True)
@@ -83,14 +85,14 @@ def begin(
 def finish(
     con: duckdb.DuckDBPyConnection,
     snapshot_id: int,
-    status: Literal["complete", "failed"],
+    status: Literal["complete", "failed", "suspect"],
     *,
     counts: dict[str, Any] | None = None,
     sha256: str | None = None,
     completeness: dict[str, Any] | None = None,
     error: str | None = None,
 ) -> None:
-    """Close a snapshot as complete or failed with its record."""
+    """Close a snapshot as complete, failed or suspect with its record."""
     con.execute(
         "UPDATE snapshot SET status = ?, finished_at = ?, counts = ?, sha256 = ?,"
         " completeness = ?, error = ? WHERE snapshot_id = ?",
@@ -190,3 +192,47 @@ def current_all(
         [as_of or datetime.now(UTC)],
     ).fetchall()
     return {(s.source_kind, s.source_name): s for s in map(_row, rows)}
+
+
+def accept(
+    con: duckdb.DuckDBPyConnection, snapshot_id: int, *, accepted_by: str, reason: str
+) -> Snapshot:
+    """Confirm a ``suspect`` snapshot: it becomes ``complete`` (and current, if newest).
+
+    The acceptance is appended to ``snapshot_acceptance`` with who, when, why and the reason the
+    snapshot was held; the completeness record gains the same under ``accepted``. Only a suspect
+    snapshot can be accepted: accepting a failed pull would let a partial one feed findings.
+    """
+    snap = get(con, snapshot_id)
+    if snap.status != "suspect":
+        raise InputError(
+            f"snapshot {snapshot_id} is {snap.status}, not suspect: only a suspect snapshot "
+            "can be accepted"
+        )
+    if not reason.strip() or not accepted_by.strip():
+        raise InputError("accepting a suspect snapshot needs who and why")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        row = con.execute(
+            "INSERT INTO snapshot_acceptance VALUES (?, current_timestamp, ?, ?, ?)"
+            " RETURNING accepted_at",
+            [snapshot_id, accepted_by, reason, snap.error],
+        ).fetchone()
+        assert row is not None
+        record = dict(snap.completeness)
+        record["accepted"] = {
+            "by": accepted_by,
+            "reason": reason,
+            "at": row[0].isoformat(),
+            "held_because": snap.error,
+        }
+        con.execute(
+            "UPDATE snapshot SET status = 'complete', completeness = ?, error = NULL"
+            " WHERE snapshot_id = ?",
+            [orjson.dumps(record).decode(), snapshot_id],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return get(con, snapshot_id)

@@ -11,8 +11,13 @@ Per app (all apps concurrently, each with its own client and request budget):
    that ids were repeated), the snapshot is closed ``failed`` and the app is pulled again as a new
    snapshot, up to :data:`MAX_PULL_ATTEMPTS` times;
 5. close the snapshot ``complete`` only when everything reconciles (see
-   :mod:`scimaudit.collect.scim.completeness`), else ``failed`` with the record kept. A failed pull
-   never replaces the previous complete snapshot (``snapshots.current`` skips it).
+   :mod:`scimaudit.collect.scim.completeness`) and is coherent (every membership resolves, see
+   :mod:`scimaudit.collect.scim.coherence`), else ``failed`` with the record kept; ``suspect`` when
+   it reconciles but its user count collapsed against the last complete one. Neither a failed nor a
+   suspect pull replaces the previous complete snapshot (``snapshots.current`` skips them).
+
+A request has an overall deadline (``request_deadline_seconds``, start to last byte) and so has
+the whole pull of an app (``app_deadline_seconds``); past either, the app fails, naming it.
 
 :func:`collect_apps` is the library entry point (sync; it runs its own event loop).
 """
@@ -24,10 +29,8 @@ import concurrent.futures
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-import duckdb
 import httpx
 
 from scimaudit.collect.scim.archive_check import remove_unreferenced_files
@@ -36,13 +39,19 @@ from scimaudit.collect.scim.client import build_client
 from scimaudit.collect.scim.completeness import AppRecord, ResourceRecord
 from scimaudit.collect.scim.discovery import discover
 from scimaudit.collect.scim.fetch import Fetched, FetchStats, ScimFetcher
+from scimaudit.collect.scim.judge import (
+    AppResult,
+    attach_error,
+    judge,
+    load_failure,
+    merge_chunk,
+    summary,
+    worth_another_pull,
+)
 from scimaudit.collect.scim.loader import (
     ChunkResult,
     CommitTurn,
     load_chunk,
-    loaded_counts,
-    page_hashes,
-    remove_repeated_accounts,
 )
 from scimaudit.collect.scim.page_archive import ArchiveChunk, PageWriter
 from scimaudit.collect.scim.paginate import CursorPager, IndexPager
@@ -64,35 +73,9 @@ LOADER_THREADS = 2
 """Chunks loaded at once. One chunk's staging SQL runs on one core (its input is a few dozen page
 rows, below DuckDB's unit of parallel work), so a second loader is what uses the second core."""
 
+__all__ = ["AppResult", "CollectRun", "TransportFactory", "collect_apps", "collect_apps_async"]
+
 TransportFactory = Callable[[AppConfig], httpx.AsyncBaseTransport | None]
-
-
-@dataclass
-class AppResult:
-    """The outcome for one app: what the CLI summary and the demo print."""
-
-    app: str
-    status: Literal["complete", "failed"]
-    snapshot_id: int | None
-    counts: dict[str, int] = field(default_factory=dict)
-    sha256: str | None = None
-    error: str | None = None
-    exit_code: int = 0
-    duration_seconds: float = 0.0
-    attempts: list[int] = field(default_factory=list)
-    completeness: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "app": self.app,
-            "status": self.status,
-            "snapshot_id": self.snapshot_id,
-            "counts": self.counts,
-            "sha256": self.sha256,
-            "error": self.error,
-            "duration_seconds": round(self.duration_seconds, 3),
-            "snapshot_attempts": self.attempts,
-        }
 
 
 class CollectRun:
@@ -155,7 +138,7 @@ class CollectRun:
                 previous.append(result.snapshot_id)
             if not retry or len(previous) >= MAX_PULL_ATTEMPTS:
                 result.attempts = list(previous)
-                self.progress.finish(app.name, result.status, _summary(result))
+                self.progress.finish(app.name, result.status, summary(result))
                 return result
 
     def _begin(self) -> Callable[[str, str], int]:
@@ -211,12 +194,20 @@ class CollectRun:
 
         exit_code = 0
         try:
-            await self._pull_types(app, quirks, record, land)
+            async with asyncio.timeout(app.app_deadline_seconds):
+                await self._pull_types(app, quirks, record, land)
+        except TimeoutError:
+            attach_error(
+                record,
+                f"app {app.name!r}: the pull did not finish within app_deadline_seconds = "
+                f"{app.app_deadline_seconds:g}; stopped (raise it for a tenant this large or slow)",
+            )
+            exit_code = CollectionError.exit_code
         except ScimauditError as exc:
-            _attach_error(record, str(exc))
+            attach_error(record, str(exc))
             exit_code = exc.exit_code
         except Exception as exc:  # a bug: keep the other apps going, report it
-            _attach_error(record, f"internal error ({type(exc).__name__}: {exc})")
+            attach_error(record, f"internal error ({type(exc).__name__}: {exc})")
             exit_code = EXIT_BUG
         finally:
             last = writer.flush()
@@ -225,21 +216,21 @@ class CollectRun:
             outcomes = await asyncio.gather(*loads, return_exceptions=True)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
-                record.errors.append(f"loading into the store failed: {_load_failure(outcome)}")
+                record.errors.append(f"loading into the store failed: {load_failure(outcome)}")
                 exit_code = exit_code or getattr(outcome, "exit_code", EXIT_BUG)
             else:
-                _merge_chunk(record, outcome)
+                merge_chunk(record, outcome)
         record.duration_seconds = time.monotonic() - started
         try:
-            result = await self._store(self._finalize, record)
+            result = await self._store(self._finalize, record, quirks)
         except ScimauditError as exc:
             result = AppResult(
                 app.name, "failed", snapshot_id, error=str(exc), exit_code=exc.exit_code
             )
-        if result.status == "failed":
+        if result.status != "complete":
             result.exit_code = exit_code or CollectionError.exit_code
         result.duration_seconds = record.duration_seconds
-        return result, _worth_another_pull(record)
+        return result, worth_another_pull(record)
 
     def _chunk_kw(self) -> dict[str, int]:
         return {"chunk_bytes": self.chunk_bytes} if self.chunk_bytes else {}
@@ -263,131 +254,53 @@ class CollectRun:
                     max_wait_seconds=app.retry_after_max_seconds,
                 ),
                 limiter=RateLimiter(app.requests_per_second),
+                request_deadline=app.request_deadline_seconds,
             )
-            session = AppSession(app.name, fetcher, app.concurrency, land, self.progress)
-            caps, landed = await discover(fetcher, FetchStats())
-            for endpoint, fetched in landed:
-                land(endpoint, fetched)
-            record.discovery = caps.as_dict()
-            mode = caps.choose_pagination(quirks.pagination)
-            size = caps.page_size(quirks.page_size)
-            for rtype in ("User", "Group"):
-                rec = ResourceRecord(rtype)
-                record.resources[rtype] = rec
-                pager = IndexPager(size) if mode == "index" else CursorPager(size)
-                one_by_one = rtype == "Group" and quirks.group_members == "per_group"
-                extra = {"excludedAttributes": "members"} if one_by_one else None
-                ids = await pull_listing(
-                    session, rtype, pager, rec, extra_params=extra, keep_ids=one_by_one
-                )
-                if one_by_one:
-                    await read_groups_one_by_one(session, ids, rec)
-                await recount(session, rtype, mode, rec)
+            session = AppSession(
+                app.name,
+                fetcher,
+                app.concurrency,
+                land,
+                self.progress,
+                overrun_share=app.paging_overrun_share,
+            )
+            try:
+                await self._pull_each_type(session, fetcher, quirks, record, land)
+            finally:
+                record.count_refused = session.count_refused
 
-    def _finalize(self, record: AppRecord) -> AppResult:
+    async def _pull_each_type(
+        self,
+        session: AppSession,
+        fetcher: ScimFetcher,
+        quirks: Quirks,
+        record: AppRecord,
+        land: Callable[[str, Fetched], int],
+    ) -> None:
+        """Discovery, then every resource type: list, read groups one by one, re-count."""
+        caps, landed = await discover(fetcher, FetchStats())
+        for endpoint, fetched in landed:
+            land(endpoint, fetched)
+        record.discovery = caps.as_dict()
+        mode = caps.choose_pagination(quirks.pagination)
+        size = caps.page_size(quirks.page_size)
+        for rtype in ("User", "Group"):
+            rec = ResourceRecord(rtype)
+            record.resources[rtype] = rec
+            pager = IndexPager(size) if mode == "index" else CursorPager(size)
+            one_by_one = rtype == "Group" and quirks.group_members == "per_group"
+            extra = {"excludedAttributes": "members"} if one_by_one else None
+            ids = await pull_listing(
+                session, rtype, pager, rec, extra_params=extra, keep_ids=one_by_one
+            )
+            if one_by_one:
+                await read_groups_one_by_one(session, ids, rec)
+            await recount(session, rtype, mode, rec)
+
+    def _finalize(self, record: AppRecord, quirks: Quirks) -> AppResult:
         """Count what was loaded, hash what was landed, judge, and close the snapshot."""
         with self.session.cursor() as con:
-            return self._judge(con, record)
-
-    def _judge(self, con: duckdb.DuckDBPyConnection, record: AppRecord) -> AppResult:
-        users = record.resources.get("User")
-        if users is not None and users.duplicates:
-            # the ledger's hashes saw an id twice: remove later copies (exactly, by id text)
-            remove_repeated_accounts(con, record.snapshot_id)
-        counts = loaded_counts(con, record.snapshot_id)
-        whole, per_type, pages = page_hashes(con, record.snapshot_id)
-        record.sha256 = whole
-        record.pages = sum(pages.values())
-        for rtype, key in (("User", "users"), ("Group", "groups")):
-            rec = record.resources.get(rtype)
-            if rec is not None:
-                rec.loaded = counts[key]
-                rec.sha256 = per_type.get(rtype)
-        shortfalls = record.shortfalls()
-        status: Literal["complete", "failed"] = "failed" if shortfalls else "complete"
-        error = None
-        if shortfalls:
-            error = shortfalls[0] + (
-                f" (+{len(shortfalls) - 1} more)" if len(shortfalls) > 1 else ""
-            )
-        completeness = record.as_dict()
-        snapshots.finish(
-            con,
-            record.snapshot_id,
-            status,
-            counts=counts,
-            sha256=whole,
-            completeness=completeness,
-            error=error,
-        )
-        return AppResult(
-            record.app,
-            status,
-            record.snapshot_id,
-            counts=counts,
-            sha256=whole,
-            error=error,
-            completeness=completeness,
-        )
-
-
-def _attach_error(record: AppRecord, message: str) -> None:
-    """Put an error on the resource type being pulled when it happened, else on the app."""
-    for rtype in ("Group", "User"):
-        rec = record.resources.get(rtype)
-        if rec is not None:
-            rec.errors.append(message)
-            return
-    record.errors.append(message)
-
-
-def _merge_chunk(record: AppRecord, outcome: ChunkResult) -> None:
-    for rtype, count in outcome.problem_counts.items():
-        rec = record.resources.get(rtype)
-        if rec is None:
-            rec = record.resources[rtype] = ResourceRecord(rtype)
-        rec.malformed += count
-        if rec.malformed_example is None:
-            first = next((p for p in outcome.problems if p.resource_type == rtype), None)
-            if first is not None:
-                rec.malformed_example = (
-                    f"page seq {first.seq} index {first.index} id {first.id!r}: {first.problem}"
-                )
-    room = 200 - len(record.malformed_resources)
-    record.malformed_resources.extend(p.as_dict() for p in outcome.problems[: max(room, 0)])
-
-
-def _worth_another_pull(record: AppRecord) -> bool:
-    """Pull again only when the data moved under us: the count changed, or ids were repeated."""
-    if record.errors or not record.resources:
-        return False
-    moved = False
-    for rec in record.resources.values():
-        if rec.errors or rec.malformed:
-            return False
-        shifted = rec.duplicates > 0 and rec.expected is not None and rec.unique != rec.expected
-        moved = moved or rec.count_changed() or shifted
-    return moved
-
-
-def _summary(result: AppResult) -> str:
-    if result.status == "complete":
-        c = result.counts
-        return (
-            f"snapshot {result.snapshot_id}: {c.get('users', 0):,} users, "
-            f"{c.get('groups', 0):,} groups, {c.get('memberships', 0):,} memberships"
-        )
-    return f"snapshot {result.snapshot_id}: {result.error}"
-
-
-def _load_failure(exc: BaseException) -> str:
-    """One line for a failed load; DuckDB's own out-of-memory advice is not the user's to act on."""
-    if isinstance(exc, duckdb.OutOfMemoryException):
-        return (
-            f"the store's loader ran out of its {StoreSession.MEMORY_LIMIT} memory cap while "
-            "parsing a page (very large groups?); lower this app's page_size and collect again"
-        )
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return judge(con, record, quirks)
 
 
 def select_apps(config: Config, app_names: list[str] | None) -> list[AppConfig]:

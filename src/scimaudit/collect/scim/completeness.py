@@ -2,9 +2,10 @@
 
 Stored as JSON in ``snapshot.completeness``. A snapshot is ``complete`` only when, for every
 resource type: no request failed, no resource was malformed, the unique ids received equal the
-server's ``totalResults`` at the start, a re-count at the end equals the start, and every
-unique resource was loaded. :meth:`ResourceRecord.shortfalls` lists, in words, every way a
-type falls short; the snapshot's ``error`` is the first of them.
+server's ``totalResults`` at the start, a re-count at the end equals the start, every
+unique resource was loaded, and every membership names an account or group of the snapshot
+(:mod:`~scimaudit.collect.scim.coherence`). :meth:`ResourceRecord.shortfalls` lists, in words,
+every way a type falls short; the snapshot's ``error`` is the first of them.
 """
 
 from __future__ import annotations
@@ -164,6 +165,10 @@ class AppRecord:
     duration_seconds: float = 0.0
     sha256: str | None = None
     pages: int = 0
+    membership: dict[str, Any] | None = None  # how member values resolved (coherence.py)
+    membership_shortfall: str | None = None
+    collapse: dict[str, Any] | None = None  # the count against the last complete snapshot
+    count_refused: bool = False  # the server failed on `count`: paged at its default size
 
     def shortfalls(self) -> list[str]:
         out = list(self.errors)
@@ -174,6 +179,8 @@ class AppRecord:
                     out.append(f"{rtype}: not pulled")
                 continue
             out.extend(rec.shortfalls())
+        if self.membership_shortfall:
+            out.append(self.membership_shortfall)
         return out
 
     def as_dict(self) -> dict[str, Any]:
@@ -193,5 +200,8 @@ class AppRecord:
             "duration_seconds": round(self.duration_seconds, 3),
             "pages": self.pages,
             "sha256": self.sha256,
+            "membership": self.membership,
+            "collapse": self.collapse,
+            "count_refused": self.count_refused,
             "hash_method": "sha256 over each page's body_sha256 + newline, in seq order",
         }

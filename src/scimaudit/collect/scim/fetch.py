@@ -119,19 +119,27 @@ class ScimFetcher:
         policy: RetryPolicy,
         limiter: RateLimiter,
         rng: random.Random | None = None,
+        request_deadline: float | None = None,
     ) -> None:
         self.client = client
         self.app = app
         self.policy = policy
         self.limiter = limiter
         self.rng = rng or random.Random()
+        self.request_deadline = request_deadline
 
     def _where(self, path: str, params: dict[str, str]) -> str:
         query = "&".join(f"{k}={v}" for k, v in params.items())
         return f"app {self.app!r}: GET /{path}" + (f"?{query}" if query else "")
 
-    async def get(self, path: str, params: dict[str, str], stats: FetchStats) -> Fetched:
-        """GET ``path`` (relative to the SCIM base) with retries; see the module docstring."""
+    async def get(
+        self, path: str, params: dict[str, str], stats: FetchStats, *, quick_5xx: bool = False
+    ) -> Fetched:
+        """GET ``path`` (relative to the SCIM base) with retries; see the module docstring.
+
+        ``quick_5xx``: a 500 or 501 fails at once (no retry), for a request whose parameters the
+        caller can drop and try again without (``count`` on servers that crash on it).
+        """
         attempt = 0
         while True:
             attempt += 1
@@ -141,7 +149,14 @@ class ScimFetcher:
             reason: str
             retry_after: float | None = None
             try:
-                response = await self.client.get(path, params=params)
+                async with asyncio.timeout(self.request_deadline):
+                    response = await self.client.get(path, params=params)
+            except TimeoutError:
+                # The whole request, start to last byte: timeout_seconds is per read, and a body
+                # trickled a few bytes per read would otherwise hold a collect for minutes.
+                reason = (
+                    f"no complete response within the {self.request_deadline:.0f}s request deadline"
+                )
             except httpx.TimeoutException:
                 reason = f"timeout after {self.client.timeout.read or 0:.0f}s"
             except httpx.TransportError as exc:
@@ -152,6 +167,12 @@ class ScimFetcher:
             else:
                 elapsed = (time.perf_counter() - started) * 1000
                 stats.bytes_received += len(response.content)
+                if quick_5xx and response.status_code in (500, 501):
+                    raise ScimHttpError(
+                        f"{self._where(path, params)}: HTTP {response.status_code}: "
+                        f"{scim_error_detail(response)}",
+                        response.status_code,
+                    )
                 outcome = self._judge(response, path, params, attempt, elapsed)
                 if isinstance(outcome, Fetched):
                     return outcome

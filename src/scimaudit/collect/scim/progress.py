@@ -23,6 +23,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from scimaudit.textsafe import terminal_safe
+
 
 class ProgressSink(Protocol):
     """What the collector reports while it works."""
@@ -82,7 +84,7 @@ class LogProgress:
             )
 
     def finish(self, app: str, status: str, message: str) -> None:
-        self._write(f"collect {app}: {status}: {message}")
+        self._write(f"collect {app}: {status}: {terminal_safe(message)}")
 
     def close(self) -> None:
         pass
@@ -130,7 +132,7 @@ class RichProgress:
         )
 
     def finish(self, app: str, status: str, message: str) -> None:
-        self.progress.console.print(f"{app}: {status}: {message}")
+        self.progress.console.print(f"{app}: {status}: {terminal_safe(message)}", markup=False)
 
     def close(self) -> None:
         self.progress.stop()

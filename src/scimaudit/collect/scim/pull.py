@@ -34,6 +34,8 @@ class AppSession:
     concurrency: int
     land: Callable[[str, Fetched], int]
     progress: ProgressSink
+    overrun_share: float = 0.1
+    count_refused: bool = False  # remembered for the app: later listings and recounts omit count
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,15 @@ async def pull_listing(
     record.page_size = pager.page_size
     announced = False
 
+    if session.count_refused:
+        pager.send_count = False
+
     async def fetch(req: PageRequest) -> tuple[PageRequest, Fetched]:
-        return req, await session.fetcher.get(path, {**req.params(), **extra}, stats)
+        # The first request with count fails fast on a 500: some servers (canaille 0.3.6) crash on
+        # the parameter, and seven backed-off retries of a deterministic crash waste a minute.
+        quick = pager.pages == 0 and req.count is not None and req.start_index in (1, None)
+        params = {**req.params(), **extra}
+        return req, await session.fetcher.get(path, params, stats, quick_5xx=quick)
 
     pending: deque[PageRequest] = deque([pager.first()])
     in_flight: set[asyncio.Task[tuple[PageRequest, Fetched]]] = set()
@@ -108,8 +117,12 @@ async def pull_listing(
                     req, fetched = task.result()
                 except ScimHttpError as exc:
                     first = pager.pages == 0 and pager.send_count
-                    if first and exc.status == 400 and not in_flight:
-                        record.notes.append(f"server refused count ({exc}); paged without count")
+                    if first and _refuses_count(exc.status) and not in_flight:
+                        record.notes.append(
+                            f"server failed on count ({exc}); "
+                            "paged without count, at its default page size"
+                        )
+                        session.count_refused = True
                         pending.append(pager.drop_count())
                         continue
                     raise
@@ -125,6 +138,7 @@ async def pull_listing(
                         PageResult(req, page.items, page.total, page.next_cursor, fingerprint)
                     )
                 )
+                _check_progress(session, pager, path)
                 if not announced:
                     announced = True
                     session.progress.start(session.app, resource_type, pager.total)
@@ -151,24 +165,60 @@ async def pull_listing(
     return kept
 
 
+def _refuses_count(status: int | None) -> bool:
+    """A 400, or any 5xx, on the first request that sent ``count``: try again without it."""
+    return status is not None and (status == 400 or status >= 500)
+
+
+def _check_progress(session: AppSession, pager: IndexPager | CursorPager, path: str) -> None:
+    """Stop a listing that runs past ``totalResults`` by more than the app's margin.
+
+    A server that repeats pages, or invents resources as it is paged, would otherwise keep a pull
+    going until the page cap (hours); what arrives beyond the total plus the margin (at least one
+    page) is no progress toward the listing's end.
+    """
+    total = pager.total
+    if total is None:
+        return
+    margin = max(int(total * session.overrun_share), pager.effective_size or pager.page_size, 1)
+    if pager.received > total + margin:
+        raise ScimProtocolError(
+            f"app {session.app!r}: GET /{path}: received {pager.received:,} resources in "
+            f"{pager.pages:,} pages against totalResults {total:,} (margin {margin:,}): the "
+            "listing makes no progress toward its end; stopped"
+        )
+
+
+RECOUNT_SUFFIX = "Recount"
+"""Recount responses are landed as ``UserRecount`` / ``GroupRecount``: kept as evidence, never
+staged as resources (a server that ignores ``count=0`` sends a full page there)."""
+
+
 async def recount(
     session: AppSession, resource_type: str, mode: str, record: ResourceRecord
 ) -> None:
     """Ask for ``totalResults`` again (``count=0``, RFC 7644 §3.4.2.4) and record it."""
     path = ENDPOINTS[resource_type]
     params = {"startIndex": "1", "count": "0"} if mode == "index" else {"cursor": "", "count": "0"}
+    if session.count_refused:
+        params.pop("count")
     stats = FetchStats()
     try:
-        fetched = await session.fetcher.get(path, params, stats)
-    except ScimHttpError as exc:
-        if exc.status != 400:
-            raise
-        params["count"] = "1"  # some servers refuse count=0
-        fetched = await session.fetcher.get(path, params, stats)
+        try:
+            fetched = await session.fetcher.get(path, params, stats, quick_5xx="count" in params)
+        except ScimHttpError as exc:
+            if "count" not in params or not _refuses_count(exc.status):
+                raise
+            if exc.status == 400:
+                params["count"] = "1"  # some servers refuse count=0
+            else:
+                params.pop("count")
+                session.count_refused = True
+            fetched = await session.fetcher.get(path, params, stats)
     finally:
         record.requests += stats.requests
         record.retries += stats.retries
-    session.land(resource_type, fetched)
+    session.land(resource_type + RECOUNT_SUFFIX, fetched)
     record.recount = read_list_page(f"app {session.app!r}: GET /{path}", fetched.head).total
 
 

@@ -2,8 +2,10 @@
 
 SCIM servers differ in ways a collector must know but should not hard-code: page-size ceilings,
 index vs cursor paging, whether group members come inline, ``active`` sent as the string "True",
-where (if anywhere) a last-activity timestamp lives. Every such difference is a field here, set in
-the config, and the collector and the staging SQL read the field; there is no ``if vendor == ...``.
+where (if anywhere) a last-activity timestamp lives, whether a Group member ``value`` is the
+User's id (RFC 7643 §4.2) or, as some vendors send it, its userName or email (``member_ref``).
+Every such difference is a field here, set in the config, and the collector and the staging SQL
+read the field; there is no ``if vendor == ...``.
 
 Behaviours every server gets without configuration (the collector never trusts them):
 ``itemsPerPage`` is ignored, ``count`` may be lowered or ignored, ``totalResults`` is checked
@@ -30,6 +32,8 @@ class Quirks:
     group_members: Literal["inline", "per_group"]
     active_as_string: bool
     activity_attribute: tuple[str, ...] | None  # keys leading to it (attribute_parts)
+    member_ref: Literal["id", "userName", "email"] = "id"  # what a Group member value names
+    collapse_share: float = 0.5  # a fall in users beyond this share holds the snapshot suspect
 
     @classmethod
     def from_app(cls, app: AppConfig) -> Quirks:
@@ -43,6 +47,8 @@ class Quirks:
                 if app.activity_attribute
                 else None
             ),
+            member_ref=app.member_ref,
+            collapse_share=app.collapse_share,
         )
 
 
