@@ -83,6 +83,7 @@ HR_FIELDS = (
     "department",
     "title",
     "manager_id",
+    "previous_employee_id",
 )
 
 
@@ -101,6 +102,10 @@ class HrColumns(_Model):
     department: str | None = None
     title: str | None = None
     manager_id: str | None = None
+    previous_employee_id: str | None = Field(
+        None,
+        description="the earlier employee id a rehired person's row continues, when the export has it",
+    )
 
 
 class HrStatusMap(_Model):

@@ -1,8 +1,9 @@
 """Findings as data: what each kind means, its default severity, and the controls it evidences.
 
 Like cartography's rules, a finding kind is a record, not code: the runner executes
-``sql/findings/<id>.sql`` (the exception rows) and ``sql/populations/<id>.sql`` (what was tested)
-for every kind listed here, in this order, and reports read titles, descriptions and control
+``sql/findings/<id>.sql`` (the exception rows) and ``sql/populations/<population>.sql`` (what was
+tested; kinds that test the same accounts share one population query, bound to their own id as
+``$kind``, instead of keeping copies that could drift apart) for every kind listed here, in this order, and reports read titles, descriptions and control
 citations from here. A SQL file may raise the severity of a row (``terminated_active`` past its
 SLA is critical); otherwise the default below applies.
 
@@ -39,6 +40,12 @@ class FindingKind:
     description: str
     remediation: str
     controls: tuple[Control, ...]
+    population: str = ""
+    """The ``sql/populations/`` query of what this kind tested; empty = the kind's own id."""
+
+    @property
+    def population_sql(self) -> str:
+        return f"populations/{self.population or self.id}"
 
 
 _SOX_DEPROVISION = Control(
@@ -90,12 +97,16 @@ KINDS: tuple[FindingKind, ...] = (
         severity="high",
         unit="account",
         description=(
-            "The account is active and belongs to a person HR records as terminated on or before "
-            "the analysis date. Carries the termination date, days since, and whether the "
-            "deprovisioning SLA is breached (then critical). People on leave are not terminated."
+            "The account is active and belongs to a person whose current employment HR records "
+            "as terminated on or before the analysis date, and the deprovisioning SLA "
+            "(termination date 00:00 UTC + deprovision_sla_hours) had passed when the app was "
+            "collected. Before that the account is pending deprovisioning: listed with its "
+            "deadline, not counted as a finding. People on leave and rehired people are not "
+            "terminated."
         ),
         remediation="Deactivate the account now; find out why deprovisioning missed it.",
         controls=(_SOX_DEPROVISION, _HIPAA_TERMINATION),
+        population="linked_accounts",
     ),
     FindingKind(
         id="contractor_expired",
@@ -124,6 +135,7 @@ KINDS: tuple[FindingKind, ...] = (
             "with an owner (action=service), or remove it."
         ),
         controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
+        population="active_accounts",
     ),
     FindingKind(
         id="ambiguous_identity",
@@ -137,6 +149,7 @@ KINDS: tuple[FindingKind, ...] = (
         ),
         remediation="Add an override (action=link) naming the owner.",
         controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
+        population="active_accounts",
     ),
     FindingKind(
         id="service_owner_left",
@@ -211,6 +224,22 @@ KINDS: tuple[FindingKind, ...] = (
         ),
         remediation="Keep one account per person; remove or declare the others.",
         controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
+        population="linked_accounts",
+    ),
+    FindingKind(
+        id="stale_identifier",
+        title="Account carries a rehired person's earlier employee id",
+        severity="low",
+        unit="account",
+        description=(
+            "The account's externalId or employeeNumber is the id of an earlier employment of a "
+            "rehired person (same work email, or previous_employee_id in HR, hired again after "
+            "the earlier employment ended). The account is linked to the person and judged by "
+            "their current employment; the old id is a data-quality note, not a leaver."
+        ),
+        remediation="Have the app owner update the account's id to the current employee id.",
+        controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
+        population="linked_accounts",
     ),
 )
 

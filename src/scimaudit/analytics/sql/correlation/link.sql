@@ -4,12 +4,14 @@
 -- the account table again). Precedence: an applied override, then a declared service account
 -- ([[apps]] service_accounts, userName any case), then the first enabled rule (cfg_rule.priority)
 -- that finds anyone. A rule that finds two or more people leaves the account unlinked and
--- ambiguous (surfaced, never guessed). A name match alone never links.
+-- ambiguous (surfaced, never guessed). A name match alone never links. An account that carries the
+-- employee id of a rehired person's earlier employment is linked to the person (hr_key sub 2):
+-- previous_id keeps that id, and the note says how the link was made.
 WITH acct AS (
     SELECT
         a.rowid AS k, a.snapshot_id, a.app, a.account_id, a.user_name,
         text_key(a.user_name) AS user_name_key, coalesce(a.active, true) AS active, a.created,
-        a.last_activity
+        a.last_activity, a.external_id, a.employee_number
     FROM account AS a
     JOIN run_app AS r ON r.snapshot_id = a.snapshot_id
 ),
@@ -93,7 +95,12 @@ linked AS (
     SELECT
         n.*,
         coalesce(n.override_pidx, CASE WHEN n.override_action IS NULL AND n.account_type = 'human'
-            THEN n.pidx_lo END) AS pidx
+            THEN n.pidx_lo END) AS pidx,
+        CASE WHEN n.override_action IS NULL AND n.account_type = 'human'
+                AND n.decided_priority % 10 = 2
+            THEN CASE n.decided_rule WHEN 'external_id' THEN trim(n.external_id)
+                ELSE trim(n.employee_number) END
+        END AS previous_id
     FROM named AS n
 )
 SELECT
@@ -129,7 +136,12 @@ SELECT
         ELSE l.name_candidates
     END AS candidates,
     CASE WHEN l.override_action = 'service' THEN l.owner_resolved END AS service_owner,
+    l.previous_id,
     nullif(concat_ws('; ',
+        CASE WHEN l.previous_id IS NOT NULL
+            THEN 'linked by ' || CASE l.decided_rule WHEN 'external_id' THEN 'externalId'
+                ELSE 'employeeNumber' END || ' ' || l.previous_id || ' → rehired as '
+                || p.employee_id || coalesce(' on ' || p.hire_date, '') END,
         CASE WHEN l.override_line IS NOT NULL
             THEN 'override line ' || l.override_line || ': ' || l.override_reason END,
         CASE WHEN l.account_type = 'human' AND len(list_filter(l.everyone,
