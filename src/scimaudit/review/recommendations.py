@@ -6,7 +6,8 @@ of the person's peers (same department, or department and title) hold the same a
 can then spend their attention on the unusual items. Other open findings (a duplicate account, a
 segregation-of-duties conflict, privileged access) get no suggestion but say what to weigh; anything
 else gets none: the reviewer decides. Exempted findings (risk accepted with owner and expiry) do not
-drive a revoke.
+drive a revoke. A leaver still inside the deprovisioning SLA is pending, not an exception: the item
+says by when the account goes, and suggests nothing.
 """
 
 from __future__ import annotations
@@ -50,10 +51,15 @@ def recommend(
     peer_group: str | None,
     person_status: str | None,
     account_type: str,
+    pending_deadline: Any = None,
 ) -> Recommendation:
     """Recommendation for one item from its frozen context."""
     open_findings = [f for f in findings if f.get("status", "open") == "open"]
     whys = [REVOKE_KINDS[k] for k in _kinds(open_findings) if k in REVOKE_KINDS]
+    if not whys and pending_deadline is not None:
+        return Recommendation(
+            None, f"pending deprovisioning: the person left; due by {pending_deadline:%Y-%m-%d %H:%M} UTC"
+        )
     if not whys and person_status == "terminated":
         whys.append(REVOKE_KINDS["terminated_active"])
     if not whys and account_type == "unmatched":
