@@ -192,7 +192,10 @@ def test_clean_cases_stay_clean() -> None:
             account("a6", "ttwin", given_name="Tom", family_name="Twin"),
         ],
     )
-    w.analyze(as_of="2026-06-01", correlation={"rules": ["external_id", "employee_number", "email", "name"]})
+    w.analyze(
+        as_of="2026-06-01",
+        correlation={"rules": ["external_id", "employee_number", "email", "name"]},
+    )
     kinds = {f["kind"] for f in w.findings()}
     assert "terminated_active" not in kinds and "contractor_expired" not in kinds
     links = w.links()

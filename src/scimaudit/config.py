@@ -104,7 +104,7 @@ class HrColumns(_Model):
     manager_id: str | None = None
     previous_employee_id: str | None = Field(
         None,
-        description="the earlier employee id a rehired person's row continues, when the export has it",
+        description="the earlier employee id a rehired person's row continues (when exported)",
     )
 
 

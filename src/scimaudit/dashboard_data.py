@@ -42,7 +42,6 @@ ORDER BY CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium'
 """
 
 
-
 def latest_run(config: Config, actor: Actor, *, as_of: date | None = None) -> dict[str, Any] | None:
     """The newest complete analysis run (on or before ``as_of``), or None."""
     require_role(actor, READ_ALL, "read analysis results")

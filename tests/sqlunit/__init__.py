@@ -290,7 +290,9 @@ class World:
             "SELECT * FROM deprovision_pending WHERE run_id = ?", [self.summary.run_id]
         )
         names = [d[0] for d in cur.description]
-        return {r[names.index("user_name")]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
+        return {
+            r[names.index("user_name")]: dict(zip(names, r, strict=True)) for r in cur.fetchall()
+        }
 
     def population(self, kind: str) -> dict[str, dict[str, Any]]:
         assert self.summary is not None

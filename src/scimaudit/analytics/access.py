@@ -121,6 +121,4 @@ def who_has_access(
         raise AnalysisError("say whose access or which app: give --person ID or --app NAME")
     if group is not None and app is None and person is None:
         raise AnalysisError("--group needs --app (group names are per app)")
-    return access_rows(
-        con, config, as_of or today_utc(), person=person, app=app, group=group
-    )
+    return access_rows(con, config, as_of or today_utc(), person=person, app=app, group=group)

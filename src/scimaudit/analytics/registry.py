@@ -3,9 +3,9 @@
 Like cartography's rules, a finding kind is a record, not code: the runner executes
 ``sql/findings/<id>.sql`` (the exception rows) and ``sql/populations/<population>.sql`` (what was
 tested; kinds that test the same accounts share one population query, bound to their own id as
-``$kind``, instead of keeping copies that could drift apart) for every kind listed here, in this order, and reports read titles, descriptions and control
-citations from here. A SQL file may raise the severity of a row (``terminated_active`` past its
-SLA is critical); otherwise the default below applies.
+``$kind``, instead of keeping copies that could drift apart) for every kind listed here, in this
+order, and reports read titles, descriptions and control citations from here. A SQL file may set
+the severity of a row; otherwise the default below applies.
 
 Control citations: SOX entries name the IT general control (ITGC) objective the finding tests, in
 the wording auditors use under PCAOB AS 2201 (logical access: provisioning, deprovisioning,

@@ -4,12 +4,13 @@ The run reads only complete snapshots current on the analysis date (see :mod:`se
 the config's policy into temporary tables (:mod:`scope`), then runs the SQL files in a fixed order
 inside one transaction, so a run is stored whole or not at all:
 
-1. ``correlation/``: ``employment`` (HR rows → the person they are an employment of) → ``person``
-   (one per person, their current employment; numbered: pidx) → ``hr_key`` / ``account_key`` (accounts keyed
-   by rowid, so later joins are on integers) → ``link_decision`` (one aggregate decides every
-   account) → ``name_match`` (hints for the unmatched) → ``override_match`` → ``link`` →
-   ``group`` → ``membership`` + ``membership_nested`` (nested groups expanded); stored as
-   ``identity_link`` and ``override_record`` (the overrides as evidence)
+1. ``correlation/``: ``employment`` (HR rows → the person they are an employment of) →
+   ``person`` (one per person, their current employment; numbered: pidx) → ``hr_key`` /
+   ``account_key`` (accounts keyed by rowid, so later joins are on integers) →
+   ``link_decision`` (one aggregate decides every account) → ``name_match`` (hints for the
+   unmatched) → ``override_match`` → ``link`` → ``group`` → ``membership`` +
+   ``membership_nested`` (nested groups expanded); stored as ``identity_link`` and
+   ``override_record`` (the overrides as evidence)
 2. ``assess/``: per-item judgements shared by a finding and its population (stale access, role
    drift), so what was tested and what failed can never disagree
 3. ``findings/<kind>`` for every kind in the registry, then its population query, then
@@ -223,7 +224,9 @@ def _run_steps(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
     con.execute(_POPULATION_NEW)
     for kind in KINDS:
         sqlfiles.insert_into(con, "finding_new", f"findings/{kind.id}", params)
-        sqlfiles.insert_into(con, "population_new", kind.population_sql, {**params, "kind": kind.id})
+        sqlfiles.insert_into(
+            con, "population_new", kind.population_sql, {**params, "kind": kind.id}
+        )
     sqlfiles.insert_into(con, "deprovision_pending", "pending/deprovision_pending", params)
     sqlfiles.create_temp(con, "finding_run", "finalize/finding", params)
     sqlfiles.insert_into(con, "finding", "finalize/finding_store", params)

@@ -57,9 +57,8 @@ def recommend(
     open_findings = [f for f in findings if f.get("status", "open") == "open"]
     whys = [REVOKE_KINDS[k] for k in _kinds(open_findings) if k in REVOKE_KINDS]
     if not whys and pending_deadline is not None:
-        return Recommendation(
-            None, f"pending deprovisioning: the person left; due by {pending_deadline:%Y-%m-%d %H:%M} UTC"
-        )
+        due = f"{pending_deadline:%Y-%m-%d %H:%M} UTC"
+        return Recommendation(None, f"pending deprovisioning: the person left; due by {due}")
     if not whys and person_status == "terminated":
         whys.append(REVOKE_KINDS["terminated_active"])
     if not whys and account_type == "unmatched":
