@@ -94,7 +94,7 @@ KINDS: tuple[FindingKind, ...] = (
     FindingKind(
         id="terminated_active",
         title="Terminated person with an active account",
-        severity="high",
+        severity="critical",
         unit="account",
         description=(
             "The account is active and belongs to a person whose current employment HR records "
