@@ -222,3 +222,14 @@ def test_nested_privileged_group_is_found() -> None:
     w.analyze()
     got = w.findings("privileged_account")
     assert rows(got, "user_name", "group_name") == {("ada.admin@example.com", "Domain Admins")}
+
+
+def test_pending_leavers_are_listed_by_the_library_and_counted_nowhere() -> None:
+    from scimaudit.analytics.results import pending_deprovisioning, run_summary
+
+    w = sla_world("2026-06-01T15:00:00")
+    summary = w.analyze(as_of="2026-06-01")
+    listed = pending_deprovisioning(w.con)
+    assert [(r["user_name"], r["employee_id"]) for r in listed] == [("lea.ver@example.com", "E1")]
+    assert run_summary(w.con, summary.run_id).pending_deprovisioning == 1
+    assert summary.open_findings == 0 and summary.by_kind()["terminated_active"] == (0, 0)

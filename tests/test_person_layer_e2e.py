@@ -19,6 +19,7 @@ from scimaudit import dashboard_data
 from scimaudit.analytics.access import who_has_access
 from scimaudit.analytics.results import latest_findings
 from scimaudit.analytics.runner import run_analysis, today_utc
+from scimaudit.cli import main
 from scimaudit.collect.activity import import_activity
 from scimaudit.collect.hr.importer import import_hr
 from scimaudit.collect.scim.collector import collect_apps
@@ -72,7 +73,7 @@ def plant_people(data: Path, today: date) -> None:
 
 
 def test_rehire_sla_boundary_and_one_access_answer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     today = today_utc()
     data = generate_sample(tmp_path / "sample", today)
@@ -120,6 +121,12 @@ def test_rehire_sla_boundary_and_one_access_answer(
     )
     assert [(u, e) for u, e, _ in pending] == [("LTODAY", "E90501")]
     assert pending[0][2].date() == today + timedelta(days=1)  # 24 h SLA from 00:00 UTC today
+    with pytest.raises(SystemExit) as done:
+        main(["--config", str(config.source), "findings", "--pending", "--format", "json"])
+    assert done.value.code in (0, None)
+    listed = orjson.loads(capsys.readouterr().out)
+    assert [(r["user_name"], r["employee_id"]) for r in listed] == [("LTODAY", "E90501")]
+    assert summary.pending_deprovisioning == 1
     assert summary.open_findings == len(found) - sum(
         1 for f in findings if f["status"] == "exempted"
     )

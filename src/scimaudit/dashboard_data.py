@@ -18,6 +18,8 @@ import orjson
 import pandas as pd
 
 from scimaudit.analytics.access import ACCESS_COLUMNS, access_rows
+from scimaudit.analytics.results import PENDING_COLUMNS
+from scimaudit.analytics.results import pending_deprovisioning as pending_rows
 from scimaudit.collect.scim.archive_check import ReceivedResource, resource_as_received
 from scimaudit.config import Config
 from scimaudit.errors import AnalysisError, ReportError, StoreError
@@ -63,6 +65,14 @@ def findings(config: Config, actor: Actor, run_id: int) -> pd.DataFrame:
     require_role(actor, READ_ALL, "read findings")
     with open_store(config) as con:
         return con.execute(FINDINGS_SQL, [run_id]).df()
+
+
+def pending_deprovisioning(config: Config, actor: Actor, run_id: int) -> pd.DataFrame:
+    """Leaver accounts of one run still inside the deprovisioning SLA, soonest deadline first."""
+    require_role(actor, READ_ALL, "read findings")
+    with open_store(config) as con:
+        rows = pending_rows(con, run_id=run_id)
+    return pd.DataFrame(rows, columns=list(PENDING_COLUMNS))
 
 
 def filter_findings(
