@@ -57,3 +57,9 @@ def test_pending_leaver_is_not_due_yet_unless_another_finding_says_revoke() -> N
     assert rec(
         [{"kind": "stale_access"}], person_status="terminated", pending_deadline=deadline
     ) == ("revoke", "revoke: not used recently")
+
+
+def test_a_stale_identifier_note_neither_revokes_nor_blocks_a_keep() -> None:
+    note = {"kind": "stale_identifier"}
+    assert rec([note]) == (None, None)
+    assert rec([note], peer_share=0.8, peer_holders=4, peer_count=5)[0] == "keep"

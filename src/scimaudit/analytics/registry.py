@@ -42,6 +42,9 @@ class FindingKind:
     controls: tuple[Control, ...]
     population: str = ""
     """The ``sql/populations/`` query of what this kind tested; empty = the kind's own id."""
+    note_only: bool = False
+    """A data-quality note: says nothing about whether the access should exist, so it never
+    drives a review recommendation, flags an item, or plans a revocation."""
 
     @property
     def population_sql(self) -> str:
@@ -240,10 +243,12 @@ KINDS: tuple[FindingKind, ...] = (
         remediation="Have the app owner update the account's id to the current employee id.",
         controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
         population="linked_accounts",
+        note_only=True,
     ),
 )
 
 KIND_IDS: tuple[str, ...] = tuple(k.id for k in KINDS)
+NOTE_KINDS: frozenset[str] = frozenset(k.id for k in KINDS if k.note_only)
 _BY_ID = {k.id: k for k in KINDS}
 
 

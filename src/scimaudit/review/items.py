@@ -20,6 +20,7 @@ import pandas as pd
 
 from scimaudit.analytics.access import ACCESS_COLUMNS, access_rows
 from scimaudit.analytics.privileged import is_privileged
+from scimaudit.analytics.registry import NOTE_KINDS
 from scimaudit.config import Config
 from scimaudit.review.assignment import Assignment, HrDirectory, assign_reviewer
 from scimaudit.review.db import fetch_one
@@ -119,7 +120,10 @@ def build_items(
             frame["app"], _nullable(frame["entitlement"]), finding_lists, strict=True
         )
     ]
-    frame["flagged"] = [any(f.get("status") == "open" for f in fl) for fl in finding_lists]
+    frame["flagged"] = [
+        any(f.get("status") == "open" and f.get("kind") not in NOTE_KINDS for f in fl)
+        for fl in finding_lists
+    ]
     keep = pd.Series(True, index=frame.index)
     if access == "privileged":
         keep = frame["privileged"]
