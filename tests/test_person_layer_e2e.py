@@ -127,6 +127,10 @@ def test_rehire_sla_boundary_and_one_access_answer(
     listed = orjson.loads(capsys.readouterr().out)
     assert [(r["user_name"], r["employee_id"]) for r in listed] == [("LTODAY", "E90501")]
     assert summary.pending_deprovisioning == 1
+    with pytest.raises(SystemExit) as done:
+        main(["--config", str(config.source), "analyze", "--as-of", today.isoformat()])
+    assert done.value.code in (0, None)
+    assert "1 leaver account(s) pending deprovisioning" in capsys.readouterr().out
     assert summary.open_findings == len(found) - sum(
         1 for f in findings if f["status"] == "exempted"
     )
