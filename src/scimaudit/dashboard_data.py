@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import pandas as pd
 
-from scimaudit.analytics.access import ACCESS_COLUMNS, access_rows
+from scimaudit.analytics.access import ACCESS_COLUMNS, access_frame
 from scimaudit.analytics.results import PENDING_COLUMNS
 from scimaudit.analytics.results import pending_deprovisioning as pending_rows
 from scimaudit.collect.scim.archive_check import ReceivedResource, resource_as_received
@@ -206,10 +206,10 @@ def access_as_of(
     require_role(actor, READ_ALL, "explore access")
     with open_store(config) as con:
         try:
-            answer = access_rows(con, config, day, app=app or None)
+            answer = access_frame(con, config, day, app=app or None)
         except AnalysisError:
             return AccessView(day, pd.DataFrame(columns=list(ACCESS_COLUMNS)), 0, {}, None)
-    frame = pd.DataFrame(answer.rows, columns=list(ACCESS_COLUMNS))
+    frame = answer.frame
     frame["access"] = frame["group_name"]
     frame["active"] = True
     if person:

@@ -12,20 +12,23 @@ runs into temporary tables.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
+import pandas as pd
 
 from scimaudit.analytics import sqlfiles
 from scimaudit.analytics.overrides import load_overrides
 from scimaudit.analytics.runner import correlate, sql_params, today_utc
-from scimaudit.analytics.selection import choose_snapshots
+from scimaudit.analytics.selection import SnapshotChoice, choose_snapshots
 from scimaudit.config import Config
 from scimaudit.errors import AnalysisError
 from scimaudit.store import snapshots
+
+T = TypeVar("T")
 
 ACCESS_COLUMNS = (
     "app",
@@ -54,6 +57,16 @@ class AccessAnswer:
     rows: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class AccessFrame:
+    """The same answer as a DataFrame (millions of rows at scale: no per-row Python objects)."""
+
+    as_of: date
+    snapshot_ids: dict[str, int]
+    notes: list[str]
+    frame: pd.DataFrame
+
+
 def access_rows(
     con: duckdb.DuckDBPyConnection,
     config: Config,
@@ -76,6 +89,53 @@ def access_rows(
     (``in_transaction``: its temporary tables then live until the connection closes). Raises
     :class:`AnalysisError` when the snapshots needed do not exist.
     """
+
+    def fetch(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    choice, rows = _answer(
+        con, config, day, fetch, person, app, group, apps, snapshot_ids, in_transaction
+    )
+    return AccessAnswer(day, choice.ids(), list(choice.notes), rows)
+
+
+def access_frame(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    day: date,
+    *,
+    person: str | None = None,
+    app: str | None = None,
+    group: str | None = None,
+    apps: Sequence[str] | None = None,
+    snapshot_ids: Mapping[str, int] | None = None,
+    in_transaction: bool = False,
+) -> AccessFrame:
+    """:func:`access_rows` as a DataFrame (columns :data:`ACCESS_COLUMNS`), for the dashboard and
+    campaign items, which take the whole answer of every app."""
+
+    def fetch(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+        return cur.df()
+
+    choice, frame = _answer(
+        con, config, day, fetch, person, app, group, apps, snapshot_ids, in_transaction
+    )
+    return AccessFrame(day, choice.ids(), list(choice.notes), frame)
+
+
+def _answer(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    day: date,
+    fetch: Callable[[duckdb.DuckDBPyConnection], T],
+    person: str | None,
+    app: str | None,
+    group: str | None,
+    apps: Sequence[str] | None,
+    snapshot_ids: Mapping[str, int] | None,
+    in_transaction: bool,
+) -> tuple[SnapshotChoice, T]:
     con.execute("SET TimeZone = 'UTC'")
     choice = choose_snapshots(con, config, day, strict=False, only_app=app)
     if snapshot_ids is not None:
@@ -97,13 +157,11 @@ def access_rows(
         correlate(con, config, choice, overrides, [], params)
         sql = sqlfiles.sql_text("access/access")
         query = {**params, "person": person, "app": app, "group": group}
-        cur = con.execute(sql, sqlfiles.bind(sql, query))
-        names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        fetched = fetch(con.execute(sql, sqlfiles.bind(sql, query)))
     finally:
         if not in_transaction:
             con.execute("ROLLBACK")
-    return AccessAnswer(day, choice.ids(), list(choice.notes), rows)
+    return choice, fetched
 
 
 def who_has_access(

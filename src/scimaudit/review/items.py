@@ -18,7 +18,7 @@ import duckdb
 import orjson
 import pandas as pd
 
-from scimaudit.analytics.access import ACCESS_COLUMNS, access_rows
+from scimaudit.analytics.access import access_frame
 from scimaudit.analytics.privileged import is_privileged
 from scimaudit.analytics.registry import NOTE_KINDS
 from scimaudit.config import Config
@@ -96,11 +96,10 @@ def build_items(
     sql = resources.files("scimaudit.review").joinpath("sql/campaign_items.sql").read_text("utf-8")
     day_row = fetch_one(con, "SELECT as_of FROM analysis_run WHERE run_id = ?", [run_id])
     assert day_row is not None
-    answer = access_rows(
+    answer = access_frame(
         con, config, day_row[0], apps=list(apps), snapshot_ids=snapshot_ids, in_transaction=True
     )
-    access_item = pd.DataFrame(answer.rows, columns=list(ACCESS_COLUMNS))
-    con.register("access_item", access_item)
+    con.register("access_item", answer.frame)
     activity = [v for k, v in snapshot_ids.items() if k.startswith("activity:")]
     frame = con.execute(
         sql,
