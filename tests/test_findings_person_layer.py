@@ -233,3 +233,17 @@ def test_pending_leavers_are_listed_by_the_library_and_counted_nowhere() -> None
     assert [(r["user_name"], r["employee_id"]) for r in listed] == [("lea.ver@example.com", "E1")]
     assert run_summary(w.con, summary.run_id).pending_deprovisioning == 1
     assert summary.open_findings == 0 and summary.by_kind()["terminated_active"] == (0, 0)
+
+
+def test_old_id_is_noted_whichever_rule_decides_the_link() -> None:
+    w = rehire_world()
+    w.app("chat", [account("c1", "ann.rehire@example.com", external_id="E10041")])
+    w.analyze(as_of="2026-06-01", correlation={"rules": ["email", "external_id"]})
+    link = w.links()[("chat", "ann.rehire@example.com")]
+    assert (link["employee_id"], link["rule"]) == ("E10402", "email")
+    assert link["note"] == (
+        "carries an earlier employment's externalId E10041 → rehired as E10402 on 2026-03-02"
+    )
+    assert ("chat", "ann.rehire@example.com") in rows(
+        w.findings("stale_identifier"), "app", "user_name"
+    )

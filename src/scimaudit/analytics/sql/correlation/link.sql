@@ -5,8 +5,9 @@
 -- ([[apps]] service_accounts, userName any case), then the first enabled rule (cfg_rule.priority)
 -- that finds anyone. A rule that finds two or more people leaves the account unlinked and
 -- ambiguous (surfaced, never guessed). A name match alone never links. An account that carries the
--- employee id of a rehired person's earlier employment is linked to the person (hr_key sub 2):
--- previous_id keeps that id, and the note says how the link was made.
+-- employee id of a rehired person's earlier employment (hr_key sub 2) belongs to the person:
+-- previous_id keeps that id (whichever rule decided the link), and the note says how the link was
+-- made.
 WITH acct AS (
     SELECT
         a.rowid AS k, a.snapshot_id, a.app, a.account_id, a.user_name,
@@ -61,6 +62,7 @@ typed AS (
         d.pidx_lo,
         d.pidx_lo <> d.pidx_hi AS ambiguous_match,
         d.exact,
+        d.stale,
         fl.candidates,
         fl.everyone,
         n.candidates AS name_candidates,
@@ -96,12 +98,17 @@ linked AS (
         n.*,
         coalesce(n.override_pidx, CASE WHEN n.override_action IS NULL AND n.account_type = 'human'
             THEN n.pidx_lo END) AS pidx,
-        CASE WHEN n.override_action IS NULL AND n.account_type = 'human'
-                AND n.decided_priority % 10 = 2
-            THEN CASE n.decided_rule WHEN 'external_id' THEN trim(n.external_id)
-                ELSE trim(n.employee_number) END
-        END AS previous_id
+        n.decided_priority % 10 = 2 AS by_previous_id
     FROM named AS n
+),
+stale AS (
+    SELECT
+        l.*,
+        CASE WHEN l.account_type = 'human' AND l.stale // 2 = l.pidx
+            THEN CASE l.stale % 2 WHEN 0 THEN trim(l.external_id) ELSE trim(l.employee_number) END
+        END AS previous_id,
+        CASE l.stale % 2 WHEN 0 THEN 'externalId' ELSE 'employeeNumber' END AS previous_attr
+    FROM linked AS l
 )
 SELECT
     l.k,
@@ -139,8 +146,9 @@ SELECT
     l.previous_id,
     nullif(concat_ws('; ',
         CASE WHEN l.previous_id IS NOT NULL
-            THEN 'linked by ' || CASE l.decided_rule WHEN 'external_id' THEN 'externalId'
-                ELSE 'employeeNumber' END || ' ' || l.previous_id || ' → rehired as '
+            THEN CASE WHEN l.by_previous_id AND l.override_action IS NULL THEN 'linked by '
+                ELSE 'carries an earlier employment''s ' END
+                || l.previous_attr || ' ' || l.previous_id || ' → rehired as '
                 || p.employee_id || coalesce(' on ' || p.hire_date, '') END,
         CASE WHEN l.override_line IS NOT NULL
             THEN 'override line ' || l.override_line || ': ' || l.override_reason END,
@@ -152,5 +160,5 @@ SELECT
         CASE WHEN l.expired_on IS NOT NULL AND l.override_line IS NULL
             THEN 'override expired ' || l.expired_on END
     ), '') AS note
-FROM linked AS l
+FROM stale AS l
 LEFT JOIN person AS p ON p.pidx = l.pidx
