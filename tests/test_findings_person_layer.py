@@ -247,3 +247,19 @@ def test_old_id_is_noted_whichever_rule_decides_the_link() -> None:
     assert ("chat", "ann.rehire@example.com") in rows(
         w.findings("stale_identifier"), "app", "user_name"
     )
+
+
+def test_overrides_naming_an_earlier_id_mean_the_person() -> None:
+    w = rehire_world()
+    w.app("chat", [account("c1", "ann-laptop"), account("c2", "svc-report")])
+    overrides = (
+        "app,account,action,employee_id,owner,reason,expires\n"
+        "chat,ann-laptop,link,E10041,,her second login,\n"
+        "chat,svc-report,service,,E10041,reporting job,\n"
+    )
+    w.analyze(as_of="2026-06-01", overrides=overrides)
+    links = w.links()
+    assert links[("chat", "ann-laptop")]["employee_id"] == "E10402"
+    assert links[("chat", "svc-report")]["service_owner"] == "E10402"
+    assert w.findings("service_owner_left") == []  # the owner works here again
+    assert w.findings("terminated_active") == []
