@@ -38,6 +38,8 @@ st.caption(
     + ", ".join(f"{name} #{sid}" for name, sid in sorted(result.snapshots.items()))
     + "; active accounts, groups held directly or nested, people linked as `scimaudit access` does"
 )
+for note in result.notes:
+    st.caption(f"note: {note}")
 shown = result.rows.head(data.ACCESS_ROW_CAP)
 st.dataframe(
     shown,

@@ -187,7 +187,7 @@ class AccessView:
     rows: pd.DataFrame
     total: int
     snapshots: dict[str, int]
-    run_id: int | None
+    notes: list[str]
 
 
 def access_as_of(
@@ -200,7 +200,7 @@ def access_as_of(
     access: str | None = None,
 ) -> AccessView:
     """Who had which active account and group (direct or nested) on ``day``: the same answer as
-    ``scimaudit access`` and campaign items (:func:`~scimaudit.analytics.access.access_rows`),
+    ``scimaudit access`` and campaign items (:func:`~scimaudit.analytics.access.access_frame`),
     then narrowed by the page's free-text filters (person: name, login or employee id; access:
     part of a group name)."""
     require_role(actor, READ_ALL, "explore access")
@@ -208,10 +208,9 @@ def access_as_of(
         try:
             answer = access_frame(con, config, day, app=app or None)
         except AnalysisError:
-            return AccessView(day, pd.DataFrame(columns=list(ACCESS_COLUMNS)), 0, {}, None)
+            return AccessView(day, pd.DataFrame(columns=list(ACCESS_COLUMNS)), 0, {}, [])
     frame = answer.frame
     frame["access"] = frame["group_name"]
-    frame["active"] = True
     if person:
         needle = person.lower()
         mask = (
@@ -225,7 +224,7 @@ def access_as_of(
             frame["access"].fillna("").str.lower().str.contains(access.lower(), regex=False)
         ]
     snaps = {k.split(":", 1)[1]: v for k, v in answer.snapshot_ids.items() if k.startswith("app:")}
-    return AccessView(day, frame.reset_index(drop=True), len(frame), snaps, None)
+    return AccessView(day, frame.reset_index(drop=True), len(frame), snaps, answer.notes)
 
 
 def access_over_time(config: Config, actor: Actor) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """The frozen items of a new campaign: one SQL query for access and context, then policy in Python.
 
-Who holds what is the one access answer (:func:`~scimaudit.analytics.access.access_rows`, as of
+Who holds what is the one access answer (:func:`~scimaudit.analytics.access.access_frame`, as of
 the run's date, nested groups included), loaded as ``access_item``; ``sql/campaign_items.sql``
 adds the run's findings, activity, HR and pending-deprovisioning context and returns one row per
 (active account, entitlement). Python adds what
