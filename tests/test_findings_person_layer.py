@@ -263,3 +263,27 @@ def test_overrides_naming_an_earlier_id_mean_the_person() -> None:
     assert links[("chat", "svc-report")]["service_owner"] == "E10402"
     assert w.findings("service_owner_left") == []  # the owner works here again
     assert w.findings("terminated_active") == []
+
+
+def test_rehire_across_a_domain_alias_is_one_person() -> None:
+    w = World()
+    w.hr(
+        [
+            person(
+                "H1",
+                "Ida",
+                "Alias",
+                email="ida.alias@example-health.org",
+                status="terminated",
+                termination_date="2024-01-31",
+            ),  # fmt: skip
+            person("H2", "Ida", "Alias", email="Ida.Alias@example.com", hire_date="2025-02-03"),
+        ]
+    )
+    w.app("ehr", [account("e1", "ialias", external_id="H1")])
+    w.analyze(correlation={"domain_aliases": {"example-health.org": "example.com"}})
+    assert w.findings("terminated_active") == []
+    assert w.links()[("ehr", "ialias")]["employee_id"] == "H2"
+    # without the alias the two rows are two people: the old id is a leaver's
+    w.analyze()
+    assert rows(w.findings("terminated_active"), "user_name") == {("ialias",)}

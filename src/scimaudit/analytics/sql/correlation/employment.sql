@@ -2,23 +2,28 @@
 -- employment of (person_id = the employee id of that person's current employment) and whether it is
 -- that current one. HR rows are one person when a later row continues an earlier one: it names the
 -- earlier id in previous_employee_id (when the export has that column), or it has the same work
--- email (trimmed, any case) and was hired after the earlier one ended (its termination date, or a
+-- email (trimmed, any case, normalised like hr_key: plus-address folding, domain aliases) and was
+-- hired after the earlier one ended (its termination date, or a
 -- contractor's contract end date). Chains of rehires join transitively. The current employment is
 -- the latest hired on or before the analysis date (a rehire that starts later is not current yet).
 -- Two rows that share an email but overlap in time are different people (left ambiguous).
 WITH RECURSIVE hr AS (
     SELECT
-        employee_id,
-        text_key(employee_id) AS employee_key,
-        text_key(email) AS email_key,
-        text_key(previous_employee_id) AS previous_key,
-        hire_date,
+        e.employee_id,
+        text_key(e.employee_id) AS employee_key,
+        CASE WHEN contains(text_key(e.email), '@') THEN
+            email_local(text_key(e.email), $fold_plus) || '@'
+            || coalesce(a.canonical, email_domain(text_key(e.email)))
+        END AS email_key,
+        text_key(e.previous_employee_id) AS previous_key,
+        e.hire_date,
         coalesce(
-            termination_date,
-            CASE WHEN worker_type = 'contractor' THEN contract_end_date END
+            e.termination_date,
+            CASE WHEN e.worker_type = 'contractor' THEN e.contract_end_date END
         ) AS ended
-    FROM employee
-    WHERE snapshot_id = $hr_snapshot_id
+    FROM employee AS e
+    LEFT JOIN cfg_domain_alias AS a ON a.alias = email_domain(text_key(e.email))
+    WHERE e.snapshot_id = $hr_snapshot_id
 ),
 edge AS (
     SELECT o.employee_id AS a, n.employee_id AS b
