@@ -276,7 +276,7 @@ def test_rehire_across_a_domain_alias_is_one_person() -> None:
                 email="ida.alias@example-health.org",
                 status="terminated",
                 termination_date="2024-01-31",
-            ),  # fmt: skip
+            ),
             person("H2", "Ida", "Alias", email="Ida.Alias@example.com", hire_date="2025-02-03"),
         ]
     )
