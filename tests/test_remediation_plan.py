@@ -221,3 +221,11 @@ def test_operation_count_limit(tmp_path: Path) -> None:
     assert check_operation_count(26, cfg, 26) == 26
     with pytest.raises(RemediationError, match="--max-ops must be at least 1"):
         check_operation_count(0, cfg, 0)
+
+
+def test_a_data_quality_note_plans_no_revocation(tmp_path: Path) -> None:
+    from scimaudit.remediation.plan import make_plan
+
+    cfg = _cfg(tmp_path)
+    with pytest.raises(RemediationError, match="stale_identifier: a data-quality note"):
+        make_plan(cfg, finding_kinds=["terminated_active", "stale_identifier"])

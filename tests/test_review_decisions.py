@@ -26,10 +26,13 @@ DUE = date.today() + timedelta(days=7)
 
 
 def setup(tmp_path: Path) -> tuple[Config, int, dict[tuple[str, str | None], int]]:
+    # correlation by externalId only: the account named after Mia's email stays unmatched (with
+    # the email rule on, campaign items, which read the one access answer, would link it to her)
     config = _make_config(
         tmp_path,
         apps={"crm": {"fallback_reviewer": "E2"}, "code": {"fallback_reviewer": "E3"}},
         users=[(p.email, "manager") for p in ORG if p is not SEC],  # delegates must sign in
+        extra={"correlation": {"rules": ["external_id"]}},
     )
     build_store(
         config,

@@ -44,3 +44,22 @@ def test_keep_when_most_peers_hold_it_unless_a_finding_needs_judgement() -> None
 def test_exempted_findings_do_not_drive_a_revoke() -> None:
     exempted = [{"kind": "role_drift", "status": "exempted"}]
     assert rec(exempted, peer_share=0.9, peer_holders=9, peer_count=10)[0] == "keep"
+
+
+def test_pending_leaver_is_not_due_yet_unless_another_finding_says_revoke() -> None:
+    from datetime import UTC, datetime
+
+    deadline = datetime(2026, 6, 2, 0, 0, tzinfo=UTC)
+    assert rec([], person_status="terminated", pending_deadline=deadline) == (
+        None,
+        "pending deprovisioning: the person left; due by 2026-06-02 00:00 UTC",
+    )
+    assert rec(
+        [{"kind": "stale_access"}], person_status="terminated", pending_deadline=deadline
+    ) == ("revoke", "revoke: not used recently")
+
+
+def test_a_stale_identifier_note_neither_revokes_nor_blocks_a_keep() -> None:
+    note = {"kind": "stale_identifier"}
+    assert rec([note]) == (None, None)
+    assert rec([note], peer_share=0.8, peer_holders=4, peer_count=5)[0] == "keep"

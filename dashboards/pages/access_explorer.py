@@ -36,8 +36,10 @@ if not result.snapshots:
 st.caption(
     f"{result.total} row(s) from snapshots "
     + ", ".join(f"{name} #{sid}" for name, sid in sorted(result.snapshots.items()))
-    + (f"; people from analysis run {result.run_id}" if result.run_id else "; no analysis yet")
+    + "; active accounts, groups held directly or nested, people linked as `scimaudit access` does"
 )
+for note in result.notes:
+    st.caption(f"note: {note}")
 shown = result.rows.head(data.ACCESS_ROW_CAP)
 st.dataframe(
     shown,
@@ -53,7 +55,7 @@ st.dataframe(
         "app",
         "user_name",
         "access",
-        "active",
+        "membership",
         "snapshot_id",
     ],
     column_config={
@@ -64,7 +66,7 @@ st.dataframe(
         "app": "App",
         "user_name": "Account",
         "access": st.column_config.TextColumn("Group"),
-        "active": "Active",
+        "membership": "Held",
         "snapshot_id": st.column_config.NumberColumn("Snapshot", width="small"),
     },
 )

@@ -85,6 +85,18 @@ st.download_button(
     icon=":material/download:",
 )
 
+pending = ui.call(data.pending_deprovisioning, config, actor, int(run["run_id"]))
+if not pending.empty:
+    with st.expander(f"Pending deprovisioning: {len(pending)} leaver account(s) inside the SLA"):
+        st.caption("Not findings (not counted above, in packs or in reviews) until the deadline.")
+        st.dataframe(
+            pending,
+            hide_index=True,
+            width="stretch",
+            placeholder="",
+            column_order=["deadline", "app", "user_name", "person", "termination_date"],
+        )
+
 rows = picked.selection.rows if picked is not None else []
 if rows:
     chosen = view.iloc[rows[0]]
@@ -108,6 +120,8 @@ if rows:
                 f"confidence: {link.get('confidence') or '—'} · HR status: "
                 f"{link.get('hr_status') or '—'}"
             )
+            if link.get("note"):
+                st.caption(str(link["note"]))
         st.markdown("**Groups**")
         st.write(", ".join(detail.groups) or "none")
         st.markdown("**History**")

@@ -91,6 +91,7 @@ HR_FIELDS = (
     "department",
     "title",
     "manager_id",
+    "previous_employee_id",
 )
 
 
@@ -109,6 +110,10 @@ class HrColumns(_Model):
     department: str | None = None
     title: str | None = None
     manager_id: str | None = None
+    previous_employee_id: str | None = Field(
+        None,
+        description="the earlier employee id a rehired person's row continues (when exported)",
+    )
 
 
 class HrStatusMap(_Model):

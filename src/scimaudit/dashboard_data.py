@@ -10,16 +10,19 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pandas as pd
 
+from scimaudit.analytics.access import ACCESS_COLUMNS, access_frame
+from scimaudit.analytics.results import PENDING_COLUMNS
+from scimaudit.analytics.results import pending_deprovisioning as pending_rows
 from scimaudit.collect.scim.archive_check import ReceivedResource, resource_as_received
 from scimaudit.config import Config
-from scimaudit.errors import ReportError, StoreError
+from scimaudit.errors import AnalysisError, ReportError, StoreError
 from scimaudit.output import to_csv
 from scimaudit.review.auth import READ_ALL, Actor, require_role
 from scimaudit.review.db import fetch_one, open_store
@@ -38,29 +41,6 @@ LEFT JOIN employee e ON e.snapshot_id = r.hr_snapshot_id AND e.employee_id = f.e
 WHERE f.run_id = ?
 ORDER BY CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END,
          f.kind, f.app, f.user_name
-"""
-
-ACCESS_SQL = """
-WITH snaps AS (SELECT unnest($snaps::BIGINT[]) AS snapshot_id),
-acct AS (
-    SELECT a.snapshot_id, a.app, a.account_id, a.user_name, a.display_name,
-           coalesce(a.active, true) AS active
-    FROM account a SEMI JOIN snaps s ON s.snapshot_id = a.snapshot_id
-),
-grp AS (
-    SELECT m.snapshot_id, m.account_id, g.display_name AS group_name
-    FROM membership m
-    JOIN scim_group g ON g.snapshot_id = m.snapshot_id AND g.group_id = m.group_id
-    SEMI JOIN snaps s ON s.snapshot_id = m.snapshot_id
-)
-SELECT a.app, a.user_name, a.display_name, a.active, g.group_name AS access,
-       l.employee_id, nullif(concat_ws(' ', e.first_name, e.last_name), '') AS person,
-       e.department, e.status AS hr_status, a.account_id, a.snapshot_id
-FROM acct a
-LEFT JOIN grp g ON g.snapshot_id = a.snapshot_id AND g.account_id = a.account_id
-LEFT JOIN identity_link l ON l.run_id = $run_id AND l.app = a.app AND l.account_id = a.account_id
-LEFT JOIN employee e ON e.snapshot_id = $hr AND e.employee_id = l.employee_id
-ORDER BY a.app, a.user_name, g.group_name NULLS FIRST
 """
 
 
@@ -85,6 +65,14 @@ def findings(config: Config, actor: Actor, run_id: int) -> pd.DataFrame:
     require_role(actor, READ_ALL, "read findings")
     with open_store(config) as con:
         return con.execute(FINDINGS_SQL, [run_id]).df()
+
+
+def pending_deprovisioning(config: Config, actor: Actor, run_id: int) -> pd.DataFrame:
+    """Leaver accounts of one run still inside the deprovisioning SLA, soonest deadline first."""
+    require_role(actor, READ_ALL, "read findings")
+    with open_store(config) as con:
+        rows = pending_rows(con, run_id=run_id)
+    return pd.DataFrame(rows, columns=list(PENDING_COLUMNS))
 
 
 def filter_findings(
@@ -199,7 +187,7 @@ class AccessView:
     rows: pd.DataFrame
     total: int
     snapshots: dict[str, int]
-    run_id: int | None
+    notes: list[str]
 
 
 def access_as_of(
@@ -211,26 +199,18 @@ def access_as_of(
     app: str | None = None,
     access: str | None = None,
 ) -> AccessView:
-    """Who had which account and group on ``day``: the complete snapshot of each app current at the
-    end of that day, linked to people by the newest analysis run on or before it."""
-    from scimaudit.store.snapshots import current_all
-
+    """Who had which active account and group (direct or nested) on ``day``: the same answer as
+    ``scimaudit access`` and campaign items (:func:`~scimaudit.analytics.access.access_frame`),
+    then narrowed by the page's free-text filters (person: name, login or employee id; access:
+    part of a group name)."""
     require_role(actor, READ_ALL, "explore access")
-    end = datetime.combine(day, time.max, tzinfo=UTC)
     with open_store(config) as con:
-        current = current_all(con, as_of=end)
-        snaps = {name: s.snapshot_id for (kind, name), s in current.items() if kind == "app"}
-        run = fetch_one(
-            con,
-            "SELECT run_id, hr_snapshot_id FROM analysis_run WHERE status = 'complete'"
-            " AND as_of <= ? ORDER BY as_of DESC, run_id DESC LIMIT 1",
-            [day],
-        )
-        chosen = [sid for name, sid in snaps.items() if app in (None, "", name)]
-        frame = con.execute(
-            ACCESS_SQL,
-            {"snaps": chosen, "run_id": run[0] if run else None, "hr": run[1] if run else None},
-        ).df()
+        try:
+            answer = access_frame(con, config, day, app=app or None)
+        except AnalysisError:
+            return AccessView(day, pd.DataFrame(columns=list(ACCESS_COLUMNS)), 0, {}, [])
+    frame = answer.frame
+    frame["access"] = frame["group_name"]
     if person:
         needle = person.lower()
         mask = (
@@ -243,7 +223,8 @@ def access_as_of(
         frame = frame[
             frame["access"].fillna("").str.lower().str.contains(access.lower(), regex=False)
         ]
-    return AccessView(day, frame, len(frame), snaps, int(run[0]) if run else None)
+    snaps = {k.split(":", 1)[1]: v for k, v in answer.snapshot_ids.items() if k.startswith("app:")}
+    return AccessView(day, frame.reset_index(drop=True), len(frame), snaps, answer.notes)
 
 
 def access_over_time(config: Config, actor: Actor) -> pd.DataFrame:

@@ -67,6 +67,7 @@ def person(
         "department": "Sales",
         "title": "Account Executive",
         "manager_id": None,
+        "previous_employee_id": None,
     }
     row.update(kw)
     return row
@@ -136,7 +137,10 @@ class World:
         sid = self._snapshot("hr", "hr", as_of, status)
         for line, p in enumerate(people, start=2):
             self.con.execute(
-                "INSERT INTO employee VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO employee (snapshot_id, employee_id, email, first_name, last_name,"
+                " status, status_raw, worker_type, worker_type_raw, hire_date, termination_date,"
+                " contract_end_date, department, title, manager_id, line_no, previous_employee_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     sid,
                     p["employee_id"],
@@ -154,6 +158,7 @@ class World:
                     p["title"],
                     p["manager_id"],
                     line,
+                    p.get("previous_employee_id"),
                 ],
             )
         return sid
@@ -277,6 +282,17 @@ class World:
             item = dict(zip(names, r, strict=True))
             out[(item["app"], item["user_name"])] = item
         return out
+
+    def pending(self) -> dict[str, dict[str, Any]]:
+        """``{user_name: deprovision_pending row}`` of the latest run (leavers inside the SLA)."""
+        assert self.summary is not None
+        cur = self.con.execute(
+            "SELECT * FROM deprovision_pending WHERE run_id = ?", [self.summary.run_id]
+        )
+        names = [d[0] for d in cur.description]
+        return {
+            r[names.index("user_name")]: dict(zip(names, r, strict=True)) for r in cur.fetchall()
+        }
 
     def population(self, kind: str) -> dict[str, dict[str, Any]]:
         assert self.summary is not None

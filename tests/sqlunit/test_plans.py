@@ -39,6 +39,9 @@ def rich_world() -> World:
             person("E1", "Jo", "Lee", department="Sales"),
             person("E2", "Al", "Kim"),
             person("E3", "Gi", "Ro", status="terminated", termination_date="2026-01-01"),
+            person("E4", "Re", "Hire", status="terminated", termination_date="2025-01-01"),
+            person("E5", "Re", "Hire", hire_date="2026-02-01", previous_employee_id="E4"),
+            person("E6", "Pe", "Nding", status="terminated", termination_date="2026-05-31"),
         ]
     )
     w.app(
@@ -56,6 +59,8 @@ def rich_world() -> World:
             account("b1", "jo.lee+x@example-alias.org", groups=["maintainers"]),
             account("b2", "svc-build"),
             account("b3", "ghost"),
+            account("b4", "rehire", employee_number="E4"),
+            account("b5", "pe.nding@example.com"),
         ],
     )
     w.activity([("code", "JO.LEE+X@example-alias.org", "2026-01-01T00:00:00")])
@@ -128,6 +133,7 @@ def test_no_nested_loop_joins_in_any_analysis_query(monkeypatch: pytest.MonkeyPa
             "finalize",
             "history",
             "access",
+            "pending",
         )
         for name in sqlfiles.sql_names(stage)
     }

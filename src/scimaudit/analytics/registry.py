@@ -1,10 +1,11 @@
 """Findings as data: what each kind means, its default severity, and the controls it evidences.
 
 Like cartography's rules, a finding kind is a record, not code: the runner executes
-``sql/findings/<id>.sql`` (the exception rows) and ``sql/populations/<id>.sql`` (what was tested)
-for every kind listed here, in this order, and reports read titles, descriptions and control
-citations from here. A SQL file may raise the severity of a row (``terminated_active`` past its
-SLA is critical); otherwise the default below applies.
+``sql/findings/<id>.sql`` (the exception rows) and ``sql/populations/<population>.sql`` (what was
+tested; kinds that test the same accounts share one population query, bound to their own id as
+``$kind``, instead of keeping copies that could drift apart) for every kind listed here, in this
+order, and reports read titles, descriptions and control citations from here. A SQL file may set
+the severity of a row; otherwise the default below applies.
 
 Control citations: SOX entries name the IT general control (ITGC) objective the finding tests, in
 the wording auditors use under PCAOB AS 2201 (logical access: provisioning, deprovisioning,
@@ -39,6 +40,15 @@ class FindingKind:
     description: str
     remediation: str
     controls: tuple[Control, ...]
+    population: str = ""
+    """The ``sql/populations/`` query of what this kind tested; empty = the kind's own id."""
+    note_only: bool = False
+    """A data-quality note: says nothing about whether the access should exist, so it never
+    drives a review recommendation, flags an item, or plans a revocation."""
+
+    @property
+    def population_sql(self) -> str:
+        return f"populations/{self.population or self.id}"
 
 
 _SOX_DEPROVISION = Control(
@@ -87,15 +97,19 @@ KINDS: tuple[FindingKind, ...] = (
     FindingKind(
         id="terminated_active",
         title="Terminated person with an active account",
-        severity="high",
+        severity="critical",
         unit="account",
         description=(
-            "The account is active and belongs to a person HR records as terminated on or before "
-            "the analysis date. Carries the termination date, days since, and whether the "
-            "deprovisioning SLA is breached (then critical). People on leave are not terminated."
+            "The account is active and belongs to a person whose current employment HR records "
+            "as terminated on or before the analysis date, and the deprovisioning SLA "
+            "(termination date 00:00 UTC + deprovision_sla_hours) had passed when the app was "
+            "collected. Before that the account is pending deprovisioning: listed with its "
+            "deadline, not counted as a finding. People on leave and rehired people are not "
+            "terminated."
         ),
         remediation="Deactivate the account now; find out why deprovisioning missed it.",
         controls=(_SOX_DEPROVISION, _HIPAA_TERMINATION),
+        population="linked_accounts",
     ),
     FindingKind(
         id="contractor_expired",
@@ -124,6 +138,7 @@ KINDS: tuple[FindingKind, ...] = (
             "with an owner (action=service), or remove it."
         ),
         controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
+        population="active_accounts",
     ),
     FindingKind(
         id="ambiguous_identity",
@@ -137,6 +152,7 @@ KINDS: tuple[FindingKind, ...] = (
         ),
         remediation="Add an override (action=link) naming the owner.",
         controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
+        population="active_accounts",
     ),
     FindingKind(
         id="service_owner_left",
@@ -211,10 +227,28 @@ KINDS: tuple[FindingKind, ...] = (
         ),
         remediation="Keep one account per person; remove or declare the others.",
         controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
+        population="linked_accounts",
+    ),
+    FindingKind(
+        id="stale_identifier",
+        title="Account carries a rehired person's earlier employee id",
+        severity="low",
+        unit="account",
+        description=(
+            "The account's externalId or employeeNumber is the id of an earlier employment of a "
+            "rehired person (same work email, or previous_employee_id in HR, hired again after "
+            "the earlier employment ended). The account is linked to the person and judged by "
+            "their current employment; the old id is a data-quality note, not a leaver."
+        ),
+        remediation="Have the app owner update the account's id to the current employee id.",
+        controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
+        population="linked_accounts",
+        note_only=True,
     ),
 )
 
 KIND_IDS: tuple[str, ...] = tuple(k.id for k in KINDS)
+NOTE_KINDS: frozenset[str] = frozenset(k.id for k in KINDS if k.note_only)
 _BY_ID = {k.id: k for k in KINDS}
 
 

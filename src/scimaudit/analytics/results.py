@@ -46,6 +46,8 @@ class RunSummary:
     unmatched: int
     ambiguous: int
     elapsed_seconds: float
+    pending_deprovisioning: int = 0
+    """Active accounts of leavers still inside the deprovisioning SLA: visible, not findings."""
 
     @property
     def open_findings(self) -> int:
@@ -102,6 +104,9 @@ def run_summary(
         [run_id],
     ).fetchone()
     assert links is not None
+    pending = con.execute(
+        "SELECT count(*) FROM deprovision_pending WHERE run_id = ?", [run_id]
+    ).fetchone()
     return RunSummary(
         run_id=run_id,
         as_of=head[0],
@@ -115,6 +120,7 @@ def run_summary(
         unmatched=int(links[3]),
         ambiguous=int(links[4]),
         elapsed_seconds=elapsed_seconds,
+        pending_deprovisioning=int(pending[0]) if pending else 0,
     )
 
 
@@ -186,3 +192,33 @@ def latest_findings(
         )
     )
     return out
+
+
+PENDING_COLUMNS = (
+    "app",
+    "account_id",
+    "user_name",
+    "employee_id",
+    "person",
+    "termination_date",
+    "collected_at",
+    "deadline",
+    "reason",
+    "run_id",
+    "snapshot_id",
+)
+
+
+def pending_deprovisioning(
+    con: duckdb.DuckDBPyConnection, *, app: str | None = None, run_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Accounts of leavers still inside the deprovisioning SLA in the latest complete run (or
+    ``run_id``), soonest deadline first: not findings (not counted anywhere), but due."""
+    rid = run_id if run_id is not None else latest_run_id(con)
+    cur = con.execute(
+        f"SELECT {', '.join(PENDING_COLUMNS)} FROM deprovision_pending"
+        " WHERE run_id = $run_id AND ($app IS NULL OR app = $app)"
+        " ORDER BY deadline, app, user_name, account_id",
+        {"run_id": rid, "app": app},
+    )
+    return [dict(zip(PENDING_COLUMNS, r, strict=True)) for r in cur.fetchall()]

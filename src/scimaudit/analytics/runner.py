@@ -4,15 +4,18 @@ The run reads only complete snapshots current on the analysis date (see :mod:`se
 the config's policy into temporary tables (:mod:`scope`), then runs the SQL files in a fixed order
 inside one transaction, so a run is stored whole or not at all:
 
-1. ``correlation/``: ``person`` (numbered: pidx) → ``hr_key`` / ``account_key`` (accounts keyed
-   by rowid, so later joins are on integers) → ``link_decision`` (one aggregate decides every
-   account) → ``name_match`` (hints for the unmatched) → ``override_match`` → ``link`` →
-   ``group`` → ``membership`` + ``membership_nested`` (nested groups expanded); stored as
-   ``identity_link`` and ``override_record`` (the overrides as evidence)
+1. ``correlation/``: ``employment`` (HR rows → the person they are an employment of) →
+   ``person`` (one per person, their current employment; numbered: pidx) → ``hr_key`` /
+   ``account_key`` (accounts keyed by rowid, so later joins are on integers) →
+   ``link_decision`` (one aggregate decides every account) → ``name_match`` (hints for the
+   unmatched) → ``override_match`` → ``link`` → ``group`` → ``membership`` +
+   ``membership_nested`` (nested groups expanded); stored as ``identity_link`` and
+   ``override_record`` (the overrides as evidence)
 2. ``assess/``: per-item judgements shared by a finding and its population (stale access, role
    drift), so what was tested and what failed can never disagree
-3. ``findings/<kind>`` for every kind in the registry, then ``populations/<kind>``
-   then findings on accounts whose userName or email is a look-alike say so (:mod:`lookalike`)
+3. ``findings/<kind>`` for every kind in the registry, then its population query; findings on
+   accounts whose userName or email is a look-alike say so (:mod:`lookalike`); then
+   ``pending/deprovision_pending`` (leavers inside the SLA: visible, not findings)
 4. ``finalize/finding`` (stable keys, default severities, exemptions) into ``finding_run``, stored
    by ``finalize/finding_store``; ``finalize/finding_population``
 5. ``history/merge_found``, ``history/resolve_missing``: first-seen / last-seen / resolved dates
@@ -36,7 +39,7 @@ from scimaudit.analytics import sqlfiles
 from scimaudit.analytics.exemptions import ExemptionRow, load_exemptions
 from scimaudit.analytics.lookalike import flag_lookalike_findings
 from scimaudit.analytics.overrides import Override, load_overrides
-from scimaudit.analytics.registry import KIND_IDS
+from scimaudit.analytics.registry import KINDS
 from scimaudit.analytics.results import RunSummary, run_summary
 from scimaudit.analytics.scope import build_scope
 from scimaudit.analytics.selection import SnapshotChoice, choose_snapshots
@@ -44,6 +47,7 @@ from scimaudit.config import Config
 from scimaudit.store.connect import connect
 
 CORRELATION_STEPS = (
+    ("employment", "correlation/employment"),
     ("person", "correlation/person"),
     ("hr_key", "correlation/hr_key"),
     ("account_key", "correlation/account_key"),
@@ -56,6 +60,7 @@ CORRELATION_STEPS = (
     ("member", "correlation/membership"),
 )
 ASSESS_STEPS = (
+    ("assess_leaver", "assess/leaver"),
     ("signin", "assess/signin"),
     ("assess_stale", "assess/stale_access"),
     ("role_allowed", "assess/role_allowed"),
@@ -220,10 +225,13 @@ def _run_steps(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
         sqlfiles.create_temp(con, table, name, params)
     con.execute(_FINDING_NEW)
     con.execute(_POPULATION_NEW)
-    for kind in KIND_IDS:
-        sqlfiles.insert_into(con, "finding_new", f"findings/{kind}", params)
-        sqlfiles.insert_into(con, "population_new", f"populations/{kind}", params)
+    for kind in KINDS:
+        sqlfiles.insert_into(con, "finding_new", f"findings/{kind.id}", params)
+        sqlfiles.insert_into(
+            con, "population_new", kind.population_sql, {**params, "kind": kind.id}
+        )
     flag_lookalike_findings(con)
+    sqlfiles.insert_into(con, "deprovision_pending", "pending/deprovision_pending", params)
     sqlfiles.create_temp(con, "finding_run", "finalize/finding", params)
     sqlfiles.insert_into(con, "finding", "finalize/finding_store", params)
     sqlfiles.insert_into(con, "finding_population", "finalize/finding_population", params)

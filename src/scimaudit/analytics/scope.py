@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import Any
 
 import duckdb
 
 from scimaudit.analytics.exemptions import ExemptionRow
 from scimaudit.analytics.overrides import Override
+from scimaudit.analytics.privileged import matches
 from scimaudit.analytics.registry import KINDS
 from scimaudit.analytics.selection import SnapshotChoice
 from scimaudit.config import Config
@@ -193,7 +193,7 @@ def build_scope(
             hits = [
                 (app.name, gid, name, pattern)
                 for gid, name in groups.get(app.name, [])
-                if fnmatchcase(name.lower(), pattern.strip().lower())
+                if matches(pattern, name)
             ]
             if not hits:
                 notes.append(f"app {app.name!r}: privileged group {pattern!r} matches no group")

@@ -78,6 +78,7 @@ def command(ctx: click.Context, as_of: datetime | None, fmt: str) -> None:
                         "ambiguous": summary.ambiguous,
                         "open_findings": summary.open_findings,
                         "exempted_findings": summary.exempted_findings,
+                        "pending_deprovisioning": summary.pending_deprovisioning,
                         "populations": summary_rows(summary),
                     }
                 ]
@@ -100,3 +101,8 @@ def command(ctx: click.Context, as_of: datetime | None, fmt: str) -> None:
         f"{summary.open_findings:,} open finding(s), {summary.exempted_findings:,} exempted; "
         "list them with `scimaudit findings`"
     )
+    if summary.pending_deprovisioning:
+        click.echo(
+            f"{summary.pending_deprovisioning:,} leaver account(s) pending deprovisioning (inside"
+            " the SLA, not findings yet); deadlines: `scimaudit findings --pending`"
+        )

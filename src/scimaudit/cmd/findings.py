@@ -5,12 +5,13 @@ from __future__ import annotations
 import shutil
 import textwrap
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import click
 
 from scimaudit.analytics.registry import KIND_IDS
-from scimaudit.analytics.results import latest_findings
+from scimaudit.analytics.results import PENDING_COLUMNS, latest_findings, pending_deprovisioning
 from scimaudit.analytics.selection import partial_hr_note
 from scimaudit.cmd.common import FORMAT_OPTION, config_from
 from scimaudit.output import print_rows, terminal_safe
@@ -105,6 +106,11 @@ def hr_caveat(con: Any, run_id: int) -> str:
     help="Exempted findings stay listed unless you ask for open ones only.",
 )
 @click.option("--run", "run_id", type=int, default=None, help="A given run (default: latest).")
+@click.option(
+    "--pending",
+    is_flag=True,
+    help="List leaver accounts pending deprovisioning (inside the SLA) with their deadlines.",
+)
 @FORMAT_OPTION
 @click.pass_context
 def command(
@@ -113,6 +119,7 @@ def command(
     app: str | None,
     status: str,
     run_id: int | None,
+    pending: bool,
     fmt: str,
 ) -> None:
     """List findings of the latest complete analysis run, most severe first.
@@ -122,6 +129,9 @@ def command(
     table ends with a summary line per kind and app.
     """
     config = config_from(ctx)
+    if pending:
+        show_pending(config.store.path, config.store.lock_timeout_seconds, app, run_id, fmt)
+        return
     with connect(
         config.store.path, read_only=True, lock_timeout=config.store.lock_timeout_seconds
     ) as con:
@@ -144,3 +154,24 @@ def command(
         click.echo("  " + line)
     if caveat:
         click.echo(f"note: {caveat}")
+
+
+def show_pending(
+    store: Path, lock_timeout: float, app: str | None, run_id: int | None, fmt: str
+) -> None:
+    """``--pending``: leavers inside the deprovisioning SLA, soonest deadline first."""
+    with connect(store, read_only=True, lock_timeout=lock_timeout) as con:
+        rows = pending_deprovisioning(con, app=app, run_id=run_id)
+    if fmt != "table":
+        print_rows(rows, fmt, columns=PENDING_COLUMNS)
+        return
+    if not rows:
+        click.echo("no account is pending deprovisioning")
+        return
+    for r in rows:
+        who = _clean(r["user_name"] or r["account_id"])
+        click.echo(
+            f"{r['deadline']:%Y-%m-%d %H:%M} UTC  {_clean(r['app']):<10} {who:<36}"
+            f" {_clean(r['employee_id'])}"
+        )
+    click.echo(f"{len(rows)} account(s) pending deprovisioning (not findings until the deadline)")

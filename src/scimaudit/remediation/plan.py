@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from scimaudit.analytics.registry import NOTE_KINDS
 from scimaudit.config import Config
 from scimaudit.errors import RemediationError
 from scimaudit.remediation import safety, scim_ops
@@ -301,6 +302,12 @@ def make_plan(
     """
     if campaign_id is None and not finding_kinds:
         raise RemediationError("nothing to plan from: give a campaign id and/or finding kinds")
+    notes = sorted(set(finding_kinds) & NOTE_KINDS)
+    if notes:
+        raise RemediationError(
+            f"{', '.join(notes)}: a data-quality note about a current person's account, nothing"
+            " to revoke; have the app owner update the id"
+        )
     for name in apps:
         cfg.app(name)  # unknown app -> ConfigError naming the config file
     revocations: list[Revocation] = []

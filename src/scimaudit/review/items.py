@@ -1,14 +1,15 @@
 """The frozen items of a new campaign: one SQL query for access and context, then policy in Python.
 
-``sql/campaign_items.sql`` reads one complete analysis run (links, groups, findings, activity, HR)
-and returns one row per (active account, entitlement) with the reviewer's context. Python adds what
+Who holds what is the one access answer (:func:`~scimaudit.analytics.access.access_frame`, as of
+the run's date, nested groups included), loaded as ``access_item``; ``sql/campaign_items.sql``
+adds the run's findings, activity, HR and pending-deprovisioning context and returns one row per
+(active account, entitlement). Python adds what
 is policy and configuration: privileged patterns, the access scope, peer shares over the configured
 minimum, reviewer assignment (:mod:`assignment`) and recommendations (:mod:`recommendations`).
 """
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Sequence
 from importlib import resources
 from typing import Any, Literal
@@ -17,6 +18,9 @@ import duckdb
 import orjson
 import pandas as pd
 
+from scimaudit.analytics.access import access_frame
+from scimaudit.analytics.privileged import is_privileged
+from scimaudit.analytics.registry import NOTE_KINDS
 from scimaudit.config import Config
 from scimaudit.review.assignment import Assignment, HrDirectory, assign_reviewer
 from scimaudit.review.db import fetch_one
@@ -62,8 +66,7 @@ def _privileged(config: Config, app: str, entitlement: str | None) -> bool:
     if entitlement is None:
         return False
     patterns = next((a.privileged_groups for a in config.apps if a.name == app), [])
-    name = entitlement.lower()
-    return any(fnmatch.fnmatchcase(name, p.lower()) for p in patterns)
+    return is_privileged(entitlement, patterns)
 
 
 def _previous_keys(con: duckdb.DuckDBPyConnection) -> tuple[int | None, set[tuple[str, str, str]]]:
@@ -91,6 +94,12 @@ def build_items(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The frozen items of a would-be campaign (without campaign_id) and scope details."""
     sql = resources.files("scimaudit.review").joinpath("sql/campaign_items.sql").read_text("utf-8")
+    day_row = fetch_one(con, "SELECT as_of FROM analysis_run WHERE run_id = ?", [run_id])
+    assert day_row is not None
+    answer = access_frame(
+        con, config, day_row[0], apps=list(apps), snapshot_ids=snapshot_ids, in_transaction=True
+    )
+    con.register("access_item", answer.frame)
     activity = [v for k, v in snapshot_ids.items() if k.startswith("activity:")]
     frame = con.execute(
         sql,
@@ -101,6 +110,7 @@ def build_items(
             "by_title": config.policy.peer_group == "department_title",
         },
     ).df()
+    con.unregister("access_item")
     details: dict[str, Any] = {}
     finding_lists = [orjson.loads(f) for f in frame["findings"]]
     frame["privileged"] = [
@@ -109,7 +119,10 @@ def build_items(
             frame["app"], _nullable(frame["entitlement"]), finding_lists, strict=True
         )
     ]
-    frame["flagged"] = [any(f.get("status") == "open" for f in fl) for fl in finding_lists]
+    frame["flagged"] = [
+        any(f.get("status") == "open" and f.get("kind") not in NOTE_KINDS for f in fl)
+        for fl in finding_lists
+    ]
     keep = pd.Series(True, index=frame.index)
     if access == "privileged":
         keep = frame["privileged"]
@@ -175,8 +188,9 @@ def build_items(
             peer_group=group,
             person_status=status,
             account_type=str(kind),
+            pending_deadline=deadline,
         )
-        for fl, share, h, n, group, status, kind in zip(
+        for fl, share, h, n, group, status, kind, deadline in zip(
             finding_lists,
             _nullable(frame["peer_share"]),
             peer_holders,
@@ -184,6 +198,7 @@ def build_items(
             _nullable(frame["peer_group"]),
             _nullable(frame["person_status"]),
             frame["account_type"],
+            _nullable(frame["pending_deadline"]),
             strict=True,
         )
     ]

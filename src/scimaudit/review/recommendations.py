@@ -6,7 +6,9 @@ of the person's peers (same department, or department and title) hold the same a
 can then spend their attention on the unusual items. Other open findings (a duplicate account, a
 segregation-of-duties conflict, privileged access) get no suggestion but say what to weigh; anything
 else gets none: the reviewer decides. Exempted findings (risk accepted with owner and expiry) do not
-drive a revoke.
+drive a revoke, and data-quality notes (a stale employee id) drive nothing. A leaver still inside
+the deprovisioning SLA is pending, not an exception: the item says by when the account goes, and
+suggests nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from scimaudit.analytics.registry import NOTE_KINDS
 
 REVOKE_KINDS: dict[str, str] = {
     "terminated_active": "the person has left",
@@ -50,10 +54,16 @@ def recommend(
     peer_group: str | None,
     person_status: str | None,
     account_type: str,
+    pending_deadline: Any = None,
 ) -> Recommendation:
     """Recommendation for one item from its frozen context."""
-    open_findings = [f for f in findings if f.get("status", "open") == "open"]
+    open_findings = [
+        f for f in findings if f.get("status", "open") == "open" and f.get("kind") not in NOTE_KINDS
+    ]
     whys = [REVOKE_KINDS[k] for k in _kinds(open_findings) if k in REVOKE_KINDS]
+    if not whys and pending_deadline is not None:
+        due = f"{pending_deadline:%Y-%m-%d %H:%M} UTC"
+        return Recommendation(None, f"pending deprovisioning: the person left; due by {due}")
     if not whys and person_status == "terminated":
         whys.append(REVOKE_KINDS["terminated_active"])
     if not whys and account_type == "unmatched":

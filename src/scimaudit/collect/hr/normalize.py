@@ -25,7 +25,15 @@ from scimaudit.config import HR_FIELDS, HrConfig
 from scimaudit.errors import HrImportError, Problem
 
 DATE_FIELDS = ("hire_date", "termination_date", "contract_end_date")
-TEXT_FIELDS = ("email", "first_name", "last_name", "department", "title", "manager_id")
+TEXT_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "department",
+    "title",
+    "manager_id",
+    "previous_employee_id",
+)
 EMPLOYEE_COLUMNS = (
     "employee_id",
     "email",
@@ -42,6 +50,7 @@ EMPLOYEE_COLUMNS = (
     "title",
     "manager_id",
     "line_no",
+    "previous_employee_id",
 )
 
 

@@ -1,6 +1,8 @@
--- grain: one row per (active account, entitlement) of one analysis run in the campaign's apps: the
--- account itself (entitlement NULL) and each group it is a direct member of, with the context a
--- reviewer needs (person, title, department, last sign-in, findings on it, share of peers holding it).
+-- grain: one row per (active account, entitlement) in the campaign's apps as of one analysis run:
+-- the account itself (entitlement NULL) and each group it holds, directly or through nested groups,
+-- with the context a reviewer needs (person, title, department, last sign-in, findings on it, share
+-- of peers holding it, a pending-deprovisioning deadline). Who holds what comes from access_item,
+-- the rows of the one access answer (analytics/access.py) loaded by review/items.py.
 -- Peers are the person's department, or department and title ($by_title, as policy.peer_group).
 -- Parameters: $run_id, $apps (VARCHAR[]), $activity_snapshots (BIGINT[]), $by_title (BOOLEAN).
 WITH run AS (
@@ -10,11 +12,10 @@ scope_app AS (
     SELECT DISTINCT unnest($apps::VARCHAR[]) AS app
 ),
 link AS (
-    SELECT l.snapshot_id, l.app, l.account_id, l.user_name, l.employee_id, l.account_type,
-           l.service_owner
-    FROM identity_link AS l
+    SELECT DISTINCT l.snapshot_id, l.app, l.account_id, l.user_name, l.employee_id,
+           l.account_type, l.service_owner
+    FROM access_item AS l
     SEMI JOIN scope_app AS s ON s.app = l.app
-    WHERE l.run_id = $run_id AND l.active
 ),
 emp AS (
     SELECT e.employee_id, e.email, e.first_name, e.last_name, e.status, e.worker_type, e.title,
@@ -26,11 +27,16 @@ emp AS (
     JOIN run ON e.snapshot_id = run.hr_snapshot_id
 ),
 grp AS (
-    SELECT DISTINCT m.snapshot_id, m.account_id, g.group_id, g.display_name
-    FROM membership AS m
-    JOIN scim_group AS g ON g.snapshot_id = m.snapshot_id AND g.group_id = m.group_id
-    SEMI JOIN link AS l ON l.snapshot_id = m.snapshot_id AND l.account_id = m.account_id
-    WHERE coalesce(m.member_type, 'User') = 'User'
+    SELECT DISTINCT a.snapshot_id, a.account_id, a.group_id, a.group_name AS display_name
+    FROM access_item AS a
+    SEMI JOIN scope_app AS s ON s.app = a.app
+    WHERE a.group_id IS NOT NULL
+),
+pending AS (
+    SELECT app, account_id, max(deadline) AS deadline
+    FROM deprovision_pending
+    WHERE run_id = $run_id
+    GROUP BY ALL
 ),
 access AS (
     SELECT l.*, NULL::VARCHAR AS group_id, NULL::VARCHAR AS entitlement, '' AS ent
@@ -100,6 +106,7 @@ items AS (
         x.group_id,
         s.last_sign_in,
         to_json(coalesce(f.fl, []))::VARCHAR AS findings,
+        pd.deadline AS pending_deadline,
         CASE WHEN e.status = 'terminated' THEN 0 ELSE 1 END AS subject_counted,
         d.n AS dept_n,
         coalesce(h.k, 0) AS held_k
@@ -110,11 +117,13 @@ items AS (
         ON f.snapshot_id = x.snapshot_id AND f.account_id = x.account_id AND f.ent = x.ent
     LEFT JOIN dept AS d ON d.peer_key = e.peer_key
     LEFT JOIN held_n AS h ON h.app = x.app AND h.ent = x.ent AND h.peer_key = e.peer_key
+    LEFT JOIN pending AS pd ON pd.app = x.app AND pd.account_id = x.account_id
 )
 SELECT
     employee_id, person_name, person_email, person_status, worker_type, title, department,
     owner_id, app, account_id, user_name, account_type, entitlement, group_id, last_sign_in,
     findings,
+    pending_deadline,
     peer_key AS peer_group,
     (held_k - subject_counted)::INTEGER AS peer_holders,
     (dept_n - subject_counted)::INTEGER AS peer_count

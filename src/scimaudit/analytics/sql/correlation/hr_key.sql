@@ -1,15 +1,29 @@
 -- grain: one row per (enabled correlation rule, normalised key, person pidx): the values HR offers
 -- for matching. rule_no is the rule's integer code (macros.sql); priority = the rule's position in
 -- [correlation] rules × 10 + sub, where sub = 0 for the current HR snapshot and 1 for an address
--- the same person had in an earlier HR snapshot (a renamed person's old email): the current value
--- always outranks an old one. Rules the config does not enable have no rows, so nothing matches
--- them.
+-- the same person had in an earlier HR snapshot (a renamed person's old email) or on an earlier
+-- employment (employment.sql), and sub = 2 for the id of a rehired person's earlier employment (an
+-- account still carrying it belongs to the person, and is worth a stale_identifier note): the
+-- current value always outranks an old one. Rules the config does not enable have no rows, so
+-- nothing matches them.
 WITH old_email AS (
     SELECT DISTINCT p.pidx, text_key(e.email) AS raw
     FROM employee AS e
     JOIN run_hr_history AS h ON h.snapshot_id = e.snapshot_id
     JOIN person AS p ON p.employee_id = e.employee_id
     WHERE text_key(e.email) IS DISTINCT FROM p.email_key
+    UNION
+    SELECT p.pidx, text_key(e.email)
+    FROM employment AS j
+    JOIN employee AS e ON e.snapshot_id = $hr_snapshot_id AND e.employee_id = j.employee_id
+    JOIN person AS p ON p.employee_id = j.person_id
+    WHERE NOT j.is_current AND text_key(e.email) IS DISTINCT FROM p.email_key
+),
+earlier_id AS (
+    SELECT p.pidx, j.employee_key
+    FROM employment AS j
+    JOIN person AS p ON p.employee_id = j.person_id
+    WHERE NOT j.is_current
 ),
 email_raw AS (
     SELECT pidx, email_key AS raw, 0 AS sub FROM person
@@ -32,6 +46,12 @@ keyed AS (
     UNION ALL
     SELECT 'employee_number', employee_key, pidx, NULL, 0
     FROM person
+    UNION ALL
+    SELECT 'external_id', employee_key, pidx, NULL, 2
+    FROM earlier_id
+    UNION ALL
+    SELECT 'employee_number', employee_key, pidx, NULL, 2
+    FROM earlier_id
     UNION ALL
     SELECT 'email', key, pidx, raw, sub
     FROM email_norm

@@ -4,12 +4,15 @@
 -- the account table again). Precedence: an applied override, then a declared service account
 -- ([[apps]] service_accounts, userName any case), then the first enabled rule (cfg_rule.priority)
 -- that finds anyone. A rule that finds two or more people leaves the account unlinked and
--- ambiguous (surfaced, never guessed). A name match alone never links.
+-- ambiguous (surfaced, never guessed). A name match alone never links. An account that carries the
+-- employee id of a rehired person's earlier employment (hr_key sub 2) belongs to the person:
+-- previous_id keeps that id (whichever rule decided the link), and the note says how the link was
+-- made.
 WITH acct AS (
     SELECT
         a.rowid AS k, a.snapshot_id, a.app, a.account_id, a.user_name,
         text_key(a.user_name) AS user_name_key, coalesce(a.active, true) AS active, a.created,
-        a.last_activity
+        a.last_activity, a.external_id, a.employee_number
     FROM account AS a
     JOIN run_app AS r ON r.snapshot_id = a.snapshot_id
 ),
@@ -59,6 +62,7 @@ typed AS (
         d.pidx_lo,
         d.pidx_lo <> d.pidx_hi AS ambiguous_match,
         d.exact,
+        d.stale,
         fl.candidates,
         fl.everyone,
         n.candidates AS name_candidates,
@@ -93,8 +97,18 @@ linked AS (
     SELECT
         n.*,
         coalesce(n.override_pidx, CASE WHEN n.override_action IS NULL AND n.account_type = 'human'
-            THEN n.pidx_lo END) AS pidx
+            THEN n.pidx_lo END) AS pidx,
+        n.decided_priority % 10 = 2 AS by_previous_id
     FROM named AS n
+),
+stale AS (
+    SELECT
+        l.*,
+        CASE WHEN l.account_type = 'human' AND l.stale // 2 = l.pidx
+            THEN CASE l.stale % 2 WHEN 0 THEN trim(l.external_id) ELSE trim(l.employee_number) END
+        END AS previous_id,
+        CASE l.stale % 2 WHEN 0 THEN 'externalId' ELSE 'employeeNumber' END AS previous_attr
+    FROM linked AS l
 )
 SELECT
     l.k,
@@ -129,7 +143,13 @@ SELECT
         ELSE l.name_candidates
     END AS candidates,
     CASE WHEN l.override_action = 'service' THEN l.owner_resolved END AS service_owner,
+    l.previous_id,
     nullif(concat_ws('; ',
+        CASE WHEN l.previous_id IS NOT NULL
+            THEN CASE WHEN l.by_previous_id AND l.override_action IS NULL THEN 'linked by '
+                ELSE 'carries an earlier employment''s ' END
+                || l.previous_attr || ' ' || l.previous_id || ' → rehired as '
+                || p.employee_id || coalesce(' on ' || p.hire_date, '') END,
         CASE WHEN l.override_line IS NOT NULL
             THEN 'override line ' || l.override_line || ': ' || l.override_reason END,
         CASE WHEN l.account_type = 'human' AND len(list_filter(l.everyone,
@@ -140,5 +160,5 @@ SELECT
         CASE WHEN l.expired_on IS NOT NULL AND l.override_line IS NULL
             THEN 'override expired ' || l.expired_on END
     ), '') AS note
-FROM linked AS l
+FROM stale AS l
 LEFT JOIN person AS p ON p.pidx = l.pidx

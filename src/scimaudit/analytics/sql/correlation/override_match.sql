@@ -22,15 +22,16 @@ first_hit AS (
     FROM hit
     GROUP BY line_no
 ),
+-- an id of a rehired person's earlier employment names the person (employment.sql)
 linked_person AS (
-    SELECT o.line_no, p.employee_id
+    SELECT o.line_no, j.person_id AS employee_id
     FROM cfg_override AS o
-    JOIN person AS p ON p.employee_key = o.employee_key
+    JOIN employment AS j ON j.employee_key = o.employee_key
 ),
 owner_by_id AS (
-    SELECT o.line_no, p.employee_id
+    SELECT o.line_no, j.person_id AS employee_id
     FROM cfg_override AS o
-    JOIN person AS p ON p.employee_key = o.owner_key
+    JOIN employment AS j ON j.employee_key = o.owner_key
 ),
 owner_by_email AS (
     SELECT o.line_no, any_value(p.employee_id) AS employee_id

@@ -1,12 +1,23 @@
--- grain: one row per person in the current HR snapshot (numbered: pidx, for cheap joins), with whether they count as terminated on the
+-- grain: one row per person in the current HR snapshot (numbered: pidx, for cheap joins): the HR
+-- row of their current employment (employment.sql: a rehired person's earlier rows are listed in
+-- previous_ids, never people of their own), with whether they count as terminated on the
 -- analysis date and the department they held in the latest earlier HR snapshot where it differed.
 -- Leave of absence is employment: never terminated. "active" with a termination date on or before
 -- the analysis date (HR exported before a scheduled leave date) counts as terminated unless a later
 -- hire date says the person was rehired.
 WITH current_hr AS (
-    SELECT *
-    FROM employee
-    WHERE snapshot_id = $hr_snapshot_id
+    SELECT e.*
+    FROM employee AS e
+    SEMI JOIN employment AS j ON j.employee_id = e.employee_id AND j.is_current
+    WHERE e.snapshot_id = $hr_snapshot_id
+),
+earlier_employment AS (
+    SELECT j.person_id, list(e.employee_id ORDER BY e.hire_date NULLS FIRST, e.employee_id)
+        AS previous_ids
+    FROM employment AS j
+    JOIN employee AS e ON e.snapshot_id = $hr_snapshot_id AND e.employee_id = j.employee_id
+    WHERE NOT j.is_current
+    GROUP BY j.person_id
 ),
 earlier_hr AS (
     SELECT e.employee_id, e.department, h.as_of
@@ -65,9 +76,11 @@ shaped AS (
         ) AS terminated,
         m.previous_department,
         text_key(m.previous_department) AS previous_department_key,
-        m.previous_department_as_of
+        m.previous_department_as_of,
+        x.previous_ids
     FROM current_hr AS c
     LEFT JOIN moved AS m ON m.employee_id = c.employee_id
+    LEFT JOIN earlier_employment AS x ON x.person_id = c.employee_id
 ),
 -- one number per (department, title) role: numbered on the few distinct roles and joined back,
 -- rather than ranked over every person (a sort of 200k rows)

@@ -1,26 +1,14 @@
--- grain: one row per active account linked to a person who is terminated on the analysis date.
--- Severity is critical once the deprovisioning SLA has passed (termination date + sla hours, the
--- termination taken at 00:00 of its date) or when HR gives no termination date.
-WITH hit AS (
-    SELECT
-        l.snapshot_id, l.app, l.account_id, l.user_name, l.employee_id, l.rule, l.confidence,
-        p.full_name, p.status, p.termination_date, p.worker_type,
-        date_diff('day', p.termination_date, $as_of::DATE) AS days_since
-    FROM link AS l
-    JOIN person AS p ON p.pidx = l.pidx
-    WHERE l.active AND l.account_type = 'human' AND p.terminated
-),
-judged AS (
-    SELECT *, coalesce(days_since * 24 > $deprovision_sla_hours, true) AS sla_breached
-    FROM hit
-)
+-- grain: one row per active account linked to a person who is terminated on the analysis date and
+-- whose deprovisioning deadline had passed when the app snapshot was collected (assess/leaver.sql;
+-- a leaver still inside the SLA is pending, recorded in deprovision_pending, not a finding).
+-- Critical: the SLA is breached (or HR gives no termination date to start it from).
 SELECT
     'terminated_active' AS kind,
     app,
     account_id,
     user_name,
     employee_id,
-    CASE WHEN sla_breached THEN 'critical' ELSE 'high' END AS severity,
+    'critical' AS severity,
     concat(
         full_name, ' (', employee_id, ') ',
         CASE
@@ -29,9 +17,11 @@ SELECT
         END,
         '; account is still active; ',
         CASE
-            WHEN sla_breached THEN 'deprovisioning SLA of ' || $deprovision_sla_hours || 'h breached'
-            ELSE 'within the ' || $deprovision_sla_hours || 'h deprovisioning SLA'
-        END
+            WHEN deadline IS NULL THEN 'no termination date to start the deprovisioning SLA from'
+            ELSE 'deprovisioning SLA of ' || $deprovision_sla_hours || 'h breached (deadline '
+                || strftime(deadline, '%Y-%m-%d %H:%M UTC') || ')'
+        END,
+        CASE WHEN note IS NOT NULL THEN ' (' || note || ')' ELSE '' END
     ) AS reason,
     json_object(
         'person', full_name,
@@ -40,9 +30,13 @@ SELECT
         'termination_date', termination_date,
         'days_since_termination', days_since,
         'deprovision_sla_hours', $deprovision_sla_hours,
-        'sla_breached', sla_breached,
+        'deprovision_deadline', deadline,
+        'collected_at', collected_at,
+        'sla_breached', true,
         'link_rule', rule,
-        'link_confidence', confidence
+        'link_confidence', confidence,
+        'link_note', note
     ) AS evidence,
     [snapshot_id, $hr_snapshot_id] AS snapshot_ids
-FROM judged
+FROM assess_leaver
+WHERE NOT pending
