@@ -13,7 +13,6 @@ from typing import Any
 
 import orjson
 import pytest
-from scimaudit.peers.scim2_server import Scim2ServerProcess, seed_from_sample_dir
 
 from sample_store import APPS, generate_sample, manifest, noon, sample_config
 from scimaudit import dashboard_data
@@ -24,6 +23,8 @@ from scimaudit.cli import main
 from scimaudit.collect.activity import import_activity
 from scimaudit.collect.hr.importer import import_hr
 from scimaudit.collect.scim.collector import collect_apps
+from scimaudit.demo.scim2_server import Scim2ServerProcess
+from scimaudit.demo.seed import seed_from_sample_dir
 from scimaudit.review.auth import Actor
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.store.connect import connect

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scimaudit.peers import ScimmyProcess, seed
 
 from scimaudit import dashboard_data
 from scimaudit.analytics.access import who_has_access
@@ -21,9 +20,11 @@ from scimaudit.analytics.runner import run_analysis, today_utc
 from scimaudit.collect.hr.importer import import_hr
 from scimaudit.collect.scim.collector import collect_apps
 from scimaudit.config import Config, parse_config
+from scimaudit.demo.seed import seed
 from scimaudit.review.auth import Actor
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.store.connect import connect
+from scimmy_peer import ScimmyProcess
 
 pytestmark = [
     pytest.mark.slow,
