@@ -8,6 +8,7 @@ library, not the page, decides what that person may see or do.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -42,7 +43,7 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         st.warning("The store is busy (a collection is loading). Reload in a moment.")
         st.stop()
     except ScimauditError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
     raise AssertionError("unreachable")
 
@@ -77,7 +78,7 @@ def resolve_actor(cfg: Config) -> Actor | None:
             who = authenticate_header(cfg, dict(st.context.headers))
         except ScimauditError as exc:
             st.session_state.pop(ACTOR_KEY, None)
-            st.error(str(exc))
+            st.error(plain(exc))
             st.stop()
         st.session_state[ACTOR_KEY] = who
         return who
@@ -94,7 +95,7 @@ def resolve_actor(cfg: Config) -> Actor | None:
                 email_verified=verified if isinstance(verified, bool) else None,
             )
         except ScimauditError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             st.button("Sign out", on_click=st.logout)
             st.stop()
         st.session_state[ACTOR_KEY] = who
@@ -132,25 +133,40 @@ def sign_in_page() -> None:
         who = authenticate_password(cfg, email, password)
     except PermissionDeniedError as exc:
         st.session_state[FAILED_KEY] = failures + 1
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     except ScimauditError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     st.session_state[FAILED_KEY] = 0
     st.session_state[ACTOR_KEY] = who
     st.rerun()
 
 
+_MARKDOWN_SYNTAX = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain(text: object) -> str:
+    """``text`` made literal for Streamlit's Markdown elements (alerts, captions, headings).
+
+    Names, reasons, group names and error messages come from SCIM apps, HR files and people; as
+    Markdown they could become links, images that the browser fetches, or styled text. A backslash
+    before every ASCII punctuation character is CommonMark's way to say "this character, as is", so
+    no link, image, autolink (``http://``, ``www.``, e-mail), HTML, emphasis, colour or icon
+    directive can form.
+    """
+    return _MARKDOWN_SYNTAX.sub(r"\\\1", str(text))
+
+
 def flash(message: str, kind: str = "success") -> None:
-    """Keep a message to show after the next rerun."""
+    """Keep a message to show after the next rerun (shown as plain text)."""
     st.session_state["scimaudit_flash"] = (kind, message)
 
 
 def show_flash() -> None:
     kind, message = st.session_state.pop("scimaudit_flash", (None, None))
     if message:
-        getattr(st, kind)(message)
+        getattr(st, kind)(plain(message))
 
 
 def table_height(rows: int, *, max_rows: int = 14) -> int:

@@ -3,8 +3,10 @@ authorization, deciding from the queue, auditor read-only with downloads."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -58,6 +60,20 @@ def signed_in(email: str, password: str = PASSWORD) -> AppTest:
     return at.run()
 
 
+def texts(elements: Any) -> list[str]:
+    """What alert elements say on screen (the page escapes Markdown so text stays text)."""
+    return [re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(e.value)) for e in elements]
+
+
+def queue_key(at: AppTest) -> str:
+    """The queue grid's widget key (it carries a digest of the item ids shown)."""
+    return str(at.session_state["queue_last_view"])
+
+
+def tick(at: AppTest, rows: list[int]) -> None:
+    at.session_state[queue_key(at)] = {"selection": {"rows": rows, "columns": []}}
+
+
 def decisions(config: Config, cid: int) -> dict[str, tuple[str, str | None]]:
     with connect(config.store.path) as con:
         rows = con.execute(
@@ -75,10 +91,10 @@ def test_sign_in_is_required_and_wrong_passwords_are_refused(store: tuple[Config
     assert [t.label for t in at.text_input] == ["Work email", "Password"]
     assert not at.dataframe  # nothing from the store before sign-in
     at = signed_in(MIA.email, "not the password")
-    assert [e.value for e in at.error] == ["wrong email or password"]
+    assert texts(at.error) == ["wrong email or password"]
     assert not at.dataframe
     at = signed_in("nobody@example.com")
-    assert [e.value for e in at.error] == ["wrong email or password"]
+    assert texts(at.error) == ["wrong email or password"]
 
 
 def test_manager_sees_only_their_queue_and_decides(store: tuple[Config, int]) -> None:
@@ -86,44 +102,51 @@ def test_manager_sees_only_their_queue_and_decides(store: tuple[Config, int]) ->
     at = signed_in(MIA.email)
     assert not at.exception, at.exception
     assert at.title[0].value == "My reviews"
-    queue = at.dataframe(key=f"queue_{cid}_0").value
+    queue = at.dataframe(key=queue_key(at)).value
     assert set(queue["person"]) == {"Sam Seller", "Sue Seller", "Leo Leaver"}
     assert "Dev Eloper" not in set(queue["person"])
     assert at.metric[0].value == str(len(queue))
 
     # tick the first two rows (Leo's flagged account first), revoke with a reason
-    at.session_state[f"queue_{cid}_0"] = {"selection": {"rows": [0, 1], "columns": []}}
+    tick(at, [0, 1])
     at.radio(key="decision_choice").set_value("revoke")
     at.text_input(key="decision_reason").set_value("left the company")
     at.button(key="apply_selected").click()
     at = at.run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success] == ["Recorded revoke on 2 item(s)."]
+    assert not decisions(config, cid)  # nothing recorded before the confirm step
+    listed = at.dataframe[-1].value  # the confirm step lists exactly these items
+    assert list(listed["item_id"]) == [int(i) for i in queue["item_id"][:2]]
+    at.button(key="confirm_go").click()
+    at = at.run()
+    assert texts(at.success) == ["Recorded revoke on 2 item(s)."]
     got = decisions(config, cid)
     assert len(got) == 2 and all(v == ("revoke", MIA.email) for v in got.values())
 
     # bulk keep the rest (none flagged) and sign off
     at.button[1].click()  # "Keep all unflagged (n)"
     at = at.run()
-    assert "one bulk action" in at.success[0].value
+    assert "one bulk action" in texts(at.success)[0]
     at.checkbox(key="certify").check()
     at = at.run()
     at.button(key="sign_off").click()
     at = at.run()
     assert not at.exception, at.exception
-    assert any("Signed off" in s.value for s in at.success)
+    assert any("Signed off" in x for x in texts(at.success))
     assert len(decisions(config, cid)) == len(queue)
 
 
 def test_manager_cannot_reach_other_pages_or_items(store: tuple[Config, int]) -> None:
     config, cid = store
     at = signed_in(OLE.email)
-    queue = at.dataframe(key=f"queue_{cid}_0").value
+    queue = at.dataframe(key=queue_key(at)).value
     assert set(queue["person"]) == {"Dev Eloper"}
     # a selection index outside one's own view cannot reach Mia's items: it maps to Ole's rows only
-    at.session_state[f"queue_{cid}_0"] = {"selection": {"rows": [0, 5, 9], "columns": []}}
+    tick(at, [0, 5, 9])
     at.radio(key="decision_choice").set_value("keep")
     at.button(key="apply_selected").click()
+    at = at.run()
+    at.button(key="confirm_go").click()
     at = at.run()
     assert set(decisions(config, cid)) == {"k-dev/"}
     # forcing another role's page (AppTest can, a browser can't: st.navigation only routes the
@@ -131,7 +154,7 @@ def test_manager_cannot_reach_other_pages_or_items(store: tuple[Config, int]) ->
     at.switch_page("pages/campaigns.py")
     at = at.run()
     assert not at.title and not at.dataframe
-    assert [e.value for e in at.error] == [
+    assert texts(at.error) == [
         "ole.owner@example.com (manager) may not open Campaigns; needs admin or auditor or security"
     ]
 
@@ -143,7 +166,7 @@ def test_auditor_is_read_only_and_downloads_campaign_evidence(store: tuple[Confi
     assert at.title[0].value == "Campaigns"
     labels = [b.label for b in at.button]
     assert "Close campaign" not in labels and "Start campaign" not in labels
-    assert any("Read-only" in i.value for i in at.info)
+    assert any("Read-only" in x for x in texts(at.info))
     at.button(key="prep_csv").click()
     at = at.run()
     names = [d.label for d in at.get("download_button")]
@@ -152,7 +175,7 @@ def test_auditor_is_read_only_and_downloads_campaign_evidence(store: tuple[Confi
     at.switch_page("pages/my_reviews.py")
     at = at.run()
     assert not at.title and not at.dataframe
-    assert "read-only" in at.error[0].value
+    assert "read-only" in texts(at.error)[0]
 
 
 def test_security_sees_campaigns_findings_and_collections(store: tuple[Config, int]) -> None:
@@ -185,7 +208,7 @@ def test_header_mode_refuses_without_the_proxy_header(
     )
     monkeypatch.setenv(CONFIG_ENV, str(header_cfg.source))
     at = AppTest.from_file(APP, default_timeout=30).run()
-    assert any("X-Forwarded-Email" in e.value for e in at.error)
+    assert any("X-Forwarded-Email" in x for x in texts(at.error))
     assert not at.dataframe and not at.text_input
 
 
@@ -214,13 +237,13 @@ def test_oidc_signed_out_sees_only_the_sign_in_button(
 def test_oidc_identity_maps_to_hr_and_roles(
     store: tuple[Config, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config, cid = store
+    config, _cid = store
     at = _oidc_app(config, tmp_path, monkeypatch)
     at.user = {"is_logged_in": True, "email": MIA.email.upper(), "email_verified": True}
     at = at.run()
     assert not at.exception, at.exception
     assert at.title[0].value == "My reviews"  # unlisted but in HR: a manager
-    assert set(at.dataframe(key=f"queue_{cid}_0").value["person"]) == {
+    assert set(at.dataframe(key=queue_key(at)).value["person"]) == {
         "Sam Seller",
         "Sue Seller",
         "Leo Leaver",
@@ -231,7 +254,7 @@ def test_oidc_identity_maps_to_hr_and_roles(
     at = _oidc_app(config, tmp_path / "3", monkeypatch)
     at.user = {"is_logged_in": True, "email": MIA.email, "email_verified": False}
     at = at.run()
-    assert "unverified" in at.error[0].value and not at.dataframe
+    assert "unverified" in texts(at.error)[0] and not at.dataframe
 
 
 def test_security_starts_and_closes_a_campaign(store: tuple[Config, int]) -> None:
@@ -244,7 +267,7 @@ def test_security_starts_and_closes_a_campaign(store: tuple[Config, int]) -> Non
     at.radio[0].set_value("privileged")
     start.click()
     at = at.run()
-    assert [e.value for e in at.error] == [  # no privileged groups configured here: refused
+    assert texts(at.error) == [  # no privileged groups configured here: refused
         "campaign 'Privileged only': the scope (apps code, crm, access privileged) matches no"
         " active access in analysis run 1"
     ]
@@ -254,13 +277,65 @@ def test_security_starts_and_closes_a_campaign(store: tuple[Config, int]) -> Non
     next(b for b in at.button if b.label == "Start campaign").click()
     at = at.run()
     assert not at.exception, at.exception
-    assert "Started campaign 2." in [s.value for s in at.success]
+    assert "Started campaign 2." in texts(at.success)
     # close campaign 1 from its Actions tab
     at.selectbox(key="campaign_pick").set_value(cid)
     at.checkbox(key="close_sure").check()
     at = at.run()
     at.button(key="close").click()
     at = at.run()
-    assert any(f"Closed campaign {cid}" in s.value for s in at.success)
+    assert any(f"Closed campaign {cid}" in x for x in texts(at.success))
     with connect(config.store.path) as con:
         assert con.execute("SELECT campaign_id FROM campaign_closed").fetchall() == [(cid,)]
+
+
+def test_ticks_never_move_to_other_rows_when_the_filter_changes(store: tuple[Config, int]) -> None:
+    """Issue 15 #1: tick Sam's rows, switch the Person filter to Sue, Apply: nothing is decided
+    (the selection is cleared, visibly); the confirm step then lists exactly the ticked items."""
+    config, cid = store
+    at = signed_in(MIA.email)
+    at.selectbox(key="f_person").set_value("Sam Seller")
+    at = at.run()
+    sam = at.dataframe(key=queue_key(at)).value
+    assert set(sam["person"]) == {"Sam Seller"}
+    tick(at, list(range(len(sam))))
+    at = at.run()
+    assert any(f"{len(sam)} selected" in c.value for c in at.caption)
+    at.selectbox(key="f_person").set_value("Sue Seller")
+    at = at.run()
+    assert any("selection was cleared" in x for x in texts(at.info))
+    assert any("0 selected" in c.value for c in at.caption)
+    at.radio(key="decision_choice").set_value("revoke")
+    at.text_input(key="decision_reason").set_value("not needed")
+    at.button(key="apply_selected").click()
+    at = at.run()
+    assert texts(at.warning) == ["Select one or more rows first."]
+    assert not decisions(config, cid)
+
+    at.selectbox(key="f_person").set_value("Sam Seller")
+    at = at.run()
+    tick(at, [0])
+    at.radio(key="decision_choice").set_value("revoke")
+    at.text_input(key="decision_reason").set_value("not needed")
+    at.button(key="apply_selected").click()
+    at = at.run()
+    listed = at.dataframe[-1].value
+    assert list(listed["person"]) == ["Sam Seller"] and len(listed) == 1
+    at.selectbox(key="f_person").set_value("Sue Seller")  # filter changes before confirming
+    at = at.run()
+    with pytest.raises(KeyError):
+        at.button(key="confirm_go")  # the pending decision is dropped with the list it named
+    at.selectbox(key="f_person").set_value("Sam Seller")
+    at = at.run()
+    tick(at, [0])
+    at.radio(key="decision_choice").set_value("revoke")
+    at.text_input(key="decision_reason").set_value("not needed")
+    at.button(key="apply_selected").click()
+    at = at.run()
+    at.button(key="confirm_go").click()
+    at = at.run()
+    with connect(config.store.path) as con:
+        decided = con.execute(
+            "SELECT item_id, decision FROM campaign_decision_current WHERE campaign_id = ?", [cid]
+        ).fetchall()
+    assert decided == [(int(sam["item_id"].iloc[0]), "revoke")]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pandas as pd
+import queue_selection as sel
 import streamlit as st
 import ui_session as ui
 
@@ -16,6 +18,8 @@ from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off
 actor = ui.require_actor()
 ui.call(require_writer, actor, "review access")
 config = ui.config()
+PENDING_KEY = "queue_pending"
+LAST_VIEW_KEY = "queue_last_view"
 
 st.title("My reviews")
 campaigns = ui.call(queries.my_campaigns, config, actor)
@@ -56,43 +60,54 @@ COLUMNS = {
 }
 
 
-def _table_key(campaign_id: int) -> str:
-    """The queue table's widget key; a new version gives a fresh table (selection cleared)."""
-    return f"queue_{campaign_id}_{st.session_state.get('queue_version', 0)}"
-
-
-def _selected(campaign_id: int) -> list[int]:
-    """Item ids of the ticked rows, mapped through the ids of the rows last shown."""
-    shown: list[int] = st.session_state.get("queue_shown_ids", [])
-    state = st.session_state.get(_table_key(campaign_id)) or {}
-    rows = list((state.get("selection") or {}).get("rows") or [])
-    return [shown[r] for r in rows if r < len(shown)]
+def _version() -> int:
+    return int(st.session_state.get("queue_version", 0))
 
 
 def _act(action: Callable[[], str]) -> None:
     """Run a library action from a widget callback (before the rerun renders fresh data)."""
+    st.session_state.pop(PENDING_KEY, None)
     try:
         message = action()
     except ScimauditError as exc:
         ui.flash(str(exc), "error")
         return
     ui.flash(message)
-    st.session_state["queue_version"] = st.session_state.get("queue_version", 0) + 1
+    st.session_state.pop(LAST_VIEW_KEY, None)  # the list changes because of this decision
+    st.session_state["queue_version"] = _version() + 1
 
 
-def _apply(campaign_id: int) -> None:
-    chosen = _selected(campaign_id)
+def _propose(campaign_id: int, key: str) -> None:
+    """ "Apply to selected": hold the decision until the reviewer confirms the listed items."""
+    chosen = sel.selected_ids(st.session_state, key)
     if not chosen:
+        st.session_state.pop(PENDING_KEY, None)
         ui.flash("Select one or more rows first.", "warning")
         return
-    choice = st.session_state.get("decision_choice", "keep")
-    reason = st.session_state.get("decision_reason", "")
+    st.session_state[PENDING_KEY] = sel.Pending(
+        campaign_id,
+        key,
+        tuple(chosen),
+        str(st.session_state.get("decision_choice", "keep")),
+        str(st.session_state.get("decision_reason", "")),
+    )
+
+
+def _confirm(pending: sel.Pending) -> None:
+    """Record exactly the ids that were listed for confirmation (the library checks each one is
+    an open item of this reviewer's queue)."""
+    ids = list(pending.item_ids)
     _act(
         lambda: (
-            f"Recorded {choice} on "
-            f"{decide(config, actor, campaign_id, chosen, choice, reason)} item(s)."
+            f"Recorded {pending.choice} on "
+            f"{decide(config, actor, pending.campaign_id, ids, pending.choice, pending.reason)}"
+            " item(s)."
         )
     )
+
+
+def _cancel() -> None:
+    st.session_state.pop(PENDING_KEY, None)
 
 
 def _keep_unflagged(campaign_id: int) -> None:
@@ -104,8 +119,8 @@ def _keep_unflagged(campaign_id: int) -> None:
     )
 
 
-def _delegate(campaign_id: int) -> None:
-    chosen = _selected(campaign_id)
+def _delegate(campaign_id: int, key: str) -> None:
+    chosen = sel.selected_ids(st.session_state, key)
     if not chosen:
         ui.flash("Select rows first.", "warning")
         return
@@ -120,6 +135,33 @@ def _delegate(campaign_id: int) -> None:
 
 def _sign_off(campaign_id: int) -> None:
     _act(lambda: f"Signed off: {sign_off(config, actor, campaign_id)} item(s) certified.")
+
+
+def _confirm_panel(items: pd.DataFrame, pending: sel.Pending) -> None:
+    """The exact people and access the pending decision covers, with Confirm and Cancel."""
+    chosen = items[items["item_id"].isin(pending.item_ids)]
+    people = sorted(str(p) for p in chosen["person"].dropna().unique())
+    with st.container(border=True, key="confirm_panel"):
+        st.markdown(
+            f"**{pending.choice.capitalize()} {len(pending.item_ids)} item(s)** for"
+            f" {ui.plain(', '.join(people))}"
+            + (f" — reason: {ui.plain(pending.reason)}" if pending.reason.strip() else "")
+        )
+        st.dataframe(
+            chosen[["item_id", "person", "app", "access", "decision"]],
+            hide_index=True,
+            width="stretch",
+            height=38 + 35 * min(max(len(chosen), 1), 8),
+        )
+        b1, b2, _ = st.columns([1.6, 1, 4])
+        b1.button(
+            f"Confirm {pending.choice} on {len(pending.item_ids)} item(s)",
+            type="primary",
+            key="confirm_go",
+            on_click=_confirm,
+            args=(pending,),
+        )
+        b2.button("Cancel", key="confirm_cancel", on_click=_cancel)
 
 
 @st.fragment
@@ -161,10 +203,20 @@ def queue_panel(campaign_id: int) -> None:
         recommendation=None if rec == "Any" else rec,
     ).reset_index(drop=True)
 
-    st.session_state["queue_shown_ids"] = [int(i) for i in view["item_id"]]
+    view_ids = [int(i) for i in view["item_id"]]
+    key = sel.view_key(campaign_id, view_ids, _version())
+    sel.remember_view(st.session_state, key, view_ids)
+    previous = st.session_state.get(LAST_VIEW_KEY)
+    st.session_state[LAST_VIEW_KEY] = key
+    pending = st.session_state.get(PENDING_KEY)
+    if isinstance(pending, sel.Pending) and pending.key != key:
+        st.session_state.pop(PENDING_KEY, None)
+        pending = None
+    if previous and previous != key and sel.selected_ids(st.session_state, previous):
+        st.info("The list changed, so the selection was cleared: tick the rows to decide again.")
     st.dataframe(  # final queues (signed off / closed) are read-only: no row selection
         view,
-        key=_table_key(campaign_id),
+        key=key,
         on_select="ignore" if queue.locked else "rerun",
         selection_mode="multi-row",
         hide_index=True,
@@ -177,9 +229,11 @@ def queue_panel(campaign_id: int) -> None:
     if queue.locked:
         st.caption(f"{len(view)} shown.")
         return
-    selected = _selected(campaign_id)
+    selected = sel.selected_ids(st.session_state, key)
     st.caption(f"{len(view)} shown · {len(selected)} selected — tick rows to decide them.")
 
+    if isinstance(pending, sel.Pending):
+        _confirm_panel(items, pending)
     with st.form(f"decide_{campaign_id}", border=True, clear_on_submit=True):
         c1, c2, c3 = st.columns([1.2, 4, 1.3], vertical_alignment="bottom")
         c1.radio(
@@ -198,8 +252,8 @@ def queue_panel(campaign_id: int) -> None:
             "Apply to selected",
             type="primary",
             key="apply_selected",
-            on_click=_apply,
-            args=(campaign_id,),
+            on_click=_propose,
+            args=(campaign_id, key),
         )
 
     unflagged = int((~items["flagged"] & items["decision"].isna()).sum()) if total else 0
@@ -214,7 +268,7 @@ def queue_panel(campaign_id: int) -> None:
     with b2.popover("Delegate selected", width="stretch"):
         st.text_input("To (work email or employee id)", key="delegate_to")
         st.text_input("Reason", key="delegate_reason")
-        st.button("Delegate", key="delegate_go", on_click=_delegate, args=(campaign_id,))
+        st.button("Delegate", key="delegate_go", on_click=_delegate, args=(campaign_id, key))
 
     st.divider()
     ready = decided == total
