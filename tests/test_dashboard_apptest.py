@@ -198,7 +198,7 @@ def test_security_sees_campaigns_findings_and_collections(store: tuple[Config, i
     assert list(findings["kind"]) == ["terminated_active"]
 
 
-def test_header_mode_refuses_without_the_proxy_header(
+def test_header_mode_refuses_without_proxy_proof_configured(
     store: tuple[Config, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config, _ = store
@@ -208,7 +208,7 @@ def test_header_mode_refuses_without_the_proxy_header(
     )
     monkeypatch.setenv(CONFIG_ENV, str(header_cfg.source))
     at = AppTest.from_file(APP, default_timeout=30).run()
-    assert any("X-Forwarded-Email" in x for x in texts(at.error))
+    assert any("needs proof" in x and "proxy_secret" in x for x in texts(at.error))
     assert not at.dataframe and not at.text_input
 
 

@@ -20,6 +20,7 @@ import httpx
 from scimaudit.cmd.common import config_from
 from scimaudit.config import CONFIG_ENV, Config
 from scimaudit.errors import ScimauditError
+from scimaudit.review.auth import require_proxy_proof_configured
 
 APP = Path(__file__).resolve().parents[3] / "dashboards" / "app.py"
 
@@ -57,6 +58,7 @@ def start_dashboard(
     config: Config, *, port: int = 8501, log: Path | None = None
 ) -> subprocess.Popen[bytes]:
     """Start the dashboard in the background and wait until it answers; the caller stops it."""
+    require_proxy_proof_configured(config)
     out = log.open("ab") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
         dashboard_argv(port), env=dashboard_env(config), stdout=out, stderr=subprocess.STDOUT
@@ -99,6 +101,7 @@ def command(ctx: click.Context, port: int) -> None:
             "no dashboard users configured: add [[dashboard.users]] entries (email, role,"
             " password_hash from `scimaudit hash-password`) or set [dashboard] auth"
         )
+    require_proxy_proof_configured(config)
     click.echo(f"dashboard on http://127.0.0.1:{port} (Ctrl-C to stop)")
     try:
         result = subprocess.run(dashboard_argv(port), env=dashboard_env(config), check=False)

@@ -6,8 +6,11 @@ Three ways to sign in, chosen by ``[dashboard] auth`` in the config:
   hash-password``), for local use. Unknown emails still cost one hash verification so timing does
   not reveal who exists.
 - ``header``: a reverse proxy that authenticates people sets a header (``X-Forwarded-Email`` by
-  default). Only safe when the dashboard listens on loopback behind that proxy, which strips the
-  header from clients; ``scimaudit dashboard`` binds 127.0.0.1 for that reason.
+  default) and proves it is the proxy with a shared secret in a second header
+  (``[dashboard] proxy_secret``, compared in constant time). A header alone proves nothing: anyone
+  who can reach the port (every local process, since ``scimaudit dashboard`` binds 127.0.0.1) could
+  send it. A proxy-address allowlist would not help on loopback for the same reason, so the secret
+  is the one proof accepted; without it header mode refuses to start.
 - ``oidc``: Streamlit's ``st.login`` against the OpenID Connect provider in
   ``.streamlit/secrets.toml``.
 
@@ -21,6 +24,7 @@ every read or write takes an :class:`Actor` and checks it.
 from __future__ import annotations
 
 import getpass
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -172,12 +176,35 @@ def authenticate_password(config: Config, email: str, password: str) -> Actor:
     return _actor_for(config, wanted, "password")
 
 
+def require_proxy_proof_configured(config: Config) -> None:
+    """Header sign-in without a proxy secret would trust anyone who can reach the port: refuse."""
+    if config.dashboard.auth == "header" and config.dashboard.proxy_secret is None:
+        raise ConfigError(
+            'dashboard.auth = "header" needs proof that requests come from the sign-in proxy:'
+            ' set [dashboard] proxy_secret = { env = "NAME" } (or file = "path") and make the'
+            f" proxy send it in {config.dashboard.proxy_secret_header} (see README, Sign-in)"
+        )
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    wanted = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == wanted), "")
+
+
 def authenticate_header(config: Config, headers: Mapping[str, str]) -> Actor:
-    """The person named by the trusted proxy header (case-insensitive header name)."""
+    """The person named by the trusted proxy header, once the request proved it came through the
+    proxy (the shared secret, compared in constant time). Header names are case-insensitive."""
     if config.dashboard.auth != "header":
         raise PermissionDeniedError("header sign-in is off")
-    name = config.dashboard.trusted_header.lower()
-    value = next((v for k, v in headers.items() if k.lower() == name), "")
+    require_proxy_proof_configured(config)
+    assert config.dashboard.proxy_secret is not None
+    expected = config.dashboard.proxy_secret.reveal().encode()
+    offered = _header(headers, config.dashboard.proxy_secret_header).encode()
+    if not hmac.compare_digest(offered, expected):
+        raise PermissionDeniedError(
+            "this request did not come through the sign-in proxy: open the dashboard through it"
+        )
+    value = _header(headers, config.dashboard.trusted_header)
     if not value.strip() or "@" not in value:
         raise PermissionDeniedError(
             f"no {config.dashboard.trusted_header} header: open the dashboard through the"
