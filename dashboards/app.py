@@ -52,12 +52,14 @@ PAGES = {
     ),
 }
 
-st.set_page_config(page_title="scimaudit", page_icon=":material/shield_person:", layout="wide")
+# The favicon is an emoji (drawn locally): a ":material/...:" page icon is fetched from
+# fonts.gstatic.com, and an offline audit environment allows no request to the internet.
+st.set_page_config(page_title="scimaudit", page_icon="🛡️", layout="wide")
 
 try:
     config = ui.config()
 except ScimauditError as exc:
-    st.error(f"The dashboard cannot read its configuration: {exc}")
+    st.error(ui.plain(f"The dashboard cannot read its configuration: {exc}"))
     st.stop()
 
 who = ui.resolve_actor(config)
@@ -75,7 +77,7 @@ pages = [
 with st.sidebar:
     if who.name:
         st.text(who.name)
-    st.caption(f"{who.email} · {who.role}" + (" (read-only)" if who.read_only else ""))
+    st.caption(ui.plain(f"{who.email} · {who.role}" + (" (read-only)" if who.read_only else "")))
     if config.dashboard.auth != "header":
         st.button("Sign out", on_click=ui.sign_out, icon=":material/logout:")
 st.navigation(pages).run()

@@ -143,7 +143,9 @@ def sign_in_page() -> None:
     st.rerun()
 
 
-_MARKDOWN_SYNTAX = re.compile(r"([!-/:-@\[-`{-~])")
+_MARKDOWN_SYNTAX = re.compile(r"([!-/:-@\\[-`{-~])")
+_WORD_JOINER = "\u2060"  # invisible, and not a character the autolink patterns accept
+_AUTOLINK_STARTS = re.compile(r"(?i)(:(?=//)|\bwww(?=\.)|@)")
 
 
 def plain(text: object) -> str:
@@ -152,10 +154,13 @@ def plain(text: object) -> str:
     Names, reasons, group names and error messages come from SCIM apps, HR files and people; as
     Markdown they could become links, images that the browser fetches, or styled text. A backslash
     before every ASCII punctuation character is CommonMark's way to say "this character, as is", so
-    no link, image, autolink (``http://``, ``www.``, e-mail), HTML, emphasis, colour or icon
-    directive can form.
+    no link, image, HTML, emphasis, colour or icon directive can form. GitHub-style *literal*
+    autolinks (``http://…``, ``www.…``, e-mail addresses) are found in the text after escapes are
+    undone, so an invisible word joiner after ``:`` of ``://``, after ``www`` and after ``@`` keeps
+    them from matching while the text reads the same.
     """
-    return _MARKDOWN_SYNTAX.sub(r"\\\1", str(text))
+    joined = _AUTOLINK_STARTS.sub(lambda m: m.group(1) + _WORD_JOINER, str(text))
+    return _MARKDOWN_SYNTAX.sub(r"\\\1", joined)
 
 
 def flash(message: str, kind: str = "success") -> None:

@@ -104,3 +104,104 @@ def test_ticked_rows_never_become_another_persons_rows(browser: Any, tmp_path: P
         assert {(r[1], r[2]) for r in logged} == {("revoke", MAYA)}
     finally:
         stop(proc)
+
+
+class Beacon:
+    """A loopback listener that counts connections: any fetch of the payload's image lands here."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.hits = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.done.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.hits += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.done.set()
+        self.thread.join(5)
+        self.sock.close()
+
+
+def test_scim_text_is_shown_as_text_never_as_markdown(browser: Any, tmp_path: Path) -> None:
+    """Issue 15 #3: a userName, group name and typed reason that are Markdown links and images
+    show as literal text: no link element, no request for the image; and every request the pages
+    make goes to the dashboard itself (no web fonts or assets from the internet)."""
+    from review_support import TEAM_APPS, A, F, build_store, make_config, team_org
+    from scimaudit.review.campaigns import start_campaign
+    from test_dashboard_e2e import SASHA, USERS, go
+
+    beacon = Beacon()
+    payload = (
+        "[Session expired - sign in again](http://evil.example/login)"
+        f" ![b](http://127.0.0.1:{beacon.port}/beacon.png)"
+    )
+    group = f"<img src=http://127.0.0.1:{beacon.port}/g.png> **admins** :red[x]"
+    config = make_config(tmp_path, apps=TEAM_APPS, users=USERS)
+    people, accounts, _ = team_org(3)
+    accounts.append(A("crm", "crm-evil", None, [group], user_name=payload))
+    build_store(
+        config,
+        people,
+        accounts,
+        [F("orphaned_account", "crm", "crm-evil", group=group, reason=payload)],
+    )
+    from datetime import date, timedelta
+
+    start_campaign(config, name="Q3", due=date.today() + timedelta(days=14), actor="cli:test")
+    proc, url = serve(config, tmp_path)
+    requests: list[str] = []
+    try:
+        page = new_page(browser)
+        page.on("request", lambda r: requests.append(r.url))
+        sign_in(page, url, SASHA)  # crm's fallback reviewer: the orphan is in her queue
+        wait_text(page, "selected")
+        click_row(page, None)
+        decide_selected(page, "revoke", payload)
+        page.locator(".st-key-confirm_panel").get_by_text(
+            "sign in again](http", exact=False
+        ).wait_for()
+        page.get_by_role("button", name=re.compile(r"^Confirm revoke on")).click()
+        wait_text(page, "Recorded revoke on")
+        go(page, "Findings")
+        click_row(page, 0)
+        page.get_by_text("Identity link").wait_for()
+        settle(page)
+        body = page.locator("[data-testid=stMain]")
+        shot(page, "18-markdown-payload-as-text")
+        assert "[Session expired - sign in again](http://evil.example/login)" in (
+            body.text_content() or ""
+        )
+        text = (body.text_content() or "").replace("\u2060", "")  # plain()'s word joiners
+        assert "<img src=" in text and "**admins** :red[x]" in text  # the group name, as typed
+        assert text.count("sign in again](http://evil.example/login) ![b](http") >= 3
+        shot(page, "18-markdown-payload-as-text")
+        links = page.locator("a[href*='evil.example'], a[href^='mailto:'], a[href*='beacon']")
+        assert links.count() == 0, links.first.evaluate("e => e.parentElement.outerHTML")
+        assert page.locator(f"img[src*='{beacon.port}']").count() == 0
+        no_errors(page)
+        page.context.close()
+    finally:
+        stop(proc)
+        beacon.close()
+    assert beacon.hits == 0
+    assert not [u for u in requests if str(beacon.port) in u or "evil.example" in u]
+    from urllib.parse import urlsplit
+
+    outside = sorted({urlsplit(u).hostname for u in requests} - {"127.0.0.1"})
+    assert outside == [], f"requests left the machine: {outside}"
