@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -151,7 +153,10 @@ def test_scim_text_is_shown_as_text_never_as_markdown(browser: Any, tmp_path: Pa
         "[Session expired - sign in again](http://evil.example/login)"
         f" ![b](http://127.0.0.1:{beacon.port}/beacon.png)"
     )
-    group = f"<img src=http://127.0.0.1:{beacon.port}/g.png> **admins** :red[x]"
+    group = (
+        f'=HYPERLINK("http://127.0.0.1:{beacon.port}/h","x")'
+        f"<img src=http://127.0.0.1:{beacon.port}/g.png> **admins** :red[x]"
+    )
     config = make_config(tmp_path, apps=TEAM_APPS, users=USERS)
     people, accounts, _ = team_org(3)
     accounts.append(A("crm", "crm-evil", None, [group], user_name=payload))
@@ -191,6 +196,16 @@ def test_scim_text_is_shown_as_text_never_as_markdown(browser: Any, tmp_path: Pa
         assert "<img src=" in text and "**admins** :red[x]" in text  # the group name, as typed
         assert text.count("sign in again](http://evil.example/login) ![b](http") >= 3
         shot(page, "18-markdown-payload-as-text")
+        grid = page.get_by_test_id("stDataFrame").first
+        grid.hover()
+        page.get_by_role("button", name="Show/hide columns").first.wait_for()  # toolbar shown
+        assert page.get_by_role("button", name="Download as CSV").count() == 0
+        with page.expect_download() as info:  # the app's own export: formulas defused
+            page.get_by_role("button", name="Export CSV").click()
+        exported = Path(info.value.path()).read_text(encoding="utf-8")
+        cells = [c for row in csv.reader(io.StringIO(exported)) for c in row]
+        assert any("HYPERLINK" in c for c in cells)
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], exported
         links = page.locator("a[href*='evil.example'], a[href^='mailto:'], a[href*='beacon']")
         assert links.count() == 0, links.first.evaluate("e => e.parentElement.outerHTML")
         assert page.locator(f"img[src*='{beacon.port}']").count() == 0

@@ -42,6 +42,12 @@ def dashboard_argv(port: int) -> list[str]:
         "--server.fileWatcherType=none",
         "--server.runOnSave=false",
         "--client.toolbarMode=minimal",
+        # the grids' own "Download as CSV" (and copy) would hand spreadsheet formulas from SCIM
+        # data or typed reasons to Excel as they are; the app's export buttons defuse them
+        "--client.disableDataExport=true",
+        # a traceback (paths, SQL) helps an attacker, not a manager: the browser gets a generic
+        # message, the dashboard's log the details
+        "--client.showErrorDetails=none",
         "--theme.base=light",
         "--theme.primaryColor=#2457c5",
     ]
