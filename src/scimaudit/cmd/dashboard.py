@@ -27,14 +27,15 @@ APP = Path(__file__).resolve().parents[3] / "dashboards" / "app.py"
 
 def dashboard_argv(port: int) -> list[str]:
     """The command line that serves the dashboard on 127.0.0.1:``port``."""
-    if not APP.is_file():
+    server = APP.with_name("server.py")  # app.py behind a middleware that closes /_stcore/metrics
+    if not APP.is_file() or not server.is_file():
         raise ScimauditError(f"{APP}: dashboard app not found (run from a scimaudit checkout)")
     return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(APP),
+        str(server),
         "--server.headless=true",
         "--server.address=127.0.0.1",
         f"--server.port={port}",
