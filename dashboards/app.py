@@ -64,8 +64,15 @@ except ScimauditError as exc:
 
 who = ui.resolve_actor(config)
 if who is None:
+    # every page's address shows the sign-in form, so a deep link survives sign-in: the rerun
+    # after it routes the same address to the real page (if the role may open it)
     st.navigation(
-        [st.Page(ui.sign_in_page, title="Sign in", icon=":material/login:")], position="hidden"
+        [st.Page(ui.sign_in_page, title="Sign in", icon=":material/login:", default=True)]
+        + [
+            st.Page(ui.sign_in_page, title="Sign in", icon=":material/login:", url_path=key)
+            for key in PAGES
+        ],
+        position="hidden",
     ).run()
     st.stop()
 

@@ -8,12 +8,29 @@ to Streamlit unchanged.
 
 from __future__ import annotations
 
+import logging
+import uuid
 from pathlib import Path
 
 import streamlit as st
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+LOG = logging.getLogger("scimaudit.dashboard")
+
+
+def _log_to_stderr() -> None:
+    """Sign-in failures, sign-outs and unexpected errors as timestamped lines on stderr (which
+    ``scimaudit dashboard`` leaves on the terminal or sends to its log file)."""
+    root = logging.getLogger("scimaudit")
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
+_log_to_stderr()
 CLOSED_SUFFIXES = ("/_stcore/metrics",)
 
 
@@ -39,4 +56,20 @@ class ClosedRoutes:
         await self.app(scope, receive, send)
 
 
-app = st.App(Path(__file__).with_name("app.py"), middleware=[Middleware(ClosedRoutes)])
+def friendly_error(exc: Exception) -> bool:
+    """An unexpected error: the details (traceback, paths, SQL) to the dashboard log under a
+    reference; the browser gets a plain message with that reference."""
+    ref = uuid.uuid4().hex[:8]
+    LOG.error("unexpected dashboard error ref=%s", ref, exc_info=exc)
+    st.error(
+        f"Something went wrong (reference {ref}). Nothing was recorded by this action; the"
+        " details are in the dashboard log."
+    )
+    return True  # handled: Streamlit shows nothing more
+
+
+app = st.App(
+    Path(__file__).with_name("app.py"),
+    middleware=[Middleware(ClosedRoutes)],
+    on_script_error=friendly_error,
+)

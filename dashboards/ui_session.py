@@ -7,27 +7,30 @@ library, not the page, decides what that person may see or do.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import streamlit as st
 
 from scimaudit.config import CONFIG_ENV, Config, load_config
-from scimaudit.errors import PermissionDeniedError, ScimauditError, StoreLockedError
+from scimaudit.errors import ScimauditError, StoreLockedError
 from scimaudit.review.auth import (
     Actor,
     authenticate_header,
     authenticate_oidc,
     authenticate_password,
-    still_valid,
+    recheck,
 )
 
 T = TypeVar("T")
+LOG = logging.getLogger("scimaudit.dashboard")
 ACTOR_KEY = "scimaudit_actor"
-FAILED_KEY = "scimaudit_failed_sign_ins"
+LAST_SEEN_KEY = "scimaudit_last_seen"
 
 
 def config() -> Config:
@@ -45,6 +48,11 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     except ScimauditError as exc:
         st.error(plain(exc))
         st.stop()
+    except Exception:  # a bug or a database error: details to the log, not to the browser
+        ref = uuid.uuid4().hex[:8]
+        LOG.exception("unexpected error in %s ref=%s", getattr(fn, "__name__", fn), ref)
+        st.error(f"Something went wrong (reference {ref}); the details are in the dashboard log.")
+        st.stop()
     raise AssertionError("unreachable")
 
 
@@ -54,8 +62,12 @@ def actor() -> Actor | None:
 
 
 def require_actor() -> Actor:
-    """The signed-in person, or stop the page (pages are only routed after sign-in anyway)."""
-    who = actor()
+    """The signed-in person, re-checked now (idle timeout, HR status, role), or stop the page.
+
+    ``app.py`` checks before routing; pages check again because a page can also run on its own
+    (``streamlit.testing`` runs the page script directly after navigation)."""
+    cfg = config()
+    who = _still_signed_in(cfg) if cfg.dashboard.auth == "users" else actor()
     if who is None:
         st.error("Please sign in.")
         st.stop()
@@ -100,12 +112,37 @@ def resolve_actor(cfg: Config) -> Actor | None:
             st.stop()
         st.session_state[ACTOR_KEY] = who
         return who
+    return _still_signed_in(cfg)
+
+
+def touch() -> None:
+    """Note activity now (the idle timeout counts from the last run of this session)."""
+    st.session_state[LAST_SEEN_KEY] = time.time()
+
+
+def _still_signed_in(cfg: Config) -> Actor | None:
+    """The session's person if the session is not idle too long and HR and the config still
+    allow them, re-checked on every run (every click is a run)."""
     current = actor()
-    if current is not None and not still_valid(cfg, current):
-        st.session_state.pop(ACTOR_KEY, None)
-        st.warning("Your dashboard access changed; please sign in again.")
+    if current is None:
         return None
-    return current
+    idle = time.time() - float(st.session_state.get(LAST_SEEN_KEY, 0.0))
+    limit = cfg.dashboard.idle_timeout_minutes
+    if idle > limit * 60:
+        st.session_state.pop(ACTOR_KEY, None)
+        LOG.warning("session of %s ended after %.0f min idle", current.email, idle / 60)
+        st.warning(f"You were signed out after {limit:g} minutes without activity.")
+        return None
+    try:
+        fresh = recheck(cfg, current)
+    except ScimauditError as exc:
+        st.session_state.pop(ACTOR_KEY, None)
+        LOG.warning("session of %s ended: %s", current.email, exc)
+        st.warning(plain(f"Your dashboard access changed; please sign in again ({exc})."))
+        return None
+    st.session_state[ACTOR_KEY] = fresh
+    touch()
+    return fresh
 
 
 def sign_in_page() -> None:
@@ -126,20 +163,13 @@ def sign_in_page() -> None:
         submitted = st.form_submit_button("Sign in", type="primary")
     if not submitted:
         return
-    failures = int(st.session_state.get(FAILED_KEY, 0))
-    if failures >= 5:  # slow down guessing in this session
-        time.sleep(min(2.0 * (failures - 4), 10.0))
-    try:
+    try:  # failures are counted per account in the library (not per browser session)
         who = authenticate_password(cfg, email, password)
-    except PermissionDeniedError as exc:
-        st.session_state[FAILED_KEY] = failures + 1
-        st.error(plain(exc))
-        return
     except ScimauditError as exc:
         st.error(plain(exc))
         return
-    st.session_state[FAILED_KEY] = 0
     st.session_state[ACTOR_KEY] = who
+    touch()
     st.rerun()
 
 

@@ -196,7 +196,7 @@ def test_security_sees_campaigns_findings_and_collections(store: tuple[Config, i
         assert at.title[0].value == title
     at.switch_page("pages/findings.py")
     at = at.run()
-    findings = at.dataframe(key="findings_table").value
+    findings = next(d for d in at.dataframe if str(d.key).startswith("findings_")).value
     assert list(findings["kind"]) == ["terminated_active"]
 
 
@@ -341,3 +341,63 @@ def test_ticks_never_move_to_other_rows_when_the_filter_changes(store: tuple[Con
             "SELECT item_id, decision FROM campaign_decision_current WHERE campaign_id = ?", [cid]
         ).fetchall()
     assert decided == [(int(sam["item_id"].iloc[0]), "revoke")]
+
+
+def test_failed_sign_ins_are_throttled_per_account_not_per_session(
+    store: tuple[Config, int],
+) -> None:
+    """A fresh browser session per guess (a reload) does not reset the count."""
+    from scimaudit.review.signin_throttle import THROTTLE
+
+    try:
+        for _ in range(THROTTLE.free_failures + 1):
+            at = signed_in(AUDITOR, "wrong-password")  # each a new session
+        assert texts(at.error) == ["wrong email or password"]
+        at = signed_in(AUDITOR)  # the right password, in yet another session
+        assert any("too many failed sign-ins" in x for x in texts(at.error))
+        assert not at.dataframe
+    finally:
+        THROTTLE.succeeded(AUDITOR)
+
+
+def test_idle_sessions_and_terminated_people_are_signed_out(store: tuple[Config, int]) -> None:
+    import time
+
+    config, _ = store
+    at = signed_in(MIA.email)
+    assert at.title[0].value == "My reviews"
+    at.session_state["scimaudit_last_seen"] = time.time() - 31 * 60  # 30 min is the default
+    at = at.run()
+    assert any("signed out after 30 minutes without activity" in x for x in texts(at.warning))
+    assert not at.dataframe and "Please sign in." in texts(at.error)
+
+    at = signed_in(MIA.email)
+    assert at.title[0].value == "My reviews"
+    with connect(config.store.path) as con:  # HR terminates her while she is signed in
+        con.execute("UPDATE employee SET status = 'terminated' WHERE employee_id = ?", [MIA.id])
+    at = at.run()
+    assert any("terminated" in x for x in texts(at.warning))
+    assert not at.dataframe and "Please sign in." in texts(at.error)
+
+
+def test_an_unexpected_error_shows_a_reference_not_a_traceback(
+    store: tuple[Config, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 15 #5: a too-large item number in Reassign showed DuckDB's traceback, paths and SQL."""
+    _, cid = store
+    at = signed_in(SEC.email)
+    at.switch_page("pages/campaigns.py")
+    at = at.run()
+    at.selectbox(key="campaign_pick").set_value(cid)
+    at = at.run()
+    next(t for t in at.text_input if t.label == "Item numbers").set_value("99999999999999")
+    next(t for t in at.text_input if t.label.startswith("New reviewer")).set_value(MIA.email)
+    next(t for t in at.text_input if t.label == "Reason").set_value("away")
+    next(b for b in at.button if b.label == "Reassign").click()
+    at = at.run()
+    assert not at.exception
+    shown = " ".join(texts(at.error))
+    assert "Something went wrong (reference" in shown
+    assert "duckdb" not in shown.lower() and "SELECT" not in shown and "/" not in shown
+    ref = shown.split("reference ")[1][:8]
+    assert any(ref in r.getMessage() and r.exc_info for r in caplog.records)

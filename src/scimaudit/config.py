@@ -408,6 +408,12 @@ class DashboardConfig(_Model):
         " carry it is refused (a header sent straight to the port proves nothing)",
     )
     proxy_secret_header: str = "X-Scimaudit-Proxy-Secret"  # noqa: S105 (a header name)
+    idle_timeout_minutes: float = Field(
+        30.0,
+        gt=0,
+        description="sign a dashboard session out after this long without a click or reload"
+        " (users and oidc sign-in; behind a proxy its own session rules apply)",
+    )
     oidc_provider: str | None = Field(
         None,
         description="provider name under [auth.NAME] in .streamlit/secrets.toml; None = [auth]",

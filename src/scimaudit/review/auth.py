@@ -36,6 +36,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from scimaudit.config import Config
 from scimaudit.errors import ConfigError, PermissionDeniedError
 from scimaudit.review.db import fetch_one, open_store
+from scimaudit.review.signin_throttle import THROTTLE, SignInThrottle
 
 Role = Literal["manager", "security", "auditor", "admin"]
 AuthMethod = Literal["password", "header", "oidc", "cli"]
@@ -121,11 +122,18 @@ def hr_person_by_email(
     if snap is None:
         return None
     wanted = normalise_email(config, email)
+    # only the spellings that normalise to ``wanted`` (its domain and the aliases folded into it):
+    # this runs on every dashboard action, so it must not read the whole HR snapshot
+    local, _, domain = wanted.rpartition("@")
+    aliases = config.correlation.domain_aliases.items()
+    domains = {domain} | {k.lower() for k, v in aliases if v.lower() == domain}
+    candidates = sorted({f"{local}@{d}" for d in domains} if local else {wanted})
     rows = con.execute(
         "SELECT employee_id, email, concat_ws(' ', first_name, last_name), status, department,"
         " title, manager_id FROM employee WHERE snapshot_id = ? AND email IS NOT NULL"
+        " AND lower(trim(email)) IN (SELECT unnest(?::VARCHAR[]))"
         " ORDER BY status = 'terminated', employee_id",
-        [snap],
+        [snap, candidates],
     ).fetchall()
     for row in rows:
         if normalise_email(config, str(row[1])) == wanted:
@@ -159,20 +167,33 @@ def _actor_for(config: Config, email: str, method: AuthMethod) -> Actor:
     )
 
 
-def authenticate_password(config: Config, email: str, password: str) -> Actor:
-    """Check an email + password against ``[[dashboard.users]]``; raise on any mismatch."""
+def authenticate_password(
+    config: Config, email: str, password: str, *, throttle: SignInThrottle = THROTTLE
+) -> Actor:
+    """Check an email + password against ``[[dashboard.users]]``; raise on any mismatch.
+
+    Failures are counted per account by the process-wide ``throttle`` (and logged); a locked
+    account is refused before its password is looked at."""
     if config.dashboard.auth != "users":
         raise PermissionDeniedError(
             f"password sign-in is off (dashboard.auth = {config.dashboard.auth})"
         )
     wanted = normalise_email(config, email)
+    wait = throttle.wait_seconds(wanted)
+    if wait > 0:  # locked: no password is checked, right or wrong
+        throttle.refused_while_locked(wanted, wait)
+        raise PermissionDeniedError(
+            f"too many failed sign-ins for this account: try again in {wait:.0f} s"
+        )
     user = next(
         (u for u in config.dashboard.users if normalise_email(config, u.email) == wanted), None
     )
     stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
     ok = verify_password(stored, password)
     if user is None or not user.password_hash or not ok:
+        throttle.failed(wanted)
         raise PermissionDeniedError("wrong email or password")
+    throttle.succeeded(wanted)
     return _actor_for(config, wanted, "password")
 
 
@@ -233,6 +254,17 @@ def still_valid(config: Config, actor: Actor) -> bool:
         normalise_email(config, u.email) == wanted and u.role == actor.role and u.password_hash
         for u in config.dashboard.users
     )
+
+
+def recheck(config: Config, actor: Actor) -> Actor:
+    """The signed-in person as of now, for every dashboard action: a password user still
+    configured with the same role, not terminated in the current HR snapshot, and the role the
+    config gives today. Raises :class:`PermissionDeniedError` when that no longer holds."""
+    if actor.method == "cli":
+        return actor
+    if not still_valid(config, actor):
+        raise PermissionDeniedError(f"{actor.email}: dashboard access changed")
+    return _actor_for(config, actor.email, actor.method)
 
 
 def cli_actor() -> Actor:
