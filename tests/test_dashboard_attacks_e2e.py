@@ -14,9 +14,11 @@ import pytest
 
 from test_dashboard_e2e import (
     MAYA,
+    SHOTS,
     click_row,
     new_page,
     no_errors,
+    queue_grid,
     serve,
     settle,
     shot,
@@ -70,6 +72,15 @@ def test_ticked_rows_never_become_another_persons_rows(browser: Any, tmp_path: P
         maya = new_page(browser)
         sign_in(maya, url, MAYA)
         wait_text(maya, "72 shown")
+        maya.set_viewport_size({"width": 1440, "height": 900})  # a laptop screen, no scrolling
+        settle(maya)
+        maya.get_by_test_id("stDataFrame").last.scroll_into_view_if_needed()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        maya.screenshot(path=str(SHOTS / "19-queue-1440x900.png"))
+        header = queue_grid(maya).locator("table [role=row]").first.text_content() or ""
+        for column in ("Person", "App", "Access", "Flag", "Why", "Last sign-in", "Peers"):
+            assert column in header, header
+        maya.set_viewport_size({"width": 1400, "height": 1800})
         n = pick_person(maya, ana)
         assert n == len(ana_items)
         click_row(maya, None)  # tick every row of Ana's

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import date
 
 import pandas as pd
 import queue_selection as sel
@@ -35,28 +37,24 @@ campaign_id = st.selectbox(
     "Campaign", list(labels), format_func=lambda cid: labels[cid], key="my_campaign"
 )
 
-COLUMNS = {
-    "person": st.column_config.TextColumn("Person", width="medium"),
-    "app": st.column_config.TextColumn("App", width="small"),
-    "access": st.column_config.TextColumn(
-        "Access", width=110, help="(account) = the account itself"
-    ),
-    "decision": st.column_config.TextColumn("Decision", width="small"),
-    "findings": st.column_config.TextColumn("Findings", width="medium"),
-    "recommendation": st.column_config.TextColumn("Suggested", width="small"),
-    "recommendation_reason": st.column_config.TextColumn("Why", width="medium"),
-    "reason": st.column_config.TextColumn("Your reason", width="medium"),
-    "title": st.column_config.TextColumn("Title", width="medium"),
-    "account": st.column_config.TextColumn("Account", width="medium"),
-    "last_sign_in": st.column_config.DatetimeColumn(
-        "Last sign-in", format="YYYY-MM-DD", width="small"
-    ),
+COLUMNS = {  # in the order a manager decides by; the rest sit to the right
+    "person": st.column_config.TextColumn("Person", width=130),
+    "app": st.column_config.TextColumn("App", width=60),
+    "access": st.column_config.TextColumn("Access", width=120, help="(account) = the account"),
+    "findings": st.column_config.TextColumn("Flag", width=120),
+    "recommendation_reason": st.column_config.TextColumn("Why", width=280),
+    "last_sign_in": st.column_config.DatetimeColumn("Last sign-in", format="YYYY-MM-DD", width=95),
     "peer_share": st.column_config.NumberColumn(
-        "Peers with it",
+        "Peers",
         format="percent",
-        width="small",
+        width=60,
         help="Share of the person's peers (same department and title) holding the same access",
     ),
+    "decision": st.column_config.TextColumn("Decision", width=70),
+    "recommendation": st.column_config.TextColumn("Suggested", width=80),
+    "reason": st.column_config.TextColumn("Your reason", width="medium"),
+    "account": st.column_config.TextColumn("Account", width="medium"),
+    "title": st.column_config.TextColumn("Title", width="medium"),
 }
 
 
@@ -137,6 +135,31 @@ def _sign_off(campaign_id: int) -> None:
     _act(lambda: f"Signed off: {sign_off(config, actor, campaign_id)} item(s) certified.")
 
 
+def _detail_panel(item: pd.Series) -> None:
+    """The evidence behind one ticked item: each finding with its reason, and the facts the
+    suggestion used. All of it is data from HR and the apps, so it is shown as plain text."""
+    with st.container(border=True, key="item_detail"):
+        st.markdown("**Why this item is here**")
+        st.text(
+            f"{item['person']} · {item['title'] or '—'} · {item['department'] or '—'}"
+            f" · HR status: {item['person_status'] or 'not in HR'}"
+        )
+        st.text(f"{item['app']} · account {item['account']} · access {item['access']}")
+        last = item["last_sign_in"]
+        share = item["peer_share"]
+        st.text(
+            f"Last sign-in: {'never seen' if pd.isna(last) else f'{last:%Y-%m-%d}'}"
+            f" · peers holding it: {'—' if pd.isna(share) else f'{share:.0%}'}"
+        )
+        for f in json.loads(item["findings_detail"] or "[]"):
+            st.text(
+                f"Finding {f.get('kind')} ({f.get('severity')}, {f.get('status')}):"
+                f" {f.get('reason')}"
+            )
+        if item["recommendation"]:
+            st.text(f"Suggested: {item['recommendation']} — {item['recommendation_reason']}")
+
+
 def _confirm_panel(items: pd.DataFrame, pending: sel.Pending) -> None:
     """The exact people and access the pending decision covers, with Confirm and Cancel."""
     chosen = items[items["item_id"].isin(pending.item_ids)]
@@ -177,7 +200,14 @@ def queue_panel(campaign_id: int) -> None:
     a.metric("Items", total)
     b.metric("Decided", f"{decided} / {total}")
     c.metric("Flagged, undecided", flagged_open)
-    d.metric("Due", f"{queue.campaign.due:%d %b}")
+    days = (queue.campaign.due - date.today()).days
+    d.metric(
+        "Due",
+        f"{queue.campaign.due:%d %b}",
+        f"in {days} day{'s' * (days != 1)}" if days >= 0 else f"{-days} days overdue",
+        delta_color="off" if days >= 0 else "inverse",
+        delta_arrow="off",
+    )
     st.progress(decided / total if total else 1.0, text=f"{decided} of {total} decided")
     if queue.signed_off_at is not None:
         st.success(f"You signed off this review on {queue.signed_off_at:%d %b %Y %H:%M} UTC.")
@@ -194,6 +224,12 @@ def queue_panel(campaign_id: int) -> None:
     only_flagged = f3.toggle("Flagged", key="f_flagged", help="Only items with findings")
     only_open = f4.toggle("Open", key="f_open", help="Only undecided items")
     rec = f5.selectbox("Suggested", ["Any", "revoke", "keep", "none"], key="f_rec")
+    search = st.text_input(
+        "Search",
+        key="f_search",
+        placeholder="Search person, app, access, account, flag",
+        label_visibility="collapsed",
+    )
     view = queries.filter_queue(
         items,
         person=None if person == "Everyone" else person,
@@ -201,7 +237,14 @@ def queue_panel(campaign_id: int) -> None:
         only_flagged=only_flagged,
         only_undecided=only_open,
         recommendation=None if rec == "Any" else rec,
-    ).reset_index(drop=True)
+    )
+    if search.strip():
+        needle = search.strip().lower()
+        hay = view[["person", "app", "access", "account", "findings"]].fillna("").astype(str)
+        view = view[
+            hay.apply(lambda col: col.str.lower().str.contains(needle, regex=False)).any(axis=1)
+        ]
+    view = view.reset_index(drop=True)
 
     view_ids = [int(i) for i in view["item_id"]]
     key = sel.view_key(campaign_id, view_ids, _version())
@@ -232,6 +275,8 @@ def queue_panel(campaign_id: int) -> None:
     selected = sel.selected_ids(st.session_state, key)
     st.caption(f"{len(view)} shown · {len(selected)} selected — tick rows to decide them.")
 
+    if len(selected) == 1:
+        _detail_panel(items[items["item_id"] == selected[0]].iloc[0])
     if isinstance(pending, sel.Pending):
         _confirm_panel(items, pending)
     with st.form(f"decide_{campaign_id}", border=True, clear_on_submit=True):
