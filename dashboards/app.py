@@ -15,37 +15,37 @@ from scimaudit.errors import ScimauditError
 PAGES = {
     # file, title, icon, roles
     "my_reviews": (
-        "pages/my_reviews.py",
+        "views/my_reviews.py",
         "My reviews",
         ":material/fact_check:",
         {"manager", "security", "admin"},
     ),
     "campaigns": (
-        "pages/campaigns.py",
+        "views/campaigns.py",
         "Campaigns",
         ":material/assignment:",
         {"security", "auditor", "admin"},
     ),
     "findings": (
-        "pages/findings.py",
+        "views/findings.py",
         "Findings",
         ":material/report:",
         {"security", "auditor", "admin"},
     ),
     "access": (
-        "pages/access_explorer.py",
+        "views/access_explorer.py",
         "Access explorer",
         ":material/travel_explore:",
         {"security", "auditor", "admin"},
     ),
     "evidence": (
-        "pages/evidence.py",
+        "views/evidence.py",
         "Evidence",
         ":material/verified:",
         {"security", "auditor", "admin"},
     ),
     "collections": (
-        "pages/collections.py",
+        "views/collections.py",
         "Collections",
         ":material/cloud_sync:",
         {"security", "auditor", "admin"},

@@ -4,6 +4,7 @@ authorization, deciding from the queue, auditor read-only with downloads."""
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,10 @@ from scimaudit.store.connect import connect
 
 pytestmark = pytest.mark.slow  # each test drives several full app runs (1–3 s)
 
-APP = "../dashboards/app.py"  # AppTest resolves it against this file's folder
+APP = "../dashboards/app.py"
+sys.path.insert(
+    0, str(Path(__file__).resolve().parents[1] / "dashboards")
+)  # ui_session  # AppTest resolves it against this file's folder
 AUDITOR = "auditor@example.com"
 
 
@@ -65,6 +69,17 @@ def texts(elements: Any) -> list[str]:
     return [
         re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(e.value).replace("\u2060", "")) for e in elements
     ]
+
+
+def forced(signed: AppTest, page: str) -> AppTest:
+    """Run a page script on its own with the signed-in session's person (what a forged route
+    would reach if st.navigation did not stop it)."""
+    import time
+
+    at = AppTest.from_file(f"../dashboards/{page}", default_timeout=30)
+    at.session_state["scimaudit_actor"] = signed.session_state["scimaudit_actor"]
+    at.session_state["scimaudit_last_seen"] = time.time()
+    return at.run()
 
 
 def queue_key(at: AppTest) -> str:
@@ -151,10 +166,9 @@ def test_manager_cannot_reach_other_pages_or_items(store: tuple[Config, int]) ->
     at.button(key="confirm_go").click()
     at = at.run()
     assert set(decisions(config, cid)) == {"k-dev/"}
-    # forcing another role's page (AppTest can, a browser can't: st.navigation only routes the
-    # role's pages) still shows nothing: the page and the library refuse on the server
-    at.switch_page("pages/campaigns.py")
-    at = at.run()
+    # forcing another role's page (running its script directly; a browser can't: st.navigation
+    # only routes the role's pages) still shows nothing: the page and the library refuse
+    at = forced(at, "views/campaigns.py")
     assert not at.title and not at.dataframe
     assert texts(at.error) == [
         "ole.owner@example.com (manager) may not open Campaigns; needs admin or auditor or security"
@@ -174,8 +188,7 @@ def test_auditor_is_read_only_and_downloads_campaign_evidence(store: tuple[Confi
     names = [d.label for d in at.get("download_button")]
     assert f"Download campaign-{cid}-decisions.csv" in names
     # My reviews is not a page for auditors, and forcing it shows nothing
-    at.switch_page("pages/my_reviews.py")
-    at = at.run()
+    at = forced(at, "views/my_reviews.py")
     assert not at.title and not at.dataframe
     assert "read-only" in texts(at.error)[0]
 
@@ -184,17 +197,17 @@ def test_security_sees_campaigns_findings_and_collections(store: tuple[Config, i
     at = signed_in(SEC.email)
     assert not at.exception, at.exception
     for page, title in (
-        ("pages/campaigns.py", "Campaigns"),
-        ("pages/findings.py", "Findings"),
-        ("pages/collections.py", "Collections"),
-        ("pages/access_explorer.py", "Access explorer"),
-        ("pages/evidence.py", "Evidence"),
+        ("views/campaigns.py", "Campaigns"),
+        ("views/findings.py", "Findings"),
+        ("views/collections.py", "Collections"),
+        ("views/access_explorer.py", "Access explorer"),
+        ("views/evidence.py", "Evidence"),
     ):
         at.switch_page(page)
         at = at.run()
         assert not at.exception, (page, at.exception)
         assert at.title[0].value == title
-    at.switch_page("pages/findings.py")
+    at.switch_page("views/findings.py")
     at = at.run()
     findings = next(d for d in at.dataframe if str(d.key).startswith("findings_")).value
     assert list(findings["kind"]) == ["terminated_active"]
@@ -262,7 +275,7 @@ def test_oidc_identity_maps_to_hr_and_roles(
 def test_security_starts_and_closes_a_campaign(store: tuple[Config, int]) -> None:
     config, cid = store
     at = signed_in(SEC.email)
-    at.switch_page("pages/campaigns.py")
+    at.switch_page("views/campaigns.py")
     at = at.run()
     start = next(b for b in at.button if b.label == "Start campaign")
     next(t for t in at.text_input if t.label == "Name").set_value("Privileged only")
@@ -369,7 +382,7 @@ def test_idle_sessions_and_terminated_people_are_signed_out(store: tuple[Config,
     at.session_state["scimaudit_last_seen"] = time.time() - 31 * 60  # 30 min is the default
     at = at.run()
     assert any("signed out after 30 minutes without activity" in x for x in texts(at.warning))
-    assert not at.dataframe and "Please sign in." in texts(at.error)
+    assert not at.dataframe and [t.label for t in at.text_input] == ["Work email", "Password"]
 
     at = signed_in(MIA.email)
     assert at.title[0].value == "My reviews"
@@ -377,7 +390,7 @@ def test_idle_sessions_and_terminated_people_are_signed_out(store: tuple[Config,
         con.execute("UPDATE employee SET status = 'terminated' WHERE employee_id = ?", [MIA.id])
     at = at.run()
     assert any("terminated" in x for x in texts(at.warning))
-    assert not at.dataframe and "Please sign in." in texts(at.error)
+    assert not at.dataframe and [t.label for t in at.text_input] == ["Work email", "Password"]
 
 
 def test_an_unexpected_error_shows_a_reference_not_a_traceback(
@@ -386,7 +399,7 @@ def test_an_unexpected_error_shows_a_reference_not_a_traceback(
     """Issue 15 #5: a too-large item number in Reassign showed DuckDB's traceback, paths and SQL."""
     _, cid = store
     at = signed_in(SEC.email)
-    at.switch_page("pages/campaigns.py")
+    at.switch_page("views/campaigns.py")
     at = at.run()
     at.selectbox(key="campaign_pick").set_value(cid)
     at = at.run()

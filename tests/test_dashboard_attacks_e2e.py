@@ -155,7 +155,7 @@ def test_scim_text_is_shown_as_text_never_as_markdown(browser: Any, tmp_path: Pa
     """Issue 15 #3: a userName, group name and typed reason that are Markdown links and images
     show as literal text: no link element, no request for the image; and every request the pages
     make goes to the dashboard itself (no web fonts or assets from the internet)."""
-    from review_support import TEAM_APPS, A, F, build_store, make_config, team_org
+    from review_support import PASSWORD, TEAM_APPS, A, F, build_store, make_config, team_org
     from scimaudit.review.campaigns import start_campaign
     from test_dashboard_e2e import SASHA, USERS, go
 
@@ -183,9 +183,19 @@ def test_scim_text_is_shown_as_text_never_as_markdown(browser: Any, tmp_path: Pa
     proc, url = serve(config, tmp_path)
     requests: list[str] = []
     try:
+        import httpx
+
+        assert httpx.get(url + "_stcore/metrics", timeout=10).status_code == 404  # closed
+        assert httpx.get(url + "_stcore/health", timeout=10).text == "ok"
         page = new_page(browser)
         page.on("request", lambda r: requests.append(r.url))
-        sign_in(page, url, SASHA)  # crm's fallback reviewer: the orphan is in her queue
+        page.goto(url + "campaigns")  # a deep link before sign-in: the form, at that address
+        page.get_by_label("Work email").fill(SASHA)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Campaigns", exact=True).wait_for()
+        no_errors(page)
+        go(page, "My reviews")  # crm's fallback reviewer: the orphan is in her queue
         wait_text(page, "selected")
         click_row(page, None)
         decide_selected(page, "revoke", payload)
