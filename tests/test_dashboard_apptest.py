@@ -414,3 +414,21 @@ def test_an_unexpected_error_shows_a_reference_not_a_traceback(
     assert "duckdb" not in shown.lower() and "SELECT" not in shown and "/" not in shown
     ref = shown.split("reference ")[1][:8]
     assert any(ref in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_search_due_days_and_the_detail_panel_of_one_ticked_item(
+    store: tuple[Config, int],
+) -> None:
+    at = signed_in(MIA.email)
+    due = at.metric[3]
+    assert due.label == "Due" and due.delta == "in 7 days"  # the fixture's due date
+    at.text_input(key="f_search").set_value("LEAVER")
+    at = at.run()
+    view = at.dataframe(key=queue_key(at)).value
+    assert set(view["person"]) == {"Leo Leaver"}
+    flagged = [i for i, f in enumerate(view["findings"]) if f]
+    tick(at, flagged[:1])
+    at = at.run()
+    detail = " ".join(str(t.value) for t in at.text)
+    assert "Finding terminated_active (high, open): planted for a test" in detail
+    assert "Leo Leaver" in detail and "Last sign-in:" in detail
