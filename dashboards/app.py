@@ -76,6 +76,7 @@ if who is None:
     ).run()
     st.stop()
 
+ui.set_session_cookie()
 pages = [
     st.Page(path, title=title, icon=icon, url_path=key)
     for key, (path, title, icon, roles) in PAGES.items()

@@ -14,7 +14,12 @@ from pathlib import Path
 
 import streamlit as st
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from scimaudit.review.web_sessions import COOKIE, SESSIONS
 
 LOG = logging.getLogger("scimaudit.dashboard")
 
@@ -68,8 +73,24 @@ def friendly_error(exc: Exception) -> bool:
     return True  # handled: Streamlit shows nothing more
 
 
+_PIXEL = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
+
+
+async def session_cookie(request: Request) -> Response:
+    """Redeem a one-time sign-in grant for the signed session cookie (see web_sessions)."""
+    value = SESSIONS.redeem(request.query_params.get("grant", ""))
+    if value is None:
+        return PlainTextResponse("not found", status_code=404)
+    response = Response(_PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
+    response.set_cookie(COOKIE, value, httponly=True, samesite="strict", path="/")
+    return response
+
+
 app = st.App(
     Path(__file__).with_name("app.py"),
+    routes=[Route("/_scimaudit/session", session_cookie, methods=["GET"])],
     middleware=[Middleware(ClosedRoutes)],
     on_script_error=friendly_error,
 )

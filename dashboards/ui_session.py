@@ -25,12 +25,16 @@ from scimaudit.review.auth import (
     authenticate_oidc,
     authenticate_password,
     recheck,
+    resume_password_session,
 )
+from scimaudit.review.web_sessions import COOKIE, SESSIONS
 
 T = TypeVar("T")
 LOG = logging.getLogger("scimaudit.dashboard")
 ACTOR_KEY = "scimaudit_actor"
 LAST_SEEN_KEY = "scimaudit_last_seen"
+SID_KEY = "scimaudit_session_id"
+GRANT_KEY = "scimaudit_session_grant"
 
 
 def config() -> Config:
@@ -78,6 +82,9 @@ def require_actor() -> Actor:
 def sign_out() -> None:
     cfg = config()
     st.session_state.pop(ACTOR_KEY, None)
+    sid = st.session_state.pop(SID_KEY, None)
+    if sid:
+        SESSIONS.end(str(sid))  # the cookie may stay in the browser; it names nothing now
     if cfg.dashboard.auth == "oidc":
         st.logout()
 
@@ -115,6 +122,28 @@ def resolve_actor(cfg: Config) -> Actor | None:
     return _still_signed_in(cfg)
 
 
+def _resume_from_cookie(cfg: Config) -> Actor | None:
+    """After a reload: the person of a live session named by a valid signed cookie."""
+    try:
+        cookie = st.context.cookies.get(COOKIE)
+    except Exception:  # no browser connection (streamlit.testing)
+        return None
+    found = SESSIONS.resume(cookie, cfg.dashboard.idle_timeout_minutes * 60) if cookie else None
+    if found is None:
+        return None
+    sid, email = found
+    try:
+        who = resume_password_session(cfg, email)
+    except ScimauditError as exc:
+        SESSIONS.end(sid)
+        LOG.warning("session of %s not resumed: %s", email, exc)
+        return None
+    st.session_state[ACTOR_KEY] = who
+    st.session_state[SID_KEY] = sid
+    touch()
+    return who
+
+
 def touch() -> None:
     """Note activity now (the idle timeout counts from the last run of this session)."""
     st.session_state[LAST_SEEN_KEY] = time.time()
@@ -123,12 +152,16 @@ def touch() -> None:
 def _still_signed_in(cfg: Config) -> Actor | None:
     """The session's person if the session is not idle too long and HR and the config still
     allow them, re-checked on every run (every click is a run)."""
-    current = actor()
+    current = actor() or _resume_from_cookie(cfg)
     if current is None:
         return None
     idle = time.time() - float(st.session_state.get(LAST_SEEN_KEY, 0.0))
     limit = cfg.dashboard.idle_timeout_minutes
+    sid = st.session_state.get(SID_KEY)
+    if sid and SESSIONS.touch(str(sid), limit * 60) is None:
+        idle = max(idle, limit * 60 + 1)  # the server-side session timed out (or was ended)
     if idle > limit * 60:
+        st.session_state.pop(SID_KEY, None)
         st.session_state.pop(ACTOR_KEY, None)
         LOG.warning("session of %s ended after %.0f min idle", current.email, idle / 60)
         st.warning(f"You were signed out after {limit:g} minutes without activity.")
@@ -169,8 +202,19 @@ def sign_in_page() -> None:
         st.error(plain(exc))
         return
     st.session_state[ACTOR_KEY] = who
+    sid, grant = SESSIONS.start(who.email)
+    st.session_state[SID_KEY] = sid
+    st.session_state[GRANT_KEY] = grant  # app.py has the browser redeem it for the cookie
     touch()
     st.rerun()
+
+
+def set_session_cookie() -> None:
+    """Have the browser fetch ``/_scimaudit/session`` once after sign-in: that response (not a
+    page, which cannot) sets the signed session cookie, so a reload keeps the person signed in."""
+    grant = st.session_state.pop(GRANT_KEY, None)
+    if isinstance(grant, str) and grant.replace("-", "").replace("_", "").isalnum():
+        st.html(f'<img src="/_scimaudit/session?grant={grant}" alt="" width="1" height="1">')
 
 
 _MARKDOWN_SYNTAX = re.compile(r"([!-/:-@\\[-`{-~])")

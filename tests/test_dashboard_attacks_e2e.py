@@ -72,6 +72,16 @@ def test_ticked_rows_never_become_another_persons_rows(browser: Any, tmp_path: P
         maya = new_page(browser)
         sign_in(maya, url, MAYA)
         wait_text(maya, "72 shown")
+        cookies = {c["name"]: c for c in maya.context.cookies()}
+        assert cookies["scimaudit_session"]["httpOnly"], cookies
+        assert cookies["scimaudit_session"]["sameSite"] == "Strict"
+        maya.reload()  # the signed session cookie keeps her signed in
+        wait_text(maya, "72 shown")
+        forged = new_page(browser)  # a made-up cookie names no session
+        forged.context.add_cookies([{"name": "scimaudit_session", "value": "abc.def", "url": url}])
+        forged.goto(url)
+        forged.get_by_label("Work email").wait_for()
+        forged.context.close()
         maya.set_viewport_size({"width": 1440, "height": 900})  # a laptop screen, no scrolling
         settle(maya)
         maya.get_by_test_id("stDataFrame").last.scroll_into_view_if_needed()

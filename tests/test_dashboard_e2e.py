@@ -263,7 +263,8 @@ def test_review_sign_off_isolation_close_and_auditor_download(browser: Any, tmp_
         nav = omar.get_by_test_id("stSidebarNav")
         assert nav.get_by_text("Campaigns").count() == 0
         omar.goto(url + "campaigns")  # a manager typing another page's address
-        omar.get_by_text("Page not found").wait_for()
+        omar.get_by_text("Page not found").wait_for()  # the session cookie kept him signed in
+        assert omar.get_by_role("heading", name="Campaigns", exact=True).count() == 0
         shot(omar, "05-second-manager-forced-url")
 
         omar.context.close()

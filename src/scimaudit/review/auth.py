@@ -267,6 +267,14 @@ def recheck(config: Config, actor: Actor) -> Actor:
     return _actor_for(config, actor.email, actor.method)
 
 
+def resume_password_session(config: Config, email: str) -> Actor:
+    """The person behind a password session resumed from its cookie, checked as at sign-in
+    (still a configured user, not terminated in HR) without asking for the password again."""
+    if config.dashboard.auth != "users":
+        raise PermissionDeniedError("password sign-in is off")
+    return recheck(config, _actor_for(config, email, "password"))
+
+
 def cli_actor() -> Actor:
     """Whoever runs the CLI with access to the store file: recorded as ``cli:<os user>``."""
     try:
