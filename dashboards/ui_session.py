@@ -161,7 +161,7 @@ def _still_signed_in(cfg: Config) -> Actor | None:
     if sid and SESSIONS.touch(str(sid), limit * 60) is None:
         idle = max(idle, limit * 60 + 1)  # the server-side session timed out (or was ended)
     if idle > limit * 60:
-        st.session_state.pop(SID_KEY, None)
+        SESSIONS.end(str(st.session_state.pop(SID_KEY, "")))
         st.session_state.pop(ACTOR_KEY, None)
         LOG.warning("session of %s ended after %.0f min idle", current.email, idle / 60)
         st.warning(f"You were signed out after {limit:g} minutes without activity.")
@@ -170,6 +170,7 @@ def _still_signed_in(cfg: Config) -> Actor | None:
         fresh = recheck(cfg, current)
     except ScimauditError as exc:
         st.session_state.pop(ACTOR_KEY, None)
+        SESSIONS.end(str(st.session_state.pop(SID_KEY, "")))
         LOG.warning("session of %s ended: %s", current.email, exc)
         st.warning(plain(f"Your dashboard access changed; please sign in again ({exc})."))
         return None
