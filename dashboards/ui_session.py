@@ -128,7 +128,9 @@ def _resume_from_cookie(cfg: Config) -> Actor | None:
         cookie = st.context.cookies.get(COOKIE)
     except Exception:  # no browser connection (streamlit.testing)
         return None
-    found = SESSIONS.resume(cookie, cfg.dashboard.idle_timeout_minutes * 60) if cookie else None
+    if not isinstance(cookie, str):
+        return None
+    found = SESSIONS.resume(cookie, cfg.dashboard.idle_timeout_minutes * 60)
     if found is None:
         return None
     sid, email = found

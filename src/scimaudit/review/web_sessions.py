@@ -69,7 +69,9 @@ class WebSessions:
 
     def resume(self, cookie: str | None, idle_seconds: float) -> tuple[str, str] | None:
         """(session id, email) for a valid cookie of a live session, which counts as activity."""
-        sid, _, mac = (cookie or "").partition(".")
+        if not isinstance(cookie, str):
+            return None
+        sid, _, mac = cookie.partition(".")
         if not sid or not hmac.compare_digest(mac.encode(), self._sign(sid).encode()):
             return None
         return (sid, email) if (email := self.touch(sid, idle_seconds)) else None
