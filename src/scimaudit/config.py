@@ -412,7 +412,8 @@ class DashboardConfig(_Model):
         30.0,
         gt=0,
         description="sign a dashboard session out after this long without a click or reload"
-        " (users and oidc sign-in; behind a proxy its own session rules apply)",
+        " (auth = users; with header or oidc sign-in the proxy's or provider's session rules"
+        " apply, and HR status and role are still re-checked on every click)",
     )
     oidc_provider: str | None = Field(
         None,
