@@ -76,7 +76,6 @@ if who is None:
     ).run()
     st.stop()
 
-ui.set_session_cookie()
 pages = [
     st.Page(path, title=title, icon=icon, url_path=key)
     for key, (path, title, icon, roles) in PAGES.items()
@@ -88,4 +87,5 @@ with st.sidebar:
     st.caption(ui.plain(f"{who.email} · {who.role}" + (" (read-only)" if who.read_only else "")))
     if config.dashboard.auth != "header":
         st.button("Sign out", on_click=ui.sign_out, icon=":material/logout:")
+    ui.set_session_cookie()  # last in the sidebar: its coming and going shifts nothing on the page
 st.navigation(pages).run()
