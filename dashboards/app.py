@@ -15,55 +15,64 @@ from scimaudit.errors import ScimauditError
 PAGES = {
     # file, title, icon, roles
     "my_reviews": (
-        "pages/my_reviews.py",
+        "views/my_reviews.py",
         "My reviews",
         ":material/fact_check:",
         {"manager", "security", "admin"},
     ),
     "campaigns": (
-        "pages/campaigns.py",
+        "views/campaigns.py",
         "Campaigns",
         ":material/assignment:",
         {"security", "auditor", "admin"},
     ),
     "findings": (
-        "pages/findings.py",
+        "views/findings.py",
         "Findings",
         ":material/report:",
         {"security", "auditor", "admin"},
     ),
     "access": (
-        "pages/access_explorer.py",
+        "views/access_explorer.py",
         "Access explorer",
         ":material/travel_explore:",
         {"security", "auditor", "admin"},
     ),
     "evidence": (
-        "pages/evidence.py",
+        "views/evidence.py",
         "Evidence",
         ":material/verified:",
         {"security", "auditor", "admin"},
     ),
     "collections": (
-        "pages/collections.py",
+        "views/collections.py",
         "Collections",
         ":material/cloud_sync:",
         {"security", "auditor", "admin"},
     ),
 }
 
-st.set_page_config(page_title="scimaudit", page_icon=":material/shield_person:", layout="wide")
+# The favicon is an emoji (drawn locally): a ":material/...:" page icon is fetched from
+# fonts.gstatic.com, and an offline audit environment allows no request to the internet.
+st.set_page_config(page_title="scimaudit", page_icon="🛡️", layout="wide")
 
 try:
     config = ui.config()
 except ScimauditError as exc:
-    st.error(f"The dashboard cannot read its configuration: {exc}")
+    st.error(ui.plain(f"The dashboard cannot read its configuration: {exc}"))
     st.stop()
 
 who = ui.resolve_actor(config)
 if who is None:
+    # every page's address shows the sign-in form, so a deep link survives sign-in: the rerun
+    # after it routes the same address to the real page (if the role may open it)
     st.navigation(
-        [st.Page(ui.sign_in_page, title="Sign in", icon=":material/login:")], position="hidden"
+        [st.Page(ui.sign_in_page, title="Sign in", icon=":material/login:", default=True)]
+        + [
+            st.Page(ui.sign_in_page, title="Sign in", icon=":material/login:", url_path=key)
+            for key in PAGES
+        ],
+        position="hidden",
     ).run()
     st.stop()
 
@@ -75,7 +84,8 @@ pages = [
 with st.sidebar:
     if who.name:
         st.text(who.name)
-    st.caption(f"{who.email} · {who.role}" + (" (read-only)" if who.read_only else ""))
+    st.caption(ui.plain(f"{who.email} · {who.role}" + (" (read-only)" if who.read_only else "")))
     if config.dashboard.auth != "header":
         st.button("Sign out", on_click=ui.sign_out, icon=":material/logout:")
+    ui.set_session_cookie()  # last in the sidebar: its coming and going shifts nothing on the page
 st.navigation(pages).run()

@@ -300,6 +300,7 @@ def build_store(
                     "app": f.app,
                     "account_id": f.account_id,
                     "employee_id": accounts_by_key[(f.app, f.account_id)].person,
+                    "user_name": accounts_by_key[(f.app, f.account_id)].user_name,
                     "group_name": f.group,
                     "severity": f.severity,
                     "reason": f.reason,

@@ -198,6 +198,7 @@ def test_review_sign_off_isolation_close_and_auditor_download(browser: Any, tmp_
         maya.get_by_text("Revoke", exact=True).click()
         maya.get_by_label("Reason").fill("left the company / not needed for the role")
         maya.get_by_role("button", name="Apply to selected").click()
+        maya.get_by_role("button", name=re.compile(r"^Confirm (keep|revoke) on")).click()
         wait_text(maya, "Recorded revoke on 4 item(s).")
         maya.get_by_text("Flagged", exact=True).click()
         wait_text(maya, "72 shown")
@@ -208,6 +209,7 @@ def test_review_sign_off_isolation_close_and_auditor_download(browser: Any, tmp_
         maya.get_by_text("Revoke", exact=True).click()
         maya.get_by_label("Reason").fill("moved to Support")
         maya.get_by_role("button", name="Apply to selected").click()
+        maya.get_by_role("button", name=re.compile(r"^Confirm (keep|revoke) on")).click()
         wait_text(maya, "Recorded revoke on 1 item(s).")
         maya.get_by_text("I have reviewed every item").click()
         maya.get_by_role("button", name="Sign off").click()
@@ -263,7 +265,8 @@ def test_review_sign_off_isolation_close_and_auditor_download(browser: Any, tmp_
         nav = omar.get_by_test_id("stSidebarNav")
         assert nav.get_by_text("Campaigns").count() == 0
         omar.goto(url + "campaigns")  # a manager typing another page's address
-        omar.get_by_text("Page not found").wait_for()
+        omar.get_by_text("Page not found").wait_for()  # the session cookie kept him signed in
+        assert omar.get_by_role("heading", name="Campaigns", exact=True).count() == 0
         shot(omar, "05-second-manager-forced-url")
 
         omar.context.close()
@@ -369,6 +372,7 @@ def test_decisions_while_a_collection_writes_to_the_same_store(
                 maya.get_by_text(choice.capitalize(), exact=True).click()
                 maya.get_by_label("Reason").fill(f"{choice}: checked with HR")
                 maya.get_by_role("button", name="Apply to selected").click()
+                maya.get_by_role("button", name=re.compile(r"^Confirm (keep|revoke) on")).click()
                 wait_text(maya, f"Recorded {choice} on 4 item(s).")
                 maya.get_by_text("Flagged", exact=True).click()
                 wait_text(maya, "72 shown")
@@ -522,30 +526,44 @@ def test_real_pipeline_demo_sign_in_and_auditor_sox_pack(browser: Any, tmp_path:
             stop(proc)
 
 
-def test_trusted_header_sign_in_behind_a_proxy(browser: Any, tmp_path: Path) -> None:
-    """auth = "header": the proxy's X-Forwarded-Email names the person; without it, nothing."""
+def test_trusted_header_sign_in_behind_a_proxy(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """auth = "header": the proxy's X-Forwarded-Email names the person, and only counts with the
+    proxy's shared secret beside it; a forged header sent straight to the port gets nothing."""
     from review_support import password_hash
 
+    secret = "proxy-shared-secret-e2e-5678"
+    monkeypatch.setenv("SCIMAUDIT_E2E_PROXY_SECRET", secret)  # the dashboard inherits it
     config = make_config(
         tmp_path,
         apps=TEAM_APPS,
         extra={
             "dashboard": {
                 "auth": "header",
-                "users": [{"email": AUDITOR, "role": "auditor", "password_hash": password_hash()}],
+                "proxy_secret": {"env": "SCIMAUDIT_E2E_PROXY_SECRET"},
+                "users": [
+                    {"email": AUDITOR, "role": "auditor", "password_hash": password_hash()},
+                    {"email": SASHA, "role": "admin", "password_hash": password_hash()},
+                ],
             }
         },
     )
     people, accounts, findings = team_org(12)
     build_store(config, people, accounts, findings)
     start_campaign(config, name="Q3", due=date.today() + timedelta(days=14), actor="cli:test")
+    proxy = {"X-Scimaudit-Proxy-Secret": secret}
+    refused = "did not come through the sign-in proxy"
     proc, url = serve(config, tmp_path)
     try:
         for headers, expect in (
-            ({"X-Forwarded-Email": OMAR}, "48 shown"),  # unlisted, in HR → manager
-            ({"X-Forwarded-Email": AUDITOR}, "Campaigns"),  # listed → auditor
-            ({}, "no X-Forwarded-Email header"),  # not through the proxy
-            ({"X-Forwarded-Email": "intruder@elsewhere.org"}, "not found in HR"),
+            ({**proxy, "X-Forwarded-Email": OMAR}, "48 shown"),  # unlisted, in HR → manager
+            ({**proxy, "X-Forwarded-Email": AUDITOR}, "Campaigns"),  # listed → auditor
+            ({**proxy}, "no X-Forwarded-Email header"),  # the proxy sent nobody
+            ({**proxy, "X-Forwarded-Email": "intruder@elsewhere.org"}, "not found in HR"),
+            ({"X-Forwarded-Email": SASHA}, refused),  # forged admin, straight to the port
+            ({"X-Forwarded-Email": OMAR}, refused),  # forged manager
+            ({"X-Forwarded-Email": SASHA, "X-Scimaudit-Proxy-Secret": "guess"}, refused),
         ):
             context = browser.new_context(
                 viewport={"width": 1400, "height": 1200}, extra_http_headers=headers
@@ -554,9 +572,12 @@ def test_trusted_header_sign_in_behind_a_proxy(browser: Any, tmp_path: Path) -> 
             page.set_default_timeout(30_000)
             page.goto(url)
             page.get_by_text(expect).first.wait_for()
-            if not headers or "intruder" in str(headers):
+            if expect in (refused, "not found in HR", "no X-Forwarded-Email header"):
+                settle(page)
                 assert page.get_by_test_id("stDataFrame").count() == 0
                 assert page.get_by_label("Password", exact=True).count() == 0
+                assert page.get_by_test_id("stSidebarNav").count() == 0
+                assert page.get_by_text("Close campaign").count() == 0
             context.close()
     finally:
         stop(proc)

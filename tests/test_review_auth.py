@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from scimaudit.review.auth import (
     authenticate_password,
     hash_password,
     normalise_email,
+    require_proxy_proof_configured,
     still_valid,
     verify_password,
 )
@@ -90,22 +93,69 @@ def test_password_sessions_end_when_the_user_is_removed_or_changes_role(tmp_path
     assert not still_valid(fewer, mia)
 
 
+PROXY = {"X-Scimaudit-Proxy-Secret": "proxy-shared-secret-1234"}
+
+
+def header_config(tmp_path: Path, **dashboard: object) -> Config:
+    secret = tmp_path / "proxy.secret"
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    secret.write_text(PROXY["X-Scimaudit-Proxy-Secret"] + "\n")
+    return config_with(tmp_path, "header", proxy_secret={"file": str(secret)}, **dashboard)
+
+
 def test_trusted_header(tmp_path: Path) -> None:
-    config = config_with(tmp_path, "header")
-    who = authenticate_header(config, {"x-forwarded-email": SEC.email})
+    config = header_config(tmp_path)
+    who = authenticate_header(config, {**PROXY, "x-forwarded-email": SEC.email})
     assert (who.role, who.employee_id, who.method) == ("manager", "E8", "header")  # unlisted
     assert (
-        authenticate_header(config, {"X-Forwarded-Email": "auditor@example.com"}).role == "auditor"
+        authenticate_header(config, {**PROXY, "X-Forwarded-Email": "auditor@example.com"}).role
+        == "auditor"
     )
     with pytest.raises(PermissionDeniedError, match="X-Forwarded-Email"):
-        authenticate_header(config, {"Host": "x"})
+        authenticate_header(config, {**PROXY, "Host": "x"})
     with pytest.raises(PermissionDeniedError, match="not found in HR"):
-        authenticate_header(config, {"X-Forwarded-Email": "stranger@elsewhere.org"})
+        authenticate_header(config, {**PROXY, "X-Forwarded-Email": "stranger@elsewhere.org"})
     with pytest.raises(PermissionDeniedError, match="password sign-in is off"):
         authenticate_password(config, MIA.email, PASSWORD)
-    closed = config_with(tmp_path / "c", "header", unlisted_role="none")
+    closed = header_config(tmp_path / "c", unlisted_role="none")
     with pytest.raises(PermissionDeniedError, match="not a configured"):
-        authenticate_header(closed, {"X-Forwarded-Email": SEC.email})
+        authenticate_header(closed, {**PROXY, "X-Forwarded-Email": SEC.email})
+
+
+@pytest.mark.parametrize(
+    "offered",
+    [
+        {},  # sent straight to the port
+        {"X-Scimaudit-Proxy-Secret": ""},
+        {"X-Scimaudit-Proxy-Secret": "proxy-shared-secret-123"},  # a prefix
+        {"X-Scimaudit-Proxy-Secret": "proxy-shared-secret-12345"},
+        {"X-Other": "proxy-shared-secret-1234"},
+    ],
+)
+def test_a_forged_identity_header_without_the_proxy_secret_is_refused(
+    tmp_path: Path, offered: dict[str, str]
+) -> None:
+    config = header_config(tmp_path)
+    with pytest.raises(PermissionDeniedError, match="did not come through the sign-in proxy"):
+        authenticate_header(config, {**offered, "X-Forwarded-Email": "auditor@example.com"})
+
+
+def test_header_mode_without_proxy_proof_refuses_to_start(tmp_path: Path) -> None:
+    config = config_with(tmp_path, "header")
+    with pytest.raises(ConfigError, match="proxy_secret"):
+        authenticate_header(config, {**PROXY, "X-Forwarded-Email": "auditor@example.com"})
+    with pytest.raises(ConfigError, match="needs proof"):
+        require_proxy_proof_configured(config)
+    plain = make_config(tmp_path / "cli", extra={"dashboard": {"auth": "header"}})
+    result = subprocess.run(
+        [sys.executable, "-m", "scimaudit", "--config", str(plain.source), "dashboard"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "proxy_secret" in result.stderr and "dashboard on" not in result.stdout
+    assert "Traceback" not in result.stderr
 
 
 def test_oidc_identity(tmp_path: Path) -> None:

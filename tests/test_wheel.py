@@ -169,7 +169,8 @@ def test_the_wheel_carries_templates_dashboard_and_generator_but_no_test_peers(
         "scimaudit/_reports/frameworks/hipaa.toml",
         "scimaudit/_dashboards/app.py",
         "scimaudit/_dashboards/ui_session.py",
-        "scimaudit/_dashboards/pages/evidence.py",
+        "scimaudit/_dashboards/views/evidence.py",
+        "scimaudit/_dashboards/server.py",
         "scimaudit/_sample_data/generate.py",
         "scimaudit/resources.py",
         "scimaudit/demo/scim2_server.py",
@@ -229,7 +230,7 @@ def test_installed_wheel_runs_demo_dashboard_and_campaign_evidence_from_an_empty
     assert f"revocations requested {revoked.group(1)}" in text  # the demo's own decisions
     assert "hash chain verified" in text
 
-    # 3. the dashboard: health, the app page, a signed-in page from the packaged pages/
+    # 3. the dashboard: health, the app page, a signed-in page from the packaged views/
     auditor = next(
         u
         for u in tomllib.loads((out / "scimaudit.toml").read_text())["dashboard"]["users"]
@@ -253,7 +254,7 @@ def test_installed_wheel_runs_demo_dashboard_and_campaign_evidence_from_an_empty
         children = psutil.Process(proc.pid).children(recursive=True)
         app = [" ".join(c.cmdline()) for c in children]
         assert any("streamlit run" in c and str(installed.venv) in c for c in app), app
-        assert any("scimaudit/_dashboards/app.py" in c for c in app), app
+        assert any("scimaudit/_dashboards/server.py" in c for c in app), app
         sign_in_and_open_evidence(base, auditor["email"], "demo-auditor")
     finally:
         proc.terminate()  # SIGTERM, as a service manager stops it

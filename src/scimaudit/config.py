@@ -437,6 +437,20 @@ class DashboardConfig(_Model):
     auth: Literal["users", "header", "oidc"] = "users"
     users: list[DashboardUser] = Field(default_factory=list)
     trusted_header: str = "X-Forwarded-Email"
+    proxy_secret: SecretRef | None = Field(
+        None,
+        description="auth = header: the secret the sign-in proxy adds in proxy_secret_header to"
+        " every request; without it header sign-in refuses to start, and any request that does not"
+        " carry it is refused (a header sent straight to the port proves nothing)",
+    )
+    proxy_secret_header: str = "X-Scimaudit-Proxy-Secret"  # noqa: S105 (a header name)
+    idle_timeout_minutes: float = Field(
+        30.0,
+        gt=0,
+        description="sign a dashboard session out after this long without a click or reload"
+        " (auth = users; with header or oidc sign-in the proxy's or provider's session rules"
+        " apply, and HR status and role are still re-checked on every click)",
+    )
     oidc_provider: str | None = Field(
         None,
         description="provider name under [auth.NAME] in .streamlit/secrets.toml; None = [auth]",

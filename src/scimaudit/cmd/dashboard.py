@@ -21,16 +21,21 @@ from scimaudit.cmd.common import config_from
 from scimaudit.config import CONFIG_ENV, Config
 from scimaudit.errors import ScimauditError
 from scimaudit.resources import dashboard_app
+from scimaudit.review.auth import require_proxy_proof_configured
 
 
 def dashboard_argv(port: int) -> list[str]:
     """The command line that serves the dashboard on 127.0.0.1:``port``."""
+    app = dashboard_app()
+    server = app.with_name("server.py")  # app.py behind a middleware that closes /_stcore/metrics
+    if not server.is_file():
+        raise ScimauditError(f"{server}: dashboard server wrapper not found beside {app.name}")
     return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(dashboard_app()),
+        str(server),
         "--server.headless=true",
         "--server.address=127.0.0.1",
         f"--server.port={port}",
@@ -38,6 +43,12 @@ def dashboard_argv(port: int) -> list[str]:
         "--server.fileWatcherType=none",
         "--server.runOnSave=false",
         "--client.toolbarMode=minimal",
+        # the grids' own "Download as CSV" (and copy) would hand spreadsheet formulas from SCIM
+        # data or typed reasons to Excel as they are; the app's export buttons defuse them
+        "--client.disableDataExport=true",
+        # a traceback (paths, SQL) helps an attacker, not a manager: the browser gets a generic
+        # message, the dashboard's log the details
+        "--client.showErrorDetails=none",
         "--theme.base=light",
         "--theme.primaryColor=#2457c5",
     ]
@@ -54,6 +65,7 @@ def start_dashboard(
     config: Config, *, port: int = 8501, log: Path | None = None
 ) -> subprocess.Popen[bytes]:
     """Start the dashboard in the background and wait until it answers; the caller stops it."""
+    require_proxy_proof_configured(config)
     out = log.open("ab") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
         dashboard_argv(port), env=dashboard_env(config), stdout=out, stderr=subprocess.STDOUT
@@ -96,6 +108,7 @@ def command(ctx: click.Context, port: int) -> None:
             "no dashboard users configured: add [[dashboard.users]] entries (email, role,"
             " password_hash from `scimaudit hash-password`) or set [dashboard] auth"
         )
+    require_proxy_proof_configured(config)
     click.echo(f"dashboard on http://127.0.0.1:{port} (Ctrl-C to stop)")
     try:
         result = subprocess.run(dashboard_argv(port), env=dashboard_env(config), check=False)

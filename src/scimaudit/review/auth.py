@@ -6,8 +6,11 @@ Three ways to sign in, chosen by ``[dashboard] auth`` in the config:
   hash-password``), for local use. Unknown emails still cost one hash verification so timing does
   not reveal who exists.
 - ``header``: a reverse proxy that authenticates people sets a header (``X-Forwarded-Email`` by
-  default). Only safe when the dashboard listens on loopback behind that proxy, which strips the
-  header from clients; ``scimaudit dashboard`` binds 127.0.0.1 for that reason.
+  default) and proves it is the proxy with a shared secret in a second header
+  (``[dashboard] proxy_secret``, compared in constant time). A header alone proves nothing: anyone
+  who can reach the port (every local process, since ``scimaudit dashboard`` binds 127.0.0.1) could
+  send it. A proxy-address allowlist would not help on loopback for the same reason, so the secret
+  is the one proof accepted; without it header mode refuses to start.
 - ``oidc``: Streamlit's ``st.login`` against the OpenID Connect provider in
   ``.streamlit/secrets.toml``.
 
@@ -21,6 +24,7 @@ every read or write takes an :class:`Actor` and checks it.
 from __future__ import annotations
 
 import getpass
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -32,6 +36,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from scimaudit.config import Config
 from scimaudit.errors import ConfigError, PermissionDeniedError
 from scimaudit.review.db import fetch_one, open_store
+from scimaudit.review.signin_throttle import THROTTLE, SignInThrottle
 
 Role = Literal["manager", "security", "auditor", "admin"]
 AuthMethod = Literal["password", "header", "oidc", "cli"]
@@ -117,11 +122,18 @@ def hr_person_by_email(
     if snap is None:
         return None
     wanted = normalise_email(config, email)
+    # only the spellings that normalise to ``wanted`` (its domain and the aliases folded into it):
+    # this runs on every dashboard action, so it must not read the whole HR snapshot
+    local, _, domain = wanted.rpartition("@")
+    aliases = config.correlation.domain_aliases.items()
+    domains = {domain} | {k.lower() for k, v in aliases if v.lower() == domain}
+    candidates = sorted({f"{local}@{d}" for d in domains} if local else {wanted})
     rows = con.execute(
         "SELECT employee_id, email, concat_ws(' ', first_name, last_name), status, department,"
         " title, manager_id FROM employee WHERE snapshot_id = ? AND email IS NOT NULL"
+        " AND lower(trim(email)) IN (SELECT unnest(?::VARCHAR[]))"
         " ORDER BY status = 'terminated', employee_id",
-        [snap],
+        [snap, candidates],
     ).fetchall()
     for row in rows:
         if normalise_email(config, str(row[1])) == wanted:
@@ -155,29 +167,65 @@ def _actor_for(config: Config, email: str, method: AuthMethod) -> Actor:
     )
 
 
-def authenticate_password(config: Config, email: str, password: str) -> Actor:
-    """Check an email + password against ``[[dashboard.users]]``; raise on any mismatch."""
+def authenticate_password(
+    config: Config, email: str, password: str, *, throttle: SignInThrottle = THROTTLE
+) -> Actor:
+    """Check an email + password against ``[[dashboard.users]]``; raise on any mismatch.
+
+    Failures are counted per account by the process-wide ``throttle`` (and logged); a locked
+    account is refused before its password is looked at."""
     if config.dashboard.auth != "users":
         raise PermissionDeniedError(
             f"password sign-in is off (dashboard.auth = {config.dashboard.auth})"
         )
     wanted = normalise_email(config, email)
+    wait = throttle.wait_seconds(wanted)
+    if wait > 0:  # locked: no password is checked, right or wrong
+        throttle.refused_while_locked(wanted, wait)
+        raise PermissionDeniedError(
+            f"too many failed sign-ins for this account: try again in {wait:.0f} s"
+        )
     user = next(
         (u for u in config.dashboard.users if normalise_email(config, u.email) == wanted), None
     )
     stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
     ok = verify_password(stored, password)
     if user is None or not user.password_hash or not ok:
+        throttle.failed(wanted)
         raise PermissionDeniedError("wrong email or password")
+    throttle.succeeded(wanted)
     return _actor_for(config, wanted, "password")
 
 
+def require_proxy_proof_configured(config: Config) -> None:
+    """Header sign-in without a proxy secret would trust anyone who can reach the port: refuse."""
+    if config.dashboard.auth == "header" and config.dashboard.proxy_secret is None:
+        raise ConfigError(
+            'dashboard.auth = "header" needs proof that requests come from the sign-in proxy:'
+            ' set [dashboard] proxy_secret = { env = "NAME" } (or file = "path") and make the'
+            f" proxy send it in {config.dashboard.proxy_secret_header} (see README, Sign-in)"
+        )
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    wanted = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == wanted), "")
+
+
 def authenticate_header(config: Config, headers: Mapping[str, str]) -> Actor:
-    """The person named by the trusted proxy header (case-insensitive header name)."""
+    """The person named by the trusted proxy header, once the request proved it came through the
+    proxy (the shared secret, compared in constant time). Header names are case-insensitive."""
     if config.dashboard.auth != "header":
         raise PermissionDeniedError("header sign-in is off")
-    name = config.dashboard.trusted_header.lower()
-    value = next((v for k, v in headers.items() if k.lower() == name), "")
+    require_proxy_proof_configured(config)
+    assert config.dashboard.proxy_secret is not None
+    expected = config.dashboard.proxy_secret.reveal().encode()
+    offered = _header(headers, config.dashboard.proxy_secret_header).encode()
+    if not hmac.compare_digest(offered, expected):
+        raise PermissionDeniedError(
+            "this request did not come through the sign-in proxy: open the dashboard through it"
+        )
+    value = _header(headers, config.dashboard.trusted_header)
     if not value.strip() or "@" not in value:
         raise PermissionDeniedError(
             f"no {config.dashboard.trusted_header} header: open the dashboard through the"
@@ -206,6 +254,25 @@ def still_valid(config: Config, actor: Actor) -> bool:
         normalise_email(config, u.email) == wanted and u.role == actor.role and u.password_hash
         for u in config.dashboard.users
     )
+
+
+def recheck(config: Config, actor: Actor) -> Actor:
+    """The signed-in person as of now, for every dashboard action: a password user still
+    configured with the same role, not terminated in the current HR snapshot, and the role the
+    config gives today. Raises :class:`PermissionDeniedError` when that no longer holds."""
+    if actor.method == "cli":
+        return actor
+    if not still_valid(config, actor):
+        raise PermissionDeniedError(f"{actor.email}: dashboard access changed")
+    return _actor_for(config, actor.email, actor.method)
+
+
+def resume_password_session(config: Config, email: str) -> Actor:
+    """The person behind a password session resumed from its cookie, checked as at sign-in
+    (still a configured user, not terminated in HR) without asking for the password again."""
+    if config.dashboard.auth != "users":
+        raise PermissionDeniedError("password sign-in is off")
+    return recheck(config, _actor_for(config, email, "password"))
 
 
 def cli_actor() -> Actor:

@@ -77,7 +77,8 @@ SELECT i.item_id, coalesce(i.person_name, '(no HR person)') AS person, i.title, 
            lambda x: x.kind), ', ') AS findings,
        i.last_sign_in, i.peer_share, i.recommendation, i.recommendation_reason,
        d.decision, d.reason, d.actor AS decided_by, d.decided_at, d.method,
-       r.reviewer_id, i.employee_id, i.account_id, i.entitlement
+       r.reviewer_id, i.employee_id, i.account_id, i.entitlement,
+       i.person_status, i.findings AS findings_detail
 FROM campaign_item i
 JOIN campaign_item_reviewer r USING (campaign_id, item_id)
 LEFT JOIN campaign_decision_current d USING (campaign_id, item_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 import ui_session as ui
 
@@ -50,7 +52,10 @@ picked = st.dataframe(
     hide_index=True,
     width="stretch",
     height=ui.table_height(len(view)),
-    key="findings_table",
+    # a filter change is a new table (nothing selected): a selected position never points at
+    # another account's row
+    key="findings_"
+    + hashlib.blake2s(repr((run["run_id"], kinds, apps, sev, exempted)).encode()).hexdigest()[:16],
     on_select="rerun",
     selection_mode="single-row",
     placeholder="",
@@ -100,7 +105,9 @@ if not pending.empty:
 rows = picked.selection.rows if picked is not None else []
 if rows:
     chosen = view.iloc[rows[0]]
-    st.subheader(f"{chosen['user_name'] or chosen['account_id']} in {chosen['app']}")
+    st.subheader(
+        ui.plain(f"{chosen['user_name'] or chosen['account_id']} in {chosen['app']}"), anchor=False
+    )
     detail = ui.call(
         data.account_detail,
         config,
@@ -114,7 +121,7 @@ if rows:
         st.markdown("**Identity link**")
         if detail.link:
             link = detail.link
-            st.write(
+            st.text(
                 f"{link.get('account_type')} account · person: {link.get('person') or '—'} "
                 f"({link.get('employee_id') or 'none'}) · rule: {link.get('rule') or '—'} · "
                 f"confidence: {link.get('confidence') or '—'} · HR status: "
@@ -123,7 +130,7 @@ if rows:
             if link.get("note"):
                 st.caption(str(link["note"]))
         st.markdown("**Groups**")
-        st.write(", ".join(detail.groups) or "none")
+        st.text(", ".join(detail.groups) or "none")
         st.markdown("**History**")
         st.dataframe(detail.history, hide_index=True, width="stretch", placeholder="")
         st.markdown("**As received from the app**")
@@ -135,11 +142,11 @@ if rows:
             )
             st.json(got.resource, expanded=False)
         else:
-            st.caption(detail.resource_note or "Not kept for this snapshot.")
+            st.caption(ui.plain(detail.resource_note or "Not kept for this snapshot."))
     with right:
         st.markdown("**Findings and evidence**")
         for f in detail.findings:
-            st.markdown(f"`{f['kind']}` · {f['severity']} · {f['status']}: {f['reason']}")
+            st.text(f"{f['kind']} · {f['severity']} · {f['status']}: {f['reason']}")
             st.json(f["evidence"], expanded=False)
 else:
     st.caption("Select a row to see the account's link, evidence and history.")
