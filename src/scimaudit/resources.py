@@ -93,7 +93,7 @@ def report_templates_dir(template: str | None = None) -> Path:
 
 
 def dashboard_app() -> Path:
-    """``dashboards/app.py``, the Streamlit entry script (its ``views/``, ``server.py`` and helpers beside it)."""
+    """``dashboards/app.py``, the Streamlit entry script (``views/``, ``server.py`` beside it)."""
     return resource_dir("dashboards", "app.py") / "app.py"
 
 
