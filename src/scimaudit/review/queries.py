@@ -164,7 +164,8 @@ SELECT i.item_id, coalesce(i.person_name, '(no HR person)') AS person, i.title, 
                  FROM json_each(i.findings) f), '') AS findings,
        i.last_sign_in, i.peer_share, i.recommendation, i.recommendation_reason,
        d.decision, d.reason, d.actor AS decided_by, d.decided_at, d.method,
-       m.reviewer_id, i.employee_id, i.account_id, i.entitlement
+       m.reviewer_id, i.employee_id, i.account_id, i.entitlement,
+       i.person_status, i.findings AS findings_detail
 FROM mine m
 JOIN campaign_item i ON i.campaign_id = :cid AND i.item_id = m.item_id
 LEFT JOIN campaign_decision_current d ON d.campaign_id = :cid AND d.item_id = m.item_id
