@@ -29,26 +29,11 @@ from scimaudit.config import Config
 from scimaudit.errors import ReviewError
 from scimaudit.hashchain import Link, broken_links, canonical_hash, canonical_value
 from scimaudit.review import writer
+from scimaudit.store.review_state import relation_columns
 
 T = TypeVar("T")
 
-LOG_COLUMNS = (
-    "campaign_id",
-    "seq",
-    "kind",
-    "item_id",
-    "decision",
-    "reason",
-    "reviewer_id",
-    "from_reviewer_id",
-    "actor",
-    "actor_employee_id",
-    "actor_role",
-    "method",
-    "bulk_id",
-    "recorded_at",
-    "prev_hash",
-)
+LOG_COLUMNS = tuple(c for c in relation_columns("review_log") if c != "record_hash")
 """The hashed fields, in table order (``record_hash`` follows them)."""
 
 CAMPAIGN_HASHED = (

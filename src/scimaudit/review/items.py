@@ -25,41 +25,12 @@ from scimaudit.config import Config
 from scimaudit.review.assignment import Assignment, HrDirectory, assign_reviewer
 from scimaudit.review.db import fetch_one
 from scimaudit.review.recommendations import recommend
+from scimaudit.store.review_state import relation_columns
 
 AccessScope = Literal["all", "privileged", "changed"]
 ACCESS_SCOPES: tuple[AccessScope, ...] = ("all", "privileged", "changed")
 
-ITEM_COLUMNS = (
-    "campaign_id",
-    "item_id",
-    "employee_id",
-    "person_name",
-    "person_email",
-    "person_status",
-    "worker_type",
-    "title",
-    "department",
-    "owner_id",
-    "app",
-    "account_id",
-    "user_name",
-    "account_type",
-    "entitlement",
-    "group_id",
-    "privileged",
-    "last_sign_in",
-    "findings",
-    "flagged",
-    "peer_share",
-    "peer_holders",
-    "peer_count",
-    "recommendation",
-    "recommendation_reason",
-    "reviewer_id",
-    "reviewer_email",
-    "reviewer_name",
-    "assignment_rule",
-)
+ITEM_COLUMNS = relation_columns("campaign_item")
 
 
 def _privileged(config: Config, app: str, entitlement: str | None) -> bool:

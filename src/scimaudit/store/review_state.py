@@ -151,6 +151,13 @@ _RELATIONS: dict[str, list[tuple[str, str]]] = {
 }
 """The relations DuckDB readers see, with the DuckDB types they had in migration 003."""
 
+
+def relation_columns(relation: str) -> tuple[str, ...]:
+    """Column names of one review-state relation, in table order: the one list that the item
+    builder and the hash chain read, so a column added here cannot be missed there."""
+    return tuple(name for name, _ in _RELATIONS[relation])
+
+
 _ARROW = {
     "BIGINT": pa.int64(),
     "INTEGER": pa.int64(),
