@@ -138,7 +138,7 @@ def sign_in_to_grid(page: Any, url: str, email: str) -> float:
 def browser_figures(config: object, repeat: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    from scimaudit.cmd.dashboard import start_dashboard
+    from scimaudit.dashboard_process import start_dashboard
     from scimaudit.demo.loopback import find_free_port
 
     port = find_free_port()

@@ -19,12 +19,12 @@ import orjson
 
 from scimaudit.collect.activity import import_activity
 from scimaudit.collect.hr.importer import import_hr
-from scimaudit.collect.scim.fetch import Fetched
-from scimaudit.collect.scim.head import read_head
 from scimaudit.collect.scim.loader import load_pages
 from scimaudit.collect.scim.page_archive import PageWriter
 from scimaudit.collect.scim.vendors import Quirks
 from scimaudit.config import Config, load_config
+from scimaudit.scim.fetch import Fetched
+from scimaudit.scim.head import read_head
 from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
 

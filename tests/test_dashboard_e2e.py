@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from review_support import PASSWORD, TEAM_APPS, build_store, make_config, team_org
-from scimaudit.cmd.dashboard import start_dashboard
 from scimaudit.config import Config
+from scimaudit.dashboard_process import start_dashboard
 from scimaudit.demo.loopback import find_free_port
 from scimaudit.demo.scim2_server import Scim2ServerProcess
 from scimaudit.demo.seed import seed_from_sample_dir

@@ -15,6 +15,7 @@ import pytest
 
 from scimaudit.analytics.runner import run_analysis
 from scimaudit.collect.hr.importer import import_hr
+from scimaudit.collect.scim import recollect
 from scimaudit.collect.scim.collector import collect_apps
 from scimaudit.config import parse_config
 from scimaudit.demo.scim2_server import Scim2ServerProcess
@@ -109,7 +110,7 @@ def test_revoke_decision_reaches_the_app_and_is_verified(
         assert (op.sources[0].campaign_id, op.sources[0].item_id) == (cid, sam)
 
         assert apply_plan(cfg, plan.plan_id, plan.sha256, execute=True).counts == {"applied": 1}
-        assert verify_plan(cfg, plan.plan_id).counts == {"verified": 1}
+        assert verify_plan(cfg, plan.plan_id, recollect=recollect).counts == {"verified": 1}
 
         group = httpx.get(
             f"{server.base_url('crm')}/Groups",

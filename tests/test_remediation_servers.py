@@ -15,6 +15,7 @@ import orjson
 import pytest
 
 from remediation_support import make_config
+from scimaudit.collect.scim import recollect
 from scimaudit.collect.scim.collector import collect_apps
 from scimaudit.config import AppConfig, Config
 from scimaudit.demo.scim2_server import Scim2ServerProcess
@@ -196,7 +197,7 @@ def test_plan_apply_verify_on_scim2_server(scim2: App) -> None:
     )
     assert (again.settled_before, again.counts, seen) == (3, {}, [])  # idempotent: nothing resent
 
-    verified = verify_plan(scim2.cfg, plan.plan_id)
+    verified = verify_plan(scim2.cfg, plan.plan_id, recollect=recollect)
     assert verified.ok and verified.counts == {"verified": 3}
     assert _states(scim2, plan) == {1: "verified", 2: "verified", 3: "verified", None: "excluded"}
     with connect(scim2.cfg.store.path) as con:
@@ -226,7 +227,7 @@ def test_plan_apply_verify_on_scimmy_with_delete_policy(scimmy: App) -> None:
     assert scimmy.members("eng") == {"carol"}
     assert scimmy.user("bob").status_code == 404
 
-    verified = verify_plan(scimmy.cfg, plan.plan_id)
+    verified = verify_plan(scimmy.cfg, plan.plan_id, recollect=recollect)
     assert verified.counts == {"verified": 2}
     assert [r.detail for r in verified.results][1].startswith("account not in snapshot")
 
@@ -240,7 +241,7 @@ def test_resource_changed_since_snapshot_is_skipped_not_clobbered(scim2: App) ->
     assert outcome[2][0] == "applied"  # the other resource is not held back
     assert scim2.members("admins") == {"alice", "bob", "root", "dora"}  # nothing overwritten
     assert _states(scim2, plan)[1] == "conflict"
-    verified = verify_plan(scim2.cfg, plan.plan_id, collect=True)
+    verified = verify_plan(scim2.cfg, plan.plan_id, recollect=recollect)
     assert [(r.seq, r.outcome) for r in verified.results] == [(1, "not_applied"), (2, "verified")]
 
 
@@ -303,7 +304,7 @@ def test_partial_failure_mid_apply_then_resume(scim2: App) -> None:
     admins_path = f"/app/v2/Groups/{scim2.group('admins')['id']}"
     assert all(path != admins_path for _, path in seen)  # the done operation is not redone
     assert scim2.members("eng") == {"carol"}
-    assert verify_plan(scim2.cfg, plan.plan_id).counts == {"verified": 3}
+    assert verify_plan(scim2.cfg, plan.plan_id, recollect=recollect).counts == {"verified": 3}
 
 
 def test_429_during_apply_is_waited_out_and_retried(scim2: App) -> None:
@@ -335,12 +336,12 @@ def test_429_during_apply_is_waited_out_and_retried(scim2: App) -> None:
 def test_access_put_back_after_apply_is_reported_still_present(scim2: App) -> None:
     plan = scim2.plan([("bob", "admins")])
     assert apply_plan(scim2.cfg, plan.plan_id, plan.sha256, execute=True).ok
-    stale = verify_plan(scim2.cfg, plan.plan_id, collect=False)  # no pull since the apply
+    stale = verify_plan(scim2.cfg, plan.plan_id, recollect=None)  # no pull since the apply
     assert not stale.ok and stale.counts == {"not_checked": 1}
     assert "taken after the apply" in stale.collection_errors["chat"]
 
     scim2.add_member("admins", "bob")  # e.g. a provisioning job puts the access back
-    verified = verify_plan(scim2.cfg, plan.plan_id)
+    verified = verify_plan(scim2.cfg, plan.plan_id, recollect=recollect)
     assert not verified.ok and verified.counts == {"still_present": 1}
     assert verified.results[0].detail.startswith('still a member of "admins" in snapshot')
     assert _states(scim2, plan) == {1: "still_present"}

@@ -17,6 +17,7 @@ import pytest
 from report_support import epoch_after_data
 from scimaudit.analytics.runner import run_analysis
 from scimaudit.collect.hr.importer import import_hr
+from scimaudit.collect.scim import recollect
 from scimaudit.collect.scim.collector import collect_apps
 from scimaudit.config import parse_config
 from scimaudit.demo.scim2_server import Scim2ServerProcess
@@ -91,7 +92,7 @@ def test_pack_and_campaign_evidence_show_signoff_and_verified_removal(
         sign_off(cfg, MIA, cid)
         plan = make_plan(cfg, campaign_id=cid, actor="cli:test")
         assert apply_plan(cfg, plan.plan_id, plan.sha256, execute=True).counts == {"applied": 1}
-        assert verify_plan(cfg, plan.plan_id).counts == {"verified": 1}
+        assert verify_plan(cfg, plan.plan_id, recollect=recollect).counts == {"verified": 1}
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch_after_data(cfg.store.path))
 
     def pack() -> Path:

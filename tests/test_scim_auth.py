@@ -17,10 +17,10 @@ import pytest
 from faults.harness import TOKEN_ENV, app_table, collect, make_config
 from faults.mock_scim import LoopbackServer, MockScim, json_response, make_users
 from scimaudit.collect.scim import collect_apps
-from scimaudit.collect.scim.auth import OAuth2ClientCredentialsAuth
-from scimaudit.collect.scim.client import require_secure_url, tls_context
 from scimaudit.config import parse_config
 from scimaudit.errors import ConfigError, InsecureTransportError, ScimAuthError
+from scimaudit.scim.auth import OAuth2ClientCredentialsAuth
+from scimaudit.scim.client import require_secure_url, tls_context
 
 CLIENT_SECRET = "client-secret-7f3a9"
 

@@ -14,12 +14,12 @@ import pytest
 from faults.harness import TOKEN_ENV, app_table, collect, make_config, query
 from faults.mock_scim import GROUP, USER, MockScim, make_users
 from scimaudit.collect.scim import loader
-from scimaudit.collect.scim.fetch import Fetched
-from scimaudit.collect.scim.head import read_head
 from scimaudit.collect.scim.loader import CommitTurn, load_chunk, load_pages
 from scimaudit.collect.scim.page_archive import ArchiveChunk, PageWriter
 from scimaudit.collect.scim.store_session import StoreSession
 from scimaudit.collect.scim.vendors import Quirks
+from scimaudit.scim.fetch import Fetched
+from scimaudit.scim.head import read_head
 from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
 

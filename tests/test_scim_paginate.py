@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scimaudit.collect.scim.paginate import CursorPager, IndexPager, PageRequest, PageResult
-from scimaudit.collect.scim.ratelimit import RateLimiter
-from scimaudit.collect.scim.retry import RetryPolicy, parse_retry_after
 from scimaudit.collect.scim.vendors import attribute_json_path
 from scimaudit.errors import ConfigError, ScimProtocolError
+from scimaudit.scim.paginate import CursorPager, IndexPager, PageRequest, PageResult
+from scimaudit.scim.ratelimit import RateLimiter
+from scimaudit.scim.retry import RetryPolicy, parse_retry_after
 
 
 def serve_index(

@@ -18,7 +18,7 @@ import traceback
 import click
 
 from scimaudit import __version__
-from scimaudit.errors import EXIT_BUG, ScimauditError
+from scimaudit.errors import EXIT_BUG, ScimauditError, Terminated
 from scimaudit.textsafe import terminal_safe
 
 # name -> (module exposing ``command``, one-line summary shown by ``scimaudit --help``).
@@ -90,12 +90,6 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the process is, so commands unwind as on Ctrl-C (and say so)."""
-
-    exit_code = 143  # 128 + SIGTERM, as a shell reports a process ended by it
 
 
 def _raise_terminated(signum: int, frame: object) -> None:

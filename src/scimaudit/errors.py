@@ -33,6 +33,7 @@ Anything else is a bug and is reported as such (exit 70).
     │   └── PermissionDeniedError  exit 9  actor is not allowed to do this
     ├── RemediationError           exit 10 plan refused / apply failed
     └── InstallationError          exit 1  a packaged file or the `demo` extra is missing
+    Terminated (KeyboardInterrupt) exit 143 SIGTERM; Ctrl-C exits 130
 """
 
 from __future__ import annotations
@@ -240,3 +241,13 @@ class InstallationError(ScimauditError):
 
 
 EXIT_BUG = 70
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so commands unwind as on Ctrl-C (and say so).
+
+    Not a :class:`ScimauditError`: like Ctrl-C it is the operator stopping the run, not a fault.
+    It lives at the bottom so a command can tell SIGTERM from Ctrl-C without importing the CLI.
+    """
+
+    exit_code = 143  # 128 + SIGTERM, as a shell reports a process ended by it

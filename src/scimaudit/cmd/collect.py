@@ -21,7 +21,6 @@ from typing import Any
 import click
 import orjson
 
-from scimaudit.cli import Terminated
 from scimaudit.cmd.common import config_from
 from scimaudit.collect.activity import import_activity
 from scimaudit.collect.hr import import_hr
@@ -33,6 +32,7 @@ from scimaudit.errors import (
     ConfigError,
     RowProblemsError,
     ScimauditError,
+    Terminated,
 )
 from scimaudit.output import print_rows
 from scimaudit.store import snapshots

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from scimaudit.cmd.dashboard import start_dashboard
 from scimaudit.config import Config
+from scimaudit.dashboard_process import start_dashboard
 from scimaudit.demo import stages
 from scimaudit.demo.run import DemoRun, run_demo
 from scimaudit.demo.sample import default_sample_dir

@@ -8,6 +8,7 @@ import click
 import orjson
 
 from scimaudit.cmd.common import FORMAT_OPTION, config_from
+from scimaudit.collect.scim import recollect
 from scimaudit.errors import RemediationError
 from scimaudit.output import print_rows, to_json
 from scimaudit.remediation import render
@@ -173,7 +174,7 @@ def verify_cmd(
 ) -> None:
     """Re-collect the changed apps and mark each applied operation verified or still present."""
     cfg = config_from(ctx)
-    summary = verify_plan(cfg, plan_id, collect=not no_collect, actor=actor)
+    summary = verify_plan(cfg, plan_id, recollect=None if no_collect else recollect, actor=actor)
     if fmt == "json":
         click.echo(to_json([dataclasses.asdict(summary) | {"ok": summary.ok}]))
     else:

@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 from rich.table import Table
 
 from scimaudit.analytics.runner import run_analysis
-from scimaudit.cmd.dashboard import start_dashboard
 from scimaudit.collect.activity import import_activity
 from scimaudit.collect.hr import import_hr
-from scimaudit.collect.scim import collect_apps
+from scimaudit.collect.scim import collect_apps, recollect
 from scimaudit.config import Config
+from scimaudit.dashboard_process import start_dashboard
 from scimaudit.demo.loopback import find_free_port
 from scimaudit.demo.run import DemoRun, previous_hr_as_of
 from scimaudit.demo.scim2_server import Scim2ServerProcess
@@ -140,7 +140,7 @@ def remediation_stage(run: DemoRun, config: Config, today: date) -> None:
             notes.append("no revocations to apply")
             return
         applied = apply_plan(config, plan.plan_id, plan.sha256, execute=True, actor="demo")
-        verified = verify_plan(config, plan.plan_id, actor="demo")
+        verified = verify_plan(config, plan.plan_id, recollect=recollect, actor="demo")
         if not (applied.ok and verified.ok):
             raise RemediationError(
                 f"demo remediation did not verify: applied {applied.counts}, "

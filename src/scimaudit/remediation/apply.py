@@ -30,7 +30,6 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from scimaudit.collect.scim.collector import TransportFactory
 from scimaudit.config import AppConfig, Config
 from scimaudit.errors import RemediationError, ScimauditError
 from scimaudit.remediation import ledger, safety
@@ -46,6 +45,7 @@ from scimaudit.remediation.plan import default_actor
 from scimaudit.remediation.plan_store import load_verified_plan
 from scimaudit.remediation.precondition import decide_precondition
 from scimaudit.remediation.scim_ops import access_gone, is_no_target, merge_patch_bodies
+from scimaudit.scim.client import TransportFactory
 from scimaudit.store.connect import connect
 
 

@@ -1,12 +1,12 @@
 """Remediation requests to one app, over the collector's client, auth, retries and rate limit.
 
 Nothing here decides transport security, credentials, backoff or throttling: the client comes from
-:func:`scimaudit.collect.scim.client.build_client` (TLS verified, http only on loopback, no
-redirects), credentials from :func:`scimaudit.collect.scim.auth.build_auth`, reads go through the
-collector's :class:`~scimaudit.collect.scim.fetch.ScimFetcher`, and the wait before a retried write
-comes from the same :class:`~scimaudit.collect.scim.retry.RetryPolicy` (capped exponential backoff
+:func:`scimaudit.scim.client.build_client` (TLS verified, http only on loopback, no
+redirects), credentials from :func:`scimaudit.scim.auth.build_auth`, reads go through the
+collector's :class:`~scimaudit.scim.fetch.ScimFetcher`, and the wait before a retried write
+comes from the same :class:`~scimaudit.scim.retry.RetryPolicy` (capped exponential backoff
 with jitter, honouring ``Retry-After``) under the same per-app
-:class:`~scimaudit.collect.scim.ratelimit.RateLimiter`. The collector only GETs, so the small loop
+:class:`~scimaudit.scim.ratelimit.RateLimiter`. The collector only GETs, so the small loop
 for PATCH/DELETE lives here.
 
 Retrying writes is safe here because every write is idempotent (removing a member twice, setting
@@ -24,14 +24,13 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import orjson
 
-from scimaudit.collect.scim.auth import build_auth
-from scimaudit.collect.scim.client import SCIM_MEDIA_TYPE, build_client
-from scimaudit.collect.scim.collector import TransportFactory
-from scimaudit.collect.scim.fetch import FetchStats, ScimFetcher, scim_error_detail
-from scimaudit.collect.scim.ratelimit import RateLimiter
-from scimaudit.collect.scim.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from scimaudit.config import AppConfig
 from scimaudit.errors import ScimAuthError, ScimHttpError, ScimProtocolError
+from scimaudit.scim.auth import build_auth
+from scimaudit.scim.client import SCIM_MEDIA_TYPE, TransportFactory, build_client
+from scimaudit.scim.fetch import FetchStats, ScimFetcher, scim_error_detail
+from scimaudit.scim.ratelimit import RateLimiter
+from scimaudit.scim.retry import RetryPolicy, is_retryable_status, parse_retry_after
 
 
 class AppUnreachable(Exception):
@@ -65,7 +64,7 @@ def log_url(app: AppConfig, path: str) -> str:
 class AppSession:
     """One app's client for a remediation run. Use ``async with``.
 
-    Reads go through the collector's :class:`~scimaudit.collect.scim.fetch.ScimFetcher` (same retry
+    Reads go through the collector's :class:`~scimaudit.scim.fetch.ScimFetcher` (same retry
     loop, same errors); writes through :meth:`write`, which applies the same policy and budget.
     """
 

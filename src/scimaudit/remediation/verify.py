@@ -5,6 +5,9 @@ provisioning job may put the member back a minute later. Verification reads the 
 the normal collector (a new complete snapshot, with its completeness record and raw pages as
 evidence) and marks each operation ``verified`` (the membership or active account is no longer
 there) or ``still_present``, citing the snapshot that shows it.
+
+The collector is handed in by the caller as ``recollect``, so remediation never depends on
+collection: both sit on ``scimaudit.scim``, and the CLI wires them together.
 """
 
 from __future__ import annotations
@@ -55,13 +58,6 @@ class VerifySummary:
             and self.counts.get("still_present", 0) == 0
             and self.counts.get("not_checked", 0) == 0
         )
-
-
-def default_collector(cfg: Config, apps: Sequence[str]) -> object:
-    """The SCIM collector's library entry point; failed apps show up as missing new snapshots."""
-    from scimaudit.collect.scim.collector import collect_apps
-
-    return collect_apps(cfg, list(apps), progress=False)
 
 
 def _apply_outcomes(
@@ -134,14 +130,15 @@ def verify_plan(
     cfg: Config,
     plan_id: str,
     *,
-    collect: bool = True,
+    recollect: Collector | None,
     actor: str | None = None,
-    collector: Collector | None = None,
 ) -> VerifySummary:
     """Re-collect the apps a plan changed; record each applied operation verified or still present.
 
-    ``collect=False`` uses the apps' current snapshots instead, which must have been taken after the
-    apply. Operations never applied (conflict, failed, not yet run) are reported ``not_applied``.
+    ``recollect`` is the collector (:func:`scimaudit.collect.scim.recollect`); ``None`` uses the
+    apps' current snapshots instead, which must have been taken after the apply. It is a required
+    keyword so no caller verifies against old snapshots by accident. Operations never applied
+    (conflict, failed, not yet run) are reported ``not_applied``.
     """
     actor = actor or default_actor()
     with connect(cfg.store.path, lock_timeout=cfg.store.lock_timeout_seconds) as con:
@@ -171,8 +168,7 @@ def verify_plan(
         return summary
     apps = sorted({op.app for op in done})
     after = {app: max(outcomes[op.seq][1] for op in done if op.app == app) for app in apps}
-    use = (collector or default_collector) if collect else None
-    found, errors = _snapshots_after(cfg, apps, after, use)
+    found, errors = _snapshots_after(cfg, apps, after, recollect)
     summary.snapshot_ids, summary.collection_errors = found, errors
     run_id = ledger.start_run(cfg, plan_id, "verify", "execute", actor)
     summary.run_id = run_id

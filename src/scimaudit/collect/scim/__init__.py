@@ -17,10 +17,11 @@ if TYPE_CHECKING:
         AppResult,
         collect_apps,
         collect_apps_async,
+        recollect,
         select_apps,
     )
 
-__all__ = ["AppResult", "collect_apps", "collect_apps_async", "select_apps"]
+__all__ = ["AppResult", "collect_apps", "collect_apps_async", "recollect", "select_apps"]
 
 
 def __getattr__(name: str) -> Any:

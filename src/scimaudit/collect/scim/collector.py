@@ -28,17 +28,11 @@ import asyncio
 import concurrent.futures
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import httpx
-
 from scimaudit.collect.scim.archive_check import remove_unreferenced_files
-from scimaudit.collect.scim.auth import build_auth
-from scimaudit.collect.scim.client import build_client
 from scimaudit.collect.scim.completeness import AppRecord, ResourceRecord
-from scimaudit.collect.scim.discovery import discover
-from scimaudit.collect.scim.fetch import Fetched, FetchStats, ScimFetcher
 from scimaudit.collect.scim.judge import (
     AppResult,
     attach_error,
@@ -54,15 +48,19 @@ from scimaudit.collect.scim.loader import (
     load_chunk,
 )
 from scimaudit.collect.scim.page_archive import ArchiveChunk, PageWriter
-from scimaudit.collect.scim.paginate import CursorPager, IndexPager
 from scimaudit.collect.scim.progress import ProgressSink, make_progress
 from scimaudit.collect.scim.pull import AppSession, pull_listing, read_groups_one_by_one, recount
-from scimaudit.collect.scim.ratelimit import RateLimiter
-from scimaudit.collect.scim.retry import RetryPolicy
 from scimaudit.collect.scim.store_session import StoreSession
 from scimaudit.collect.scim.vendors import Quirks
 from scimaudit.config import AppConfig, Config
 from scimaudit.errors import EXIT_BUG, CollectionError, ScimauditError
+from scimaudit.scim.auth import build_auth
+from scimaudit.scim.client import TransportFactory, build_client
+from scimaudit.scim.discovery import discover
+from scimaudit.scim.fetch import Fetched, FetchStats, ScimFetcher
+from scimaudit.scim.paginate import CursorPager, IndexPager
+from scimaudit.scim.ratelimit import RateLimiter
+from scimaudit.scim.retry import RetryPolicy
 from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
 
@@ -73,9 +71,7 @@ LOADER_THREADS = 2
 """Chunks loaded at once. One chunk's staging SQL runs on one core (its input is a few dozen page
 rows, below DuckDB's unit of parallel work), so a second loader is what uses the second core."""
 
-__all__ = ["AppResult", "CollectRun", "TransportFactory", "collect_apps", "collect_apps_async"]
-
-TransportFactory = Callable[[AppConfig], httpx.AsyncBaseTransport | None]
+__all__ = ["AppResult", "CollectRun", "collect_apps", "collect_apps_async", "recollect"]
 
 
 class CollectRun:
@@ -369,3 +365,12 @@ def collect_apps(
     if errors:
         raise errors[0]
     return box[0]
+
+
+def recollect(config: Config, app_names: Sequence[str]) -> list[AppResult]:
+    """Collect the named apps quietly: what remediation's verification needs to see the apps again.
+
+    A failed app shows as ``status == "failed"`` in its result, not as an exception, so the caller
+    can name which app could not be re-read.
+    """
+    return collect_apps(config, list(app_names), progress=False)

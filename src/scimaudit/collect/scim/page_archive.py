@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 if TYPE_CHECKING:
-    from scimaudit.collect.scim.fetch import Fetched
+    from scimaudit.scim.fetch import Fetched
 
 ARCHIVE_SCHEMA = pa.schema(
     [

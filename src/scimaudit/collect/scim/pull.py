@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from scimaudit.collect.scim.completeness import IdLedger, ResourceRecord
-from scimaudit.collect.scim.fetch import Fetched, FetchStats, ScimFetcher
-from scimaudit.collect.scim.head import BodyHead, resource_id
-from scimaudit.collect.scim.paginate import CursorPager, IndexPager, PageRequest, PageResult
 from scimaudit.collect.scim.progress import ProgressSink
 from scimaudit.errors import ScimHttpError, ScimProtocolError
+from scimaudit.scim.fetch import Fetched, FetchStats, ScimFetcher
+from scimaudit.scim.head import BodyHead, resource_id
+from scimaudit.scim.paginate import CursorPager, IndexPager, PageRequest, PageResult
 
 ENDPOINTS = {"User": "Users", "Group": "Groups"}
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from scimaudit.collect.scim.fetch import Fetched, FetchStats, ScimFetcher
 from scimaudit.errors import CollectionError, ScimAuthError, TlsCertificateError
+from scimaudit.scim.fetch import Fetched, FetchStats, ScimFetcher
 
 DISCOVERY_ENDPOINTS = ("ServiceProviderConfig", "ResourceTypes", "Schemas")
 

@@ -4,7 +4,7 @@ Why hand-written rather than tenacity or httpx-retries: the collector must *coun
 keep the reason in the completeness record, must also retry a 200 whose body is cut short (which a
 transport-level retry never sees), and must refuse to sleep longer than a configured ceiling when a
 server asks for it. The decision logic is three small pure functions, tested without a network;
-the loop that uses them lives in :mod:`scimaudit.collect.scim.fetch`.
+the loop that uses them lives in :mod:`scimaudit.scim.fetch`.
 
 * Backoff: ``random.uniform(0, min(cap, base * 2**attempt))`` ("full jitter"), so many clients
   hitting one overloaded IdP do not retry in lock-step.

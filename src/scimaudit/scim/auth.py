@@ -19,9 +19,9 @@ from collections.abc import AsyncGenerator, Callable, Generator
 import httpx
 import orjson
 
-from scimaudit.collect.scim.client import require_secure_url
 from scimaudit.config import BasicAuth, BearerAuth, OAuth2ClientCredentials
 from scimaudit.errors import ScimAuthError
+from scimaudit.scim.client import require_secure_url
 
 REFRESH_SKEW_SECONDS = 30.0
 """Refresh this long before the announced expiry, so a request never carries a dead token."""

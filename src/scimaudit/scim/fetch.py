@@ -11,7 +11,7 @@ Outcomes of one call to :meth:`ScimFetcher.get`:
 * :class:`~scimaudit.errors.ScimProtocolError` when a 200 body is not a JSON object (truncated, an
   HTML login page, a proxy's error) even after retries, or is a SCIM error envelope.
 
-A 200 body is checked and read only as far as :mod:`~scimaudit.collect.scim.head` goes (``head``);
+A 200 body is checked and read only as far as :mod:`~scimaudit.scim.head` goes (``head``);
 the whole body is built as Python objects only when a caller asks for ``body`` (discovery,
 single-resource reads), never for list pages, whose bytes go to the store untouched.
 
@@ -31,16 +31,16 @@ from typing import Any
 import httpx
 import orjson
 
-from scimaudit.collect.scim.client import tls_failure
-from scimaudit.collect.scim.head import BodyHead, NotAnObject, NotJson, read_head
-from scimaudit.collect.scim.ratelimit import RateLimiter
-from scimaudit.collect.scim.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from scimaudit.errors import (
     ScimAuthError,
     ScimHttpError,
     ScimProtocolError,
     TlsCertificateError,
 )
+from scimaudit.scim.client import tls_failure
+from scimaudit.scim.head import BodyHead, NotAnObject, NotJson, read_head
+from scimaudit.scim.ratelimit import RateLimiter
+from scimaudit.scim.retry import RetryPolicy, is_retryable_status, parse_retry_after
 
 SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 MAX_REASONS_KEPT = 20

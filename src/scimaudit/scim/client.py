@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,9 @@ from scimaudit.errors import ConfigError, InsecureTransportError
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 USER_AGENT = "scimaudit-collector"
+
+TransportFactory = Callable[[AppConfig], httpx.AsyncBaseTransport | None]
+"""Per-app transport override: tests inject faults a real server cannot produce; ``None`` = real."""
 
 
 def require_secure_url(url: str, *, what: str) -> None:
