@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pandas_baseline
 import scale_data
 
-from scimaudit.analytics import runner, sqlfiles
+from scimaudit.analytics import runner, sql_steps
 from scimaudit.config import Config
 from scimaudit.store.connect import connect
 
@@ -64,7 +64,7 @@ class Timing:
 @contextmanager
 def step_timer(steps: list[tuple[str, float, float]]) -> Iterator[None]:
     """Record (SQL file, wall, CPU) for every SQL step the runner executes while active."""
-    originals = (sqlfiles.create_temp, sqlfiles.insert_into, sqlfiles.execute)
+    originals = (sql_steps.create_temp, sql_steps.insert_into, sql_steps.execute)
 
     def timed(fn: Callable[..., None], name_at: int) -> Callable[..., None]:
         def run(con: Any, *args: Any) -> None:
@@ -74,13 +74,13 @@ def step_timer(steps: list[tuple[str, float, float]]) -> Iterator[None]:
 
         return run
 
-    sqlfiles.create_temp = timed(originals[0], 1)  # type: ignore[assignment]
-    sqlfiles.insert_into = timed(originals[1], 1)  # type: ignore[assignment]
-    sqlfiles.execute = timed(originals[2], 0)  # type: ignore[assignment]
+    sql_steps.create_temp = timed(originals[0], 1)  # type: ignore[assignment]
+    sql_steps.insert_into = timed(originals[1], 1)  # type: ignore[assignment]
+    sql_steps.execute = timed(originals[2], 0)  # type: ignore[assignment]
     try:
         yield
     finally:
-        sqlfiles.create_temp, sqlfiles.insert_into, sqlfiles.execute = originals
+        sql_steps.create_temp, sql_steps.insert_into, sql_steps.execute = originals
 
 
 def timed_analysis(config: Config) -> tuple[Timing, int]:
@@ -109,10 +109,10 @@ def print_steps(timing: Timing, top: int) -> None:
 def check_plans(config: Config) -> list[str]:
     """EXPLAIN each SQL file as the runner runs it, on the full data; return offending files."""
     bad: list[str] = []
-    originals = (sqlfiles.create_temp, sqlfiles.insert_into)
+    originals = (sql_steps.create_temp, sql_steps.insert_into)
 
     def check(con: object, name: str, params: dict[str, object]) -> None:
-        plan = sqlfiles.explain(con, name, params)  # type: ignore[arg-type]
+        plan = sql_steps.explain(con, name, params)  # type: ignore[arg-type]
         bad.extend(f"{name}: {op}" for op in FORBIDDEN if f'"{op}"' in plan)
 
     def create_temp(con: object, table: str, name: str, params: dict[str, object]) -> None:
@@ -123,11 +123,11 @@ def check_plans(config: Config) -> list[str]:
         check(con, name, params)
         originals[1](con, table, name, params)  # type: ignore[arg-type]
 
-    sqlfiles.create_temp, sqlfiles.insert_into = create_temp, insert_into  # type: ignore[assignment]
+    sql_steps.create_temp, sql_steps.insert_into = create_temp, insert_into  # type: ignore[assignment]
     try:
         runner.run_analysis(config, as_of=scale_data.AS_OF)
     finally:
-        sqlfiles.create_temp, sqlfiles.insert_into = originals
+        sql_steps.create_temp, sql_steps.insert_into = originals
     return bad
 
 

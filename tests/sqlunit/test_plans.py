@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from scimaudit.analytics import sqlfiles
+from scimaudit.analytics import sql_steps
 from sqlunit import World, account, person
 
 FORBIDDEN = {"NESTED_LOOP_JOIN", "BLOCKWISE_NL_JOIN", "CROSS_PRODUCT", "PIECEWISE_MERGE_JOIN"}
@@ -71,10 +71,10 @@ def test_no_nested_loop_joins_in_any_analysis_query(monkeypatch: pytest.MonkeyPa
     plans: dict[str, set[str]] = {}
 
     def record(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> None:
-        plans[name] = operators(sqlfiles.explain(con, name, params))
+        plans[name] = operators(sql_steps.explain(con, name, params))
 
     for fn in ("create_temp", "insert_into"):
-        original = getattr(sqlfiles, fn)
+        original = getattr(sql_steps, fn)
 
         def wrapped(
             con: Any, table: str, name: str, params: dict[str, Any], _original: Any = original
@@ -82,14 +82,14 @@ def test_no_nested_loop_joins_in_any_analysis_query(monkeypatch: pytest.MonkeyPa
             record(con, name, params)
             _original(con, table, name, params)
 
-        monkeypatch.setattr(sqlfiles, fn, wrapped)
-    original_execute = sqlfiles.execute
+        monkeypatch.setattr(sql_steps, fn, wrapped)
+    original_execute = sql_steps.execute
 
     def wrapped_execute(con: Any, name: str, params: dict[str, Any]) -> None:
         record(con, name, params)
         original_execute(con, name, params)
 
-    monkeypatch.setattr(sqlfiles, "execute", wrapped_execute)
+    monkeypatch.setattr(sql_steps, "execute", wrapped_execute)
     w = rich_world()
     w.analyze(
         overrides=OVERRIDES,
@@ -117,7 +117,7 @@ def test_no_nested_loop_joins_in_any_analysis_query(monkeypatch: pytest.MonkeyPa
     )
     # the access query runs on the temp tables the analysis left on this connection
     plans["access/access"] = operators(
-        sqlfiles.explain(
+        sql_steps.explain(
             w.con,
             "access/access",
             {"person": "E1", "app": "erp", "group": "ap"},
@@ -135,7 +135,7 @@ def test_no_nested_loop_joins_in_any_analysis_query(monkeypatch: pytest.MonkeyPa
             "access",
             "pending",
         )
-        for name in sqlfiles.sql_names(stage)
+        for name in sql_steps.sql_names(stage)
     }
     assert set(plans) == expected
     offending = {name: ops & FORBIDDEN for name, ops in plans.items() if ops & FORBIDDEN}

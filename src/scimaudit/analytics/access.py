@@ -20,10 +20,10 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
-from scimaudit.analytics import sqlfiles
 from scimaudit.analytics.overrides import load_overrides
 from scimaudit.analytics.runner import correlate, sql_params, today_utc
 from scimaudit.analytics.selection import SnapshotChoice, choose_snapshots
+from scimaudit.analytics.sql_steps import ANALYTICS_SQL
 from scimaudit.config import Config
 from scimaudit.errors import AnalysisError
 from scimaudit.store import snapshots
@@ -155,9 +155,8 @@ def _answer(
         con.execute("BEGIN TRANSACTION")
     try:
         correlate(con, config, choice, overrides, [], params)
-        sql = sqlfiles.sql_text("access/access")
         query = {**params, "person": person, "app": app, "group": group}
-        fetched = fetch(con.execute(sql, sqlfiles.bind(sql, query)))
+        fetched = fetch(ANALYTICS_SQL.run(con, "access/access", query))
     finally:
         if not in_transaction:
             con.execute("ROLLBACK")

@@ -35,7 +35,7 @@ import duckdb
 import orjson
 
 from scimaudit import __version__
-from scimaudit.analytics import sqlfiles
+from scimaudit.analytics import sql_steps
 from scimaudit.analytics.exemptions import ExemptionRow, load_exemptions
 from scimaudit.analytics.lookalike import flag_lookalike_findings
 from scimaudit.analytics.overrides import Override, load_overrides
@@ -123,7 +123,7 @@ def sql_params(config: Config, run_id: int, as_of: date, hr_snapshot_id: int) ->
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(sqlfiles.sql_text("macros"))
+    con.execute(sql_steps.sql_text("macros"))
 
 
 def analyze(
@@ -213,30 +213,30 @@ def correlate(
     install_macros(con)
     notes = build_scope(con, config, choice, overrides, exemptions).notes
     for table, name in CORRELATION_STEPS:
-        sqlfiles.create_temp(con, table, name, params)
-    sqlfiles.insert_into(con, "member", "correlation/membership_nested", params)
+        sql_steps.create_temp(con, table, name, params)
+    sql_steps.insert_into(con, "member", "correlation/membership_nested", params)
     return notes
 
 
 def _run_steps(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
-    sqlfiles.insert_into(con, "identity_link", "correlation/identity_link", params)
-    sqlfiles.insert_into(con, "correlation_override", "correlation/override_record", params)
+    sql_steps.insert_into(con, "identity_link", "correlation/identity_link", params)
+    sql_steps.insert_into(con, "correlation_override", "correlation/override_record", params)
     for table, name in ASSESS_STEPS:
-        sqlfiles.create_temp(con, table, name, params)
+        sql_steps.create_temp(con, table, name, params)
     con.execute(_FINDING_NEW)
     con.execute(_POPULATION_NEW)
     for kind in KINDS:
-        sqlfiles.insert_into(con, "finding_new", f"findings/{kind.id}", params)
-        sqlfiles.insert_into(
+        sql_steps.insert_into(con, "finding_new", f"findings/{kind.id}", params)
+        sql_steps.insert_into(
             con, "population_new", kind.population_sql, {**params, "kind": kind.id}
         )
     flag_lookalike_findings(con)
-    sqlfiles.insert_into(con, "deprovision_pending", "pending/deprovision_pending", params)
-    sqlfiles.create_temp(con, "finding_run", "finalize/finding", params)
-    sqlfiles.insert_into(con, "finding", "finalize/finding_store", params)
-    sqlfiles.insert_into(con, "finding_population", "finalize/finding_population", params)
-    sqlfiles.execute(con, "history/merge_found", params)
-    sqlfiles.execute(con, "history/resolve_missing", params)
+    sql_steps.insert_into(con, "deprovision_pending", "pending/deprovision_pending", params)
+    sql_steps.create_temp(con, "finding_run", "finalize/finding", params)
+    sql_steps.insert_into(con, "finding", "finalize/finding_store", params)
+    sql_steps.insert_into(con, "finding_population", "finalize/finding_population", params)
+    sql_steps.execute(con, "history/merge_found", params)
+    sql_steps.execute(con, "history/resolve_missing", params)
 
 
 def run_analysis(config: Config, *, as_of: date | None = None) -> RunSummary:

@@ -34,7 +34,7 @@ from scimaudit.remediation.model import (
     SnapshotRef,
 )
 from scimaudit.remediation.plan_store import save_plan
-from scimaudit.remediation.sources import campaign_revocations, finding_revocations, sql
+from scimaudit.remediation.sources import REMEDIATION_SQL, campaign_revocations, finding_revocations
 from scimaudit.store import snapshots
 from scimaudit.store.connect import connect
 
@@ -90,11 +90,11 @@ def app_facts(
     params = {"snapshot_id": snapshot_id, "account_ids": sorted(set(account_ids))}
     accounts = {
         row[0]: (row[1], row[2], row[3], row[4])
-        for row in con.execute(sql("account_state"), params).fetchall()
+        for row in REMEDIATION_SQL.run(con, "account_state", params).fetchall()
     }
     groups: dict[str, tuple[str, str | None]] = {}
     members: set[tuple[str, str]] = set()
-    for group_id, name, etag, member in con.execute(sql("group_state"), params).fetchall():
+    for group_id, name, etag, member in REMEDIATION_SQL.run(con, "group_state", params).fetchall():
         groups[group_id] = (name, etag)
         if member is not None:
             members.add((group_id, member))
@@ -103,8 +103,9 @@ def app_facts(
         wanted_groups = sorted({gid for gid, _ in members})
         last_modified = {
             row[0]: row[1]
-            for row in con.execute(
-                sql("group_last_modified"),
+            for row in REMEDIATION_SQL.run(
+                con,
+                "group_last_modified",
                 {"snapshot_id": snapshot_id, "group_ids": wanted_groups},
             ).fetchall()
             if row[1]

@@ -8,26 +8,19 @@ taken from the latest complete analysis run; exempted findings are accepted risk
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
-from importlib import resources
 
 import duckdb
 
 from scimaudit.errors import RemediationError
 from scimaudit.remediation.model import ExcludedRevocation, OperationSource, Revocation
+from scimaudit.sqlfiles import SqlFolder
 
 ACCOUNT_LEVEL_KINDS = frozenset({"terminated_active", "orphaned_account"})
 """Finding kinds about the account itself: remediated by deactivating or deleting the account."""
 
 
-@cache
-def sql(name: str) -> str:
-    """The text of ``remediation/sql/<name>.sql``."""
-    return (
-        resources.files("scimaudit.remediation")
-        .joinpath("sql", f"{name}.sql")
-        .read_text(encoding="utf-8")
-    )
+REMEDIATION_SQL = SqlFolder("scimaudit.remediation")
+"""The ``.sql`` files of this stage (:mod:`scimaudit.sqlfiles`: one loader, one binding rule)."""
 
 
 def campaign_revocations(
@@ -39,7 +32,7 @@ def campaign_revocations(
         is None
     ):
         raise RemediationError(f"no campaign with id {campaign_id}")
-    rows = con.execute(sql("campaign_revocations"), {"campaign_id": campaign_id}).fetchall()
+    rows = REMEDIATION_SQL.run(con, "campaign_revocations", {"campaign_id": campaign_id}).fetchall()
     wanted: list[Revocation] = []
     pending: list[ExcludedRevocation] = []
     for cid, item_id, app, account_id, user_name, group_name, group_id, reason, by, final in rows:
@@ -92,7 +85,9 @@ def finding_revocations(
     membership.
     """
     run = run_id if run_id is not None else latest_analysis_run(con)
-    rows = con.execute(sql("finding_revocations"), {"run_id": run, "kinds": list(kinds)}).fetchall()
+    rows = REMEDIATION_SQL.run(
+        con, "finding_revocations", {"run_id": run, "kinds": list(kinds)}
+    ).fetchall()
     out: list[Revocation] = []
     for finding_key, kind, app, account_id, user_name, group_name, reason in rows:
         membership = group_name is not None and kind not in ACCOUNT_LEVEL_KINDS

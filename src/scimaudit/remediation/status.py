@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from scimaudit.remediation.sources import sql
+from scimaudit.remediation.sources import REMEDIATION_SQL
 
 State = Literal[
     "excluded",  # the plan left it out (break-glass, decision not final, already gone, ...)
@@ -81,8 +81,9 @@ def operation_status(
     Works on a read-only connection. A store without remediation tables gives an empty list.
     """
     try:
-        rows = con.execute(
-            sql("operation_status"),
+        rows = REMEDIATION_SQL.run(
+            con,
+            "operation_status",
             {"plan_id": plan_id, "campaign_id": campaign_id, "app": app},
         ).fetchall()
     except duckdb.CatalogException:

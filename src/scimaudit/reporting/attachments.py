@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 import shutil
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from scimaudit.analytics.sql_steps import ANALYTICS_SQL
 from scimaudit.reporting.context import AttachmentInfo, RuleFile, StoreFacts
 from scimaudit.reporting.population import sha256_file
+from scimaudit.reporting.report_sql import REPORT_SQL
 from scimaudit.reporting.spec import ReportSpec
-from scimaudit.reporting.sqlfiles import SQL_DIR
-from scimaudit.resources import package_dir, reports_dir
+from scimaudit.resources import reports_dir
 
 
 @cache
@@ -23,26 +24,25 @@ def _sql_files() -> tuple[tuple[str, str, bool, str, bytes], ...]:
     change when someone edits the files on disk later.
     """
     found = []
-    analytics_sql = package_dir() / "analytics" / "sql"
-    for path in sorted(analytics_sql.glob("**/*.sql")):
-        rel = path.relative_to(analytics_sql)
+    for rel, entry in ANALYTICS_SQL.files():
+        parts = PurePosixPath(rel).parts
         found.append(
             (
-                f"analytics/sql/{rel.as_posix()}",
-                "rule-" + "-".join(rel.parts),
-                rel.parts[0] == "findings",
-                path.stem,
-                path.read_bytes(),
+                f"analytics/sql/{rel}",
+                "rule-" + "-".join(parts),
+                parts[0] == "findings",
+                PurePosixPath(rel).stem,
+                entry.read_bytes(),
             )
         )
-    for path in sorted(SQL_DIR.glob("*.sql")):
+    for rel, entry in REPORT_SQL.files():
         found.append(
             (
-                f"reporting/sql/{path.name}",
-                f"report-{path.name}",
+                f"reporting/sql/{rel}",
+                f"report-{rel}",
                 False,
-                path.stem,
-                path.read_bytes(),
+                PurePosixPath(rel).stem,
+                entry.read_bytes(),
             )
         )
     return tuple(found)

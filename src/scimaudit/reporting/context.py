@@ -22,6 +22,7 @@ from scimaudit.reporting.leavers import LeaverSummary, gather_leavers
 from scimaudit.reporting.lineage import ReconCheck, SourceLineage, gather_lineage
 from scimaudit.reporting.population import PopulationFacts, build_population
 from scimaudit.reporting.remediation import RemediationFacts, gather_remediation
+from scimaudit.reporting.report_sql import install_macros
 from scimaudit.reporting.results import (
     ControlResult,
     ExceptionFacts,
@@ -35,7 +36,6 @@ from scimaudit.reporting.sampling import SampleFacts, draw_sample
 from scimaudit.reporting.scope import Scope, resolve_scope
 from scimaudit.reporting.signoff import SignOff
 from scimaudit.reporting.spec import ReportSpec
-from scimaudit.reporting.sqlfiles import install_macros
 
 
 @dataclass(frozen=True)

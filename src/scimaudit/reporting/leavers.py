@@ -21,8 +21,8 @@ from typing import Any
 
 import duckdb
 
+from scimaudit.reporting.report_sql import fetch_dicts
 from scimaudit.reporting.scope import Scope
-from scimaudit.reporting.sqlfiles import fetch_dicts
 
 WITHIN = "within SLA"
 BREACHED = "SLA breached"

@@ -15,8 +15,8 @@ from typing import Any
 
 import duckdb
 
+from scimaudit.reporting.report_sql import fetch_dicts, run_sql
 from scimaudit.reporting.scope import Scope
-from scimaudit.reporting.sqlfiles import fetch_dicts, run_sql
 
 POPULATION_COLUMNS = (
     "app",

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from scimaudit.reporting.sqlfiles import fetch_dicts, run_sql
+from scimaudit.reporting.report_sql import fetch_dicts, run_sql
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ import pandas as pd
 
 from scimaudit.remediation import OperationStatus, operation_status
 from scimaudit.reporting.population import copy_csv, sha256_file
+from scimaudit.reporting.report_sql import run_sql, sql_text
 from scimaudit.reporting.scope import Scope
-from scimaudit.reporting.sqlfiles import run_sql, sql_text
 
 COLUMNS = (
     "plan_id",

@@ -17,9 +17,9 @@ import orjson
 
 from scimaudit.reporting.population import copy_csv, sha256_file
 from scimaudit.reporting.remediation import load_remediation, mark_remediated
+from scimaudit.reporting.report_sql import fetch_dicts, run_sql, sql_text
 from scimaudit.reporting.scope import Scope, app_snapshots
 from scimaudit.reporting.spec import Control, ReportSpec
-from scimaudit.reporting.sqlfiles import fetch_dicts, run_sql, sql_text
 
 EXCEPTION_COLUMNS = (
     "rule_id",

@@ -22,10 +22,10 @@ from scimaudit.reporting.campaign_signoff import read_campaign_signoffs, signoff
 from scimaudit.reporting.population import build_population
 from scimaudit.reporting.registry import lookup_issued
 from scimaudit.reporting.remediation import gather_remediation
+from scimaudit.reporting.report_sql import install_macros
 from scimaudit.reporting.results import gather_exceptions
 from scimaudit.reporting.scope import Scope, app_snapshots, get_run
 from scimaudit.reporting.spec import ReportSpec
-from scimaudit.reporting.sqlfiles import install_macros
 from scimaudit.reporting.verify_checks import Check
 from scimaudit.store import snapshots
 from scimaudit.store.connect import connect

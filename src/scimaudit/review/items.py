@@ -11,7 +11,6 @@ minimum, reviewer assignment (:mod:`assignment`) and recommendations (:mod:`reco
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import resources
 from typing import Any, Literal
 
 import duckdb
@@ -25,12 +24,16 @@ from scimaudit.config import Config
 from scimaudit.review.assignment import Assignment, HrDirectory, assign_reviewer
 from scimaudit.review.db import fetch_one
 from scimaudit.review.recommendations import recommend
+from scimaudit.sqlfiles import SqlFolder
 from scimaudit.store.review_state import relation_columns
 
 AccessScope = Literal["all", "privileged", "changed"]
 ACCESS_SCOPES: tuple[AccessScope, ...] = ("all", "privileged", "changed")
 
 ITEM_COLUMNS = relation_columns("campaign_item")
+
+REVIEW_SQL = SqlFolder("scimaudit.review")
+"""``review/sql/``: the campaign item query (:mod:`scimaudit.sqlfiles`)."""
 
 
 def _privileged(config: Config, app: str, entitlement: str | None) -> bool:
@@ -64,7 +67,6 @@ def build_items(
     access: AccessScope,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The frozen items of a would-be campaign (without campaign_id) and scope details."""
-    sql = resources.files("scimaudit.review").joinpath("sql/campaign_items.sql").read_text("utf-8")
     day_row = fetch_one(con, "SELECT as_of FROM analysis_run WHERE run_id = ?", [run_id])
     assert day_row is not None
     answer = access_frame(
@@ -72,8 +74,9 @@ def build_items(
     )
     con.register("access_item", answer.frame)
     activity = [v for k, v in snapshot_ids.items() if k.startswith("activity:")]
-    frame = con.execute(
-        sql,
+    frame = REVIEW_SQL.run(
+        con,
+        "campaign_items",
         {
             "run_id": run_id,
             "apps": list(apps),

@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from scimaudit.collect.scim.loader import sql
+from scimaudit.collect.scim.loader import SCIM_SQL
 from scimaudit.store import snapshots
 
 EXAMPLE_GROUPS = 3
@@ -89,15 +89,15 @@ def resolve_members(
     if not out.memberships:
         return out
     if member_ref != "id":
-        rewritten = con.execute(
-            sql("resolve_members"), {"snapshot_id": snapshot_id, "by": member_ref}
+        rewritten = SCIM_SQL.run(
+            con, "resolve_members", {"snapshot_id": snapshot_id, "by": member_ref}
         ).fetchone()
         out.resolved_by_attribute = int(rewritten[0]) if rewritten else 0
-    row = con.execute(sql("dangling_count"), {"snapshot_id": snapshot_id}).fetchone()
+    row = SCIM_SQL.run(con, "dangling_count", {"snapshot_id": snapshot_id}).fetchone()
     if not row or not row[0]:
         out.resolved_by_id = out.memberships - out.resolved_by_attribute
         return out
-    groups = con.execute(sql("unresolved_members"), {"snapshot_id": snapshot_id}).fetchall()
+    groups = SCIM_SQL.run(con, "unresolved_members", {"snapshot_id": snapshot_id}).fetchall()
     out.unresolved_groups = [
         {"group_id": gid, "display_name": name, "n": int(n), "examples": list(examples)}
         for gid, name, n, examples in groups

@@ -21,8 +21,6 @@ import contextlib
 import hashlib
 import threading
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import duckdb
@@ -31,15 +29,14 @@ from scimaudit.collect.scim.page_archive import ArchiveChunk
 from scimaudit.collect.scim.store_session import StoreSession
 from scimaudit.collect.scim.user_shape import user_shape
 from scimaudit.collect.scim.vendors import Quirks
+from scimaudit.sqlfiles import SqlFolder, bind
 
 MAX_PROBLEMS_KEPT = 200
 """Malformed resources listed in the completeness record (the count is always exact)."""
 
 
-@cache
-def sql(name: str) -> str:
-    """The text of ``sql/<name>.sql``."""
-    return resources.files("scimaudit.collect.scim").joinpath("sql", f"{name}.sql").read_text()
+SCIM_SQL = SqlFolder("scimaudit.collect.scim")
+"""The ``.sql`` files of this stage (:mod:`scimaudit.sqlfiles`: one loader, one binding rule)."""
 
 
 @dataclass
@@ -82,21 +79,21 @@ def _stage(
     keys = {"snapshot_id": snapshot_id, "app": app}
     if "User" in chunk.resource_types:
         shape = user_shape(quirks.activity_attribute, app)
-        con.execute(
-            sql("stage_user").replace("/*activity*/", shape.activity_sql),
-            {
-                **span,
-                "user_shape": shape.spec,
-                "active_as_string": quirks.active_as_string,
-                **({"activity_rest": shape.activity_rest} if shape.activity_rest else {}),
-            },
-        )
-        con.execute(sql("load_account"), keys)
+        # the app's activity attribute is spliced in as quoted identifiers only (user_shape.py)
+        stage_user = SCIM_SQL.text("stage_user").replace("/*activity*/", shape.activity_sql)
+        params = {
+            **span,
+            "user_shape": shape.spec,
+            "active_as_string": quirks.active_as_string,
+            "activity_rest": shape.activity_rest,
+        }
+        con.execute(stage_user, bind(stage_user, params))
+        SCIM_SQL.run(con, "load_account", keys)
         _collect_problems(con, "staged_user", "User", result)
     if "Group" in chunk.resource_types:
-        con.execute(sql("stage_group"), {**span, "from_list": quirks.group_members == "inline"})
-        con.execute(sql("load_membership"), keys)
-        con.execute(sql("load_group"), keys)
+        SCIM_SQL.run(con, "stage_group", {**span, "from_list": quirks.group_members == "inline"})
+        SCIM_SQL.run(con, "load_membership", keys)
+        SCIM_SQL.run(con, "load_group", keys)
         _collect_problems(con, "staged_group", "Group", result)
 
 
@@ -196,8 +193,9 @@ def _load_once(
     result = ChunkResult()
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            sql("raw_insert"),
+        SCIM_SQL.run(
+            con,
+            "raw_insert",
             {
                 "snapshot_id": snapshot_id,
                 "archive_path": str(chunk.path),
@@ -217,7 +215,7 @@ def _load_once(
 
 def remove_repeated_accounts(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> None:
     """Keep the first copy of every account id of a snapshot (see ``dedupe_accounts.sql``)."""
-    con.execute(sql("dedupe_accounts"), {"snapshot_id": snapshot_id})
+    SCIM_SQL.run(con, "dedupe_accounts", {"snapshot_id": snapshot_id})
 
 
 def loaded_counts(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> dict[str, int]:

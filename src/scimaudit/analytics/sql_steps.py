@@ -1,51 +1,33 @@
-"""The analysis SQL files: loaded from the package, run with only the parameters each one names.
+"""The analysis's SQL steps: each ``analytics/sql/<stage>/<name>.sql`` run as a table-building step.
 
-Every query lives in ``analytics/sql/<stage>/<name>.sql``, one query per file, its grain in the
-first comment. Values reach SQL only as DuckDB prepared parameters (``$as_of``) or through the
-temporary ``cfg_*`` tables the runner fills; nothing a user typed is formatted into SQL text.
-DuckDB refuses a parameter the statement does not use, so each file gets exactly the ones it names.
+The files are loaded and bound by the one rule in :mod:`scimaudit.sqlfiles` (values only as
+prepared parameters, each file gets exactly the ones it names). What this module adds is the shape
+of an analysis step: fill a temporary table, append to a stored table by column name, run a DML
+statement as it is, or show DuckDB's plan (for the no-nested-loop check). Beyond ``$`` parameters,
+the runner hands configuration to SQL only through the temporary ``cfg_*`` tables it fills.
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import duckdb
 
-_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+from scimaudit.sqlfiles import SqlFolder, bind
+
+ANALYTICS_SQL = SqlFolder("scimaudit.analytics")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
-@cache
 def sql_text(name: str) -> str:
     """The text of ``sql/<name>.sql`` (``name`` like ``findings/orphaned_account``)."""
-    return resources.files("scimaudit.analytics").joinpath("sql", f"{name}.sql").read_text("utf-8")
+    return ANALYTICS_SQL.text(name)
 
 
 def sql_names(stage: str) -> list[str]:
     """The ``<stage>/<name>`` of every query file in one stage folder, sorted."""
-    folder = resources.files("scimaudit.analytics").joinpath("sql", stage)
-    return sorted(
-        f"{stage}/{entry.name[:-4]}" for entry in folder.iterdir() if entry.name.endswith(".sql")
-    )
-
-
-def params_used(sql: str) -> set[str]:
-    """The ``$name`` parameters a statement refers to (comments stripped first)."""
-    code = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
-    return set(_PARAM.findall(code))
-
-
-def bind(sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Exactly the parameters ``sql`` uses; a missing one is a bug in the caller."""
-    wanted = params_used(sql)
-    missing = wanted - params.keys()
-    if missing:
-        raise KeyError(f"SQL needs parameters not provided: {', '.join(sorted(missing))}")
-    return {k: params[k] for k in wanted}
+    return ANALYTICS_SQL.names(stage)
 
 
 def _ident(name: str) -> str:
@@ -72,8 +54,7 @@ def insert_into(
 
 def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> None:
     """Run ``sql/name.sql`` as it is (a DML statement such as MERGE or UPDATE)."""
-    sql = sql_text(name)
-    con.execute(sql, bind(sql, params))
+    ANALYTICS_SQL.run(con, name, params)
 
 
 def explain(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> str:

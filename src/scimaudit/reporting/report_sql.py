@@ -1,21 +1,23 @@
-"""The report's SQL, one query per ``.sql`` file beside this module (grain stated in each file)."""
+"""The packs' SQL: ``reporting/sql/<name>.sql``, one query per file (grain stated in each file).
+
+Loaded and bound by the one rule in :mod:`scimaudit.sqlfiles`; this module only names the folder
+and installs the session macros the queries share.
+"""
 
 from __future__ import annotations
 
-import re
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
+from scimaudit.sqlfiles import SqlFolder
+
+REPORT_SQL = SqlFolder("scimaudit.reporting")
 
 
-@cache
 def sql_text(name: str) -> str:
     """The text of ``sql/<name>.sql``."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return REPORT_SQL.text(name)
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -27,15 +29,11 @@ def run_sql(
     con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
 ) -> duckdb.DuckDBPyConnection:
     """Execute ``sql/<name>.sql`` with the named parameters it uses (``$name``)."""
-    text = sql_text(name)
-    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", text)}
-    return con.execute(text, used)
+    return REPORT_SQL.run(con, name, params)
 
 
 def fetch_dicts(
     con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Rows of ``sql/<name>.sql`` as dicts keyed by column name."""
-    cur = run_sql(con, name, params)
-    cols = [d[0] for d in cur.description or []]
-    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    return REPORT_SQL.rows(con, name, params)
