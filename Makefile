@@ -25,6 +25,7 @@ lint: venv
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo --no-cache
 
 test-quick: venv
 	$(BIN)/pytest -m "not slow" -q
