@@ -35,6 +35,7 @@ class BearerTokenAuth(httpx.Auth):
         self._token: str | None = None
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Add the bearer header; the token is revealed on first use, then kept in memory."""
         if self._token is None:
             self._token = self._reveal()
         request.headers["Authorization"] = f"Bearer {self._token}"
@@ -53,6 +54,7 @@ class LazyBasicAuth(httpx.Auth):
         self._inner: httpx.BasicAuth | None = None
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Build the ``httpx.BasicAuth`` on first use, so the password is read only when needed."""
         if self._inner is None:
             self._inner = httpx.BasicAuth(self._username, self._reveal())
         yield from self._inner.auth_flow(request)
@@ -92,6 +94,7 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
         return f"OAuth2ClientCredentialsAuth({self.token_url!r}, client_id={self.client_id!r}, ***)"
 
     def _token_request(self) -> httpx.Request:
+        """The RFC 6749 §4.4.2 token request, with the client secret sent as HTTP basic (§2.3.1)."""
         data = {"grant_type": "client_credentials"}
         if self.scope:
             data["scope"] = self.scope
@@ -102,6 +105,12 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
         return next(auth_header.auth_flow(request))
 
     def _accept_token(self, response: httpx.Response) -> None:
+        """Cache the token from a §5.1 answer, or raise ``ScimAuthError`` naming what to check.
+
+        The token expires ``REFRESH_SKEW_SECONDS`` early (at most half its lifetime early, so a
+        short-lived token is not refreshed on every request); without ``expires_in`` one hour is
+        assumed.
+        """
         if response.status_code != 200:
             raise ScimAuthError(
                 f"app {self.app!r}: OAuth2 token endpoint {self.token_url} answered "
@@ -131,6 +140,7 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
     def sync_auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
+        """Fetch a token when none is fresh; on a 401, refresh once and resend the request once."""
         if not self._fresh():
             token_response = yield self._token_request()
             token_response.read()
@@ -147,6 +157,11 @@ class OAuth2ClientCredentialsAuth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        """Like :meth:`sync_auth_flow`, but concurrent requests share one token fetch (the lock).
+
+        After a 401 only the first request to see it refreshes; the others notice the token changed
+        and just resend with the new one.
+        """
         used: str | None = None
         async with self._lock:
             if not self._fresh():

@@ -56,6 +56,7 @@ class Capabilities:
         return configured
 
     def as_dict(self) -> dict[str, Any]:
+        """The capabilities as plain JSON, for the completeness record's ``discovery``."""
         return {
             "max_results": self.max_results,
             "cursor": self.cursor,

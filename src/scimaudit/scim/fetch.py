@@ -56,6 +56,7 @@ class FetchStats:
     bytes_received: int = 0
 
     def note_retry(self, reason: str) -> None:
+        """Count a retry; only the first ``MAX_REASONS_KEPT`` reasons are kept (bounded record)."""
         self.retries += 1
         if len(self.retry_reasons) < MAX_REASONS_KEPT:
             self.retry_reasons.append(reason)

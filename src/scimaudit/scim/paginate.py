@@ -40,6 +40,7 @@ class PageRequest:
     probe: bool = False  # the extra page past totalResults
 
     def params(self) -> dict[str, str]:
+        """The query parameters; ``None`` fields are left out (some servers refuse ``count``)."""
         out: dict[str, str] = {}
         if self.cursor is not None:
             out["cursor"] = self.cursor
@@ -85,6 +86,7 @@ class IndexPager:
 
     @property
     def mode(self) -> str:
+        """``"index"``: recorded with the listing so the evidence says how it was paged."""
         return "index"
 
     def _request(self, start: int, count: int, *, probe: bool = False) -> PageRequest:
@@ -106,6 +108,7 @@ class IndexPager:
 
     @property
     def done(self) -> bool:
+        """True once a page was asked for, none is in flight, and the end reason is known."""
         return self._started and not self._outstanding and self.end_reason is not None
 
     def on_page(self, result: PageResult) -> list[PageRequest]:
@@ -134,6 +137,11 @@ class IndexPager:
         return self._after_later(result, asked)
 
     def _after_first(self, result: PageResult, asked: int) -> list[PageRequest]:
+        """Learn ``totalResults`` and the server's real page size from page 1, then plan the rest.
+
+        An empty page 1 ends the listing with no probe; page 1 holding all ``totalResults`` ends it
+        (``count_ignored`` when the server sent more than asked).
+        """
         self.total = result.total_results
         n = result.items
         if n == 0:
@@ -158,6 +166,7 @@ class IndexPager:
         return self.effective_size or self.page_size
 
     def _plan_to_total(self) -> list[PageRequest]:
+        """Every page up to ``totalResults`` at once (fetched concurrently), else the probe."""
         assert self.total is not None
         out = []
         while self._next_start <= self.total:
@@ -168,6 +177,11 @@ class IndexPager:
         return out
 
     def _after_later(self, result: PageResult, asked: int) -> list[PageRequest]:
+        """Handle a page after the first: the probe, an empty page, or a short page's missing part.
+
+        A non-empty probe means ``totalResults`` was too low: the walk goes on page by page. Without
+        ``totalResults`` the next page is asked for until an empty one.
+        """
         req = result.request
         assert req.start_index is not None
         n = result.items
@@ -203,6 +217,11 @@ class IndexPager:
         return out or self._maybe_probe()
 
     def _maybe_probe(self) -> list[PageRequest]:
+        """One extra page past the end, once nothing is in flight: catches a low ``totalResults``.
+
+        No probe when page 1 was empty, or without ``totalResults`` once an empty page ended the
+        walk.
+        """
         if self._outstanding:
             return []
         if self.total is not None and self.end_reason is None:
@@ -234,21 +253,30 @@ class CursorPager:
 
     @property
     def mode(self) -> str:
+        """``"cursor"``: recorded with the listing so the evidence says how it was paged."""
         return "cursor"
 
     def first(self) -> PageRequest:
+        """The first request: an empty ``cursor`` starts a cursor listing (RFC 9865)."""
         self._outstanding = True
         return PageRequest(cursor="", count=self.page_size if self.send_count else None)
 
     def drop_count(self) -> PageRequest:
+        """Start over without ``count``: for servers that refuse the parameter outright."""
         self.send_count = False
         return self.first()
 
     @property
     def done(self) -> bool:
+        """True when no request is in flight and the last page had no ``nextCursor``."""
         return not self._outstanding and self.end_reason is not None
 
     def on_page(self, result: PageResult) -> list[PageRequest]:
+        """Record one page; return the next request, or none when ``nextCursor`` is absent.
+
+        A repeated cursor (RFC 9865 §2.2) or three empty pages in a row that still carry a
+        ``nextCursor`` are protocol errors, never an endless loop.
+        """
         self._outstanding = False
         self.pages += 1
         if self.pages > MAX_PAGES:
