@@ -49,6 +49,11 @@ class ActivityImportError(RowProblemsError):
 
 
 def _check_header(raw: RawTable, activity: ActivityConfig) -> None:
+    """Fail before reading any row when a configured column is missing from the header.
+
+    One error lists every missing column with the header actually found (and a sheet hint for XLSX),
+    so a wrong mapping is fixed in one go instead of showing up as one bad cell per row.
+    """
     wanted = {
         "app_column": activity.app_column,
         "user_column": activity.user_column,
@@ -77,6 +82,7 @@ def _rows(raw: RawTable, activity: ActivityConfig) -> pd.DataFrame:
     problems: list[Problem] = [(line, "(row)", message) for line, message in raw.ragged]
 
     def flag(mask: pd.Series, where: str, message: Callable[[int], str]) -> None:
+        """Record one problem per row where ``mask`` holds, at the row's line in the export."""
         for p in np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False)):
             problems.append((int(lines[p]), where, message(int(p))))
 
@@ -132,6 +138,7 @@ def import_activity(
         record["apps_not_configured"] = sorted(set(rows["app"]) - known)
 
         def load(con: duckdb.DuckDBPyConnection) -> None:
+            """One transaction: land raw rows, keep the latest sign-in per (app, login), finish."""
             land_raw_rows(con, "raw_activity_row", snapshot_id, raw)
             con.register("activity_in", rows)
             try:

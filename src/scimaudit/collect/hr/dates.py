@@ -49,6 +49,12 @@ def _iso_instants(text: pd.Series) -> pd.Series:
 
 
 def _parse(text: pd.Series, formats: Sequence[str], *, instants: bool) -> ParsedColumn:
+    """Parse ISO values first, then the configured formats in order.
+
+    A format that reads every remaining value is used alone; otherwise each format fills what the
+    ones before it left, so a column mixing two layouts still parses. Calendar dates lose any time
+    part. ``invalid`` marks non-empty values no format read.
+    """
     present = text.notna() & (text.str.strip() != "")
     dtype: Literal["datetime64[us, UTC]", "datetime64[us]"] = (
         "datetime64[us, UTC]" if instants else "datetime64[us]"

@@ -101,6 +101,7 @@ def import_hr(
         counts = {"rows": raw.rows, "employees": imported, "rejected": rejected}
 
         def load(con: duckdb.DuckDBPyConnection) -> None:
+            """One transaction: land the raw rows, insert employees, mark the snapshot complete."""
             land_raw_rows(con, "raw_hr_row", snapshot_id, raw)
             _insert_employees(con, snapshot_id, checked)
             snapshots.finish(
@@ -126,6 +127,7 @@ def import_hr(
 def _insert_employees(
     con: duckdb.DuckDBPyConnection, snapshot_id: int, checked: NormalizedHr
 ) -> None:
+    """Copy the accepted employee rows into ``employee`` under the snapshot, in one INSERT."""
     columns = ", ".join(EMPLOYEE_COLUMNS)
     con.register("employees_in", checked.employees)
     try:

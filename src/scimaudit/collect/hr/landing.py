@@ -51,6 +51,7 @@ class ImportResult:
 
     @property
     def partial(self) -> bool:
+        """True when rows were rejected and the rest imported anyway (``allow_errors``)."""
         return self.rejected > 0
 
 
@@ -60,6 +61,7 @@ def quote_ident(name: str) -> str:
 
 
 def quote_literal(text: str) -> str:
+    """A string from a user's file as a safe DuckDB SQL literal (single quotes doubled)."""
     return "'" + text.replace("'", "''") + "'"
 
 

@@ -123,6 +123,7 @@ def status_map(hr: HrConfig) -> dict[str, str]:
 
 def _unparseable(text: pd.Series, tried: str) -> Callable[[int], str]:
     def message(position: int) -> str:
+        """The problem text for one row: the raw value and the formats that were tried."""
         return f"unparseable date {text.iat[position]!r} (formats tried: {tried})"
 
     return message
@@ -137,12 +138,14 @@ def normalize(raw: RawTable, hr: HrConfig) -> NormalizedHr:
     rejected = np.zeros(count, dtype=bool)
 
     def column(fld: str) -> pd.Series:
+        """The mapped export column, cleaned; an unmapped optional field reads as all-missing."""
         name = getattr(hr.columns, fld)
         if name is None:
             return pd.Series([None] * count, dtype="str")
         return clean_text(frame[name])
 
     def flag(mask: pd.Series, where: str, message: Callable[[int], str]) -> None:
+        """Reject every row where ``mask`` holds and record why, at the row's line in the export."""
         positions = np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False))
         rejected[positions] = True
         problems.extend((int(lines[p]), where, message(int(p))) for p in positions)

@@ -53,6 +53,7 @@ class RawTable:
 
     @property
     def rows(self) -> int:
+        """Number of data rows read (header excluded)."""
         return int(self.table.num_rows)
 
     def frame(self) -> pd.DataFrame:
@@ -261,6 +262,11 @@ def _text_column(values: list[Any]) -> pa.Array:
 def _read_parquet(
     data: bytes, path: Path
 ) -> tuple[list[str], int, list[pa.Array], npt.NDArray[np.int64]]:
+    """Read Parquet with every column cast to text, so all formats go through one validation.
+
+    A column that cannot be cast is refused by name. The header counts as line 1, so rows are
+    numbered from 2 like CSV.
+    """
     try:
         table = pq.read_table(pa.BufferReader(data))
     except (pa.ArrowException, OSError) as exc:

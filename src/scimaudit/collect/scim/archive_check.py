@@ -43,9 +43,11 @@ class ArchiveCheck:
 
     @property
     def ok(self) -> bool:
+        """True only when no problem was found and every recorded page was re-read and matched."""
         return not self.problems and self.checked == self.pages
 
     def problem(self, text: str) -> None:
+        """List a problem; past ``MAX_PROBLEMS_LISTED`` only one marker (keeps the report short)."""
         if len(self.problems) < MAX_PROBLEMS_LISTED:
             self.problems.append(text)
         elif len(self.problems) == MAX_PROBLEMS_LISTED:
@@ -78,6 +80,7 @@ def verify_snapshot_pages(
     seen: set[int] = set()
 
     def compare(seq: int, body: bytes, where: str) -> None:
+        """Check one body against its recorded hash; an unknown or repeated seq is a problem."""
         if seq not in expected:
             check.problem(f"{where}: response seq {seq} is not recorded in the store")
             return

@@ -65,6 +65,7 @@ class MemberResolution:
         )
 
     def as_dict(self) -> dict[str, Any]:
+        """Resolution counts for the completeness record's ``membership`` (20 groups at most)."""
         return {
             "member_ref": self.member_ref,
             "memberships": self.memberships,
@@ -118,6 +119,11 @@ class Collapse:
 
     @property
     def suspect(self) -> bool:
+        """True when users fell by more than ``share`` since the last complete snapshot, or to 0.
+
+        A sudden drop is more often a broken pull or a filtered tenant than real leavers; a suspect
+        snapshot is held back from findings until someone accepts it.
+        """
         if self.previous_users <= 0:
             return False
         if self.users == 0:
@@ -125,6 +131,7 @@ class Collapse:
         return self.users < self.previous_users * (1 - self.share)
 
     def message(self, snapshot_id: int) -> str:
+        """Why the snapshot is held, and the ``snapshots --accept`` command if the drop is real."""
         fell = 1 - self.users / self.previous_users if self.previous_users else 0.0
         return (
             f"User: count fell from {self.previous_users:,} (snapshot {self.previous_snapshot_id})"
@@ -134,6 +141,7 @@ class Collapse:
         )
 
     def as_dict(self) -> dict[str, Any]:
+        """The comparison for the completeness record's ``collapse``."""
         return {
             "previous_snapshot_id": self.previous_snapshot_id,
             "previous_users": self.previous_users,

@@ -104,6 +104,7 @@ class CollectRun:
             self._pending += 1
 
         def job() -> Any:
+            """Run the store work; the last job to finish releases the shared store connection."""
             try:
                 return fn(*args, **kwargs)
             finally:
@@ -120,6 +121,7 @@ class CollectRun:
         return await self._on_loader(fn, *args, **kwargs)
 
     async def run(self, apps: list[AppConfig]) -> list[AppResult]:
+        """Pull every app concurrently; the loader threads are drained before returning."""
         try:
             return list(await asyncio.gather(*(self.collect_app(app) for app in apps)))
         finally:
@@ -139,6 +141,7 @@ class CollectRun:
 
     def _begin(self) -> Callable[[str, str], int]:
         def begin(name: str, url: str) -> int:
+            """Open the app's ``running`` snapshot (on a loader thread: the store is not async)."""
             with self.session.cursor() as con:
                 return snapshots.begin(con, "app", name, location=url)
 
@@ -147,6 +150,13 @@ class CollectRun:
     async def _pull_once(
         self, app: AppConfig, attempt: int, previous: list[int]
     ) -> tuple[AppResult, bool]:
+        """One pull of one app into a new snapshot; returns its result and whether to pull again.
+
+        Pages are landed in archive chunks that loader threads store while the pull goes on;
+        whatever happens (deadline, SCIM error, a bug) the chunks already received are still stored
+        and the failure goes into the record, so one app never stops the others. The second value is
+        true when the data moved during the pull (:func:`worth_another_pull`).
+        """
         started = time.monotonic()
         try:
             snapshot_id = await self._store(self._begin(), app.name, app.url)
@@ -168,6 +178,7 @@ class CollectRun:
         last_commit: list[threading.Event | None] = [None]
 
         def submit(chunk: ArchiveChunk) -> None:
+            """Queue a chunk to load, chained to the previous one: commits keep arrival order."""
             turn = CommitTurn(after=last_commit[0], done=threading.Event())
             last_commit[0] = turn.done
             loads.append(
@@ -183,6 +194,7 @@ class CollectRun:
             )
 
         def land(resource_type: str, fetched: Fetched) -> int:
+            """Archive one response, handing a full chunk to the loader; returns the page's seq."""
             seq, chunk = writer.add(resource_type, fetched)
             if chunk is not None:
                 submit(chunk)
@@ -238,6 +250,7 @@ class CollectRun:
         record: AppRecord,
         land: Callable[[str, Fetched], int],
     ) -> None:
+        """Open the app's client (auth, retry policy, rate limit) and pull each resource type."""
         auth = build_auth(app.effective_auth, app=app.name)
         transport = self.transport_factory(app) if self.transport_factory else None
         async with build_client(app, auth, transport=transport) as client:
@@ -354,6 +367,7 @@ def collect_apps(
     errors: list[BaseException] = []
 
     def runner() -> None:
+        """Run the collection on its own event loop in this thread, keeping its result or error."""
         try:
             box.append(asyncio.run(collect_apps_async(*coro_args, **kwargs)))
         except BaseException as exc:

@@ -31,6 +31,7 @@ class IdLedger:
         self.without_id = 0
 
     def add(self, ids: list[str | None]) -> None:
+        """Remember the ids of one page; resources without an id are only counted."""
         missing = ids.count(None)
         if missing:
             self.without_id += missing
@@ -40,6 +41,7 @@ class IdLedger:
 
     @property
     def with_id(self) -> int:
+        """Number of ids recorded (repeats included)."""
         return len(self._hashes)
 
     def unique(self) -> int:
@@ -80,6 +82,10 @@ class ResourceRecord:
     malformed_example: str | None = None
 
     def count_changed(self) -> bool:
+        """True when the re-count at the end differs from ``totalResults`` at the start.
+
+        The data changed during the pull, so what was received may not be one consistent state.
+        """
         return (
             self.expected is not None and self.recount is not None and self.recount != self.expected
         )
@@ -122,6 +128,7 @@ class ResourceRecord:
         return out
 
     def as_dict(self) -> dict[str, Any]:
+        """The type's figures as stored in the completeness record (``snapshot.completeness``)."""
         return {
             "resource_type": self.resource_type,
             "pagination": self.pagination,
@@ -171,6 +178,11 @@ class AppRecord:
     count_refused: bool = False  # the server failed on `count`: paged at its default size
 
     def shortfalls(self) -> list[str]:
+        """Every way the snapshot falls short, in words; empty means complete.
+
+        Errors come first (the snapshot's ``error`` is the first line). User and Group must both be
+        pulled: a missing type is a shortfall unless an error already explains it.
+        """
         out = list(self.errors)
         for rtype in ("User", "Group"):
             rec = self.resources.get(rtype)
@@ -184,6 +196,7 @@ class AppRecord:
         return out
 
     def as_dict(self) -> dict[str, Any]:
+        """The record stored as ``snapshot.completeness``; ``complete`` means no shortfall."""
         return {
             "app": self.app,
             "url": self.url,

@@ -43,6 +43,7 @@ class AppResult:
     completeness: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
+        """The result as plain JSON values, for machine-readable logs (the benchmarks write it)."""
         return {
             "app": self.app,
             "status": self.status,
@@ -120,6 +121,10 @@ def attach_error(record: AppRecord, message: str) -> None:
 
 
 def merge_chunk(record: AppRecord, outcome: ChunkResult) -> None:
+    """Fold one chunk's malformed resources into the record: exact counts, bounded examples.
+
+    Each type keeps its first problem as ``malformed_example``; at most 200 are listed in all.
+    """
     for rtype, count in outcome.problem_counts.items():
         rec = record.resources.get(rtype)
         if rec is None:
@@ -149,6 +154,7 @@ def worth_another_pull(record: AppRecord) -> bool:
 
 
 def summary(result: AppResult) -> str:
+    """The one-line result the progress output prints when an app's pull ends."""
     if result.status == "complete":
         c = result.counts
         return (

@@ -50,6 +50,7 @@ class Problem:
     problem: str
 
     def as_dict(self) -> dict[str, Any]:
+        """The problem as listed in the completeness record's ``malformed_resources``."""
         return {
             "resource_type": self.resource_type,
             "seq": self.seq,
@@ -75,6 +76,11 @@ def _stage(
     quirks: Quirks,
     result: ChunkResult,
 ) -> None:
+    """Unpack the chunk's pages into the staging tables and load accounts, groups, memberships.
+
+    Users go through the app's shape (:mod:`~scimaudit.collect.scim.user_shape`); groups read
+    members inline or from per-group reads. Malformed resources are noted in ``result``.
+    """
     span = {"archive_path": str(chunk.path)}
     keys = {"snapshot_id": snapshot_id, "app": app}
     if "User" in chunk.resource_types:
@@ -100,6 +106,7 @@ def _stage(
 def _collect_problems(
     con: duckdb.DuckDBPyConnection, table: str, resource_type: str, result: ChunkResult
 ) -> None:
+    """Count the staged rows marked malformed and keep the first ones (``MAX_PROBLEMS_KEPT``)."""
     row = con.execute(f"SELECT count(*) FROM {table} WHERE problem IS NOT NULL").fetchone()
     count = int(row[0]) if row else 0
     if not count:
@@ -190,6 +197,11 @@ def _load_once(
     chunk: ArchiveChunk,
     turn: CommitTurn | None,
 ) -> ChunkResult:
+    """One try at the chunk's transaction; it commits only after the previous chunk (``turn``).
+
+    Waiting for the turn before COMMIT, not before staging, lets two chunks stage in parallel while
+    keeping the first copy of a repeated group.
+    """
     result = ChunkResult()
     con.execute("BEGIN TRANSACTION")
     try:

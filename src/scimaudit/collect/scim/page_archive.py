@@ -85,6 +85,8 @@ class ArchiveChunk:
 
 @dataclass
 class _Buffer:
+    """Responses waiting to be written as one archive file, column by column."""
+
     seq: list[int] = field(default_factory=list)
     resource_type: list[str] = field(default_factory=list)
     request_url: list[str] = field(default_factory=list)
@@ -170,6 +172,7 @@ def write_archive_file(path: Path, table: pa.Table) -> None:
 
 
 def _table(buf: _Buffer) -> pa.Table:
+    """The buffered responses as an Arrow table in ``ARCHIVE_SCHEMA`` (one row per response)."""
     return pa.table(
         {
             "seq": pa.array(buf.seq, pa.int32()),

@@ -29,26 +29,40 @@ from scimaudit.textsafe import terminal_safe
 class ProgressSink(Protocol):
     """What the collector reports while it works."""
 
-    def start(self, app: str, resource_type: str, expected: int | None) -> None: ...
+    def start(self, app: str, resource_type: str, expected: int | None) -> None:
+        """A type's listing began; ``expected`` is the server's ``totalResults``, if it gave one."""
+        ...
 
-    def advance(self, app: str, resource_type: str, resources: int) -> None: ...
+    def advance(self, app: str, resource_type: str, resources: int) -> None:
+        """One page arrived with ``resources`` resources."""
+        ...
 
-    def finish(self, app: str, status: str, message: str) -> None: ...
+    def finish(self, app: str, status: str, message: str) -> None:
+        """The app's pull ended with ``status``; ``message`` may quote server text."""
+        ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """The run is over: release the terminal."""
+        ...
 
 
 class NullProgress:
+    """Reports nothing: for ``collect --no-progress`` and callers that want silence."""
+
     def start(self, app: str, resource_type: str, expected: int | None) -> None:
+        """Ignored."""
         pass
 
     def advance(self, app: str, resource_type: str, resources: int) -> None:
+        """Ignored."""
         pass
 
     def finish(self, app: str, status: str, message: str) -> None:
+        """Ignored."""
         pass
 
     def close(self) -> None:
+        """Ignored."""
         pass
 
 
@@ -65,12 +79,14 @@ class LogProgress:
         self.stream.flush()
 
     def start(self, app: str, resource_type: str, expected: int | None) -> None:
+        """Log the start with the server's announced total, and reset the type's counters."""
         now = time.monotonic()
         self._state[(app, resource_type)] = [0, 0, now, now]
         total = "unknown" if expected is None else f"{expected:,}"
         self._write(f"collect {app}: {resource_type} started, server reports {total}")
 
     def advance(self, app: str, resource_type: str, resources: int) -> None:
+        """Count one page; write a line only if ``interval`` seconds passed since the last one."""
         state = self._state.setdefault((app, resource_type), [0, 0, time.monotonic(), 0.0])
         state[0] += resources
         state[1] += 1
@@ -84,9 +100,11 @@ class LogProgress:
             )
 
     def finish(self, app: str, status: str, message: str) -> None:
+        """Log the app's outcome (terminal-safe: the message may quote server text)."""
         self._write(f"collect {app}: {status}: {terminal_safe(message)}")
 
     def close(self) -> None:
+        """Nothing to release: every line is flushed when written."""
         pass
 
 
@@ -110,6 +128,7 @@ class RichProgress:
         self._started: dict[tuple[str, str], float] = {}
 
     def start(self, app: str, resource_type: str, expected: int | None) -> None:
+        """Add a bar for the type, sized by the server's ``totalResults`` (unknown: no total)."""
         key = (app, resource_type)
         self._started[key] = time.monotonic()
         self._tasks[key] = self.progress.add_task(
@@ -117,6 +136,7 @@ class RichProgress:
         )
 
     def advance(self, app: str, resource_type: str, resources: int) -> None:
+        """Advance the bar by one page's resources and update its pages and rate."""
         key = (app, resource_type)
         task = self._tasks.get(key)
         if task is None:
@@ -132,9 +152,11 @@ class RichProgress:
         )
 
     def finish(self, app: str, status: str, message: str) -> None:
+        """Print the app's outcome above the bars (terminal-safe, no rich markup)."""
         self.progress.console.print(f"{app}: {status}: {terminal_safe(message)}", markup=False)
 
     def close(self) -> None:
+        """Stop the live display so the terminal is left clean."""
         self.progress.stop()
 
 

@@ -99,6 +99,7 @@ async def pull_listing(
         pager.send_count = False
 
     async def fetch(req: PageRequest) -> tuple[PageRequest, Fetched]:
+        """GET one page; the first request that sends ``count`` gives up fast on a 5xx."""
         # The first request with count fails fast on a 500: some servers (canaille 0.3.6) crash on
         # the parameter, and seven backed-off retries of a deterministic crash waste a minute.
         quick = pager.pages == 0 and req.count is not None and req.start_index in (1, None)
@@ -232,6 +233,7 @@ async def read_groups_one_by_one(
     started = time.monotonic()
 
     async def one(group_id: str) -> None:
+        """GET one group by id (bounded by the app's concurrency) and land its page."""
         nonlocal done
         async with semaphore:
             fetched = await session.fetcher.get(f"Groups/{quote(group_id, safe='')}", {}, stats)

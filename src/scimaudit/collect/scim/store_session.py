@@ -52,6 +52,7 @@ class StoreSession:
         self._cursors = 0
 
     def _open(self) -> duckdb.DuckDBPyConnection:
+        """Open the store on first use with the loader settings (the module docstring says why)."""
         if self._con is None:
             cm = connect(self.store_path, lock_timeout=self.lock_timeout)
             con = cm.__enter__()

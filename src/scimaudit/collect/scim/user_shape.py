@@ -66,6 +66,12 @@ def user_shape(activity: tuple[str, ...] | None, app: str = "") -> UserShape:
 
 
 def _merge_activity(shape: Shape, parts: tuple[str, ...], app: str) -> tuple[str, str | None]:
+    """Merge the activity attribute's path into ``shape``; return its SQL and JSON rest path.
+
+    A path that enters a ``JSON`` capture (or a new subtree) is read with ``json_extract_string``
+    and the remaining keys as a bound path, never spliced into SQL. A path naming an object is a
+    config error; a path under a plain text value reads as NULL.
+    """
     node = shape
     fields: list[str] = []
     for i, part in enumerate(parts):

@@ -37,6 +37,7 @@ class Quirks:
 
     @classmethod
     def from_app(cls, app: AppConfig) -> Quirks:
+        """The quirks of one ``[[apps]]`` entry; ``activity_attribute`` is split into keys here."""
         return cls(
             pagination=app.pagination,
             page_size=app.page_size,
