@@ -53,6 +53,11 @@ def dashboard_argv(port: int) -> list[str]:
 
 
 def dashboard_env(config: Config) -> dict[str, str]:
+    """The dashboard's environment: ours plus the config file's absolute path in ``CONFIG_ENV``.
+
+    Absolute, so the app finds the same file whatever its working directory. Without a config file
+    (built in code) nothing is added.
+    """
     env = dict(os.environ)
     if config.source is not None:
         env[CONFIG_ENV] = str(Path(config.source).resolve())

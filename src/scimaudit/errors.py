@@ -101,6 +101,7 @@ class RowProblemsError(InputError):
 
     @property
     def headline(self) -> str:
+        """The first line of the message: what was rejected, how many problems, and the outcome."""
         return f"{self.what} rejected {self.path}: {len(self.problems)} problem(s); {self.outcome}"
 
     def problem_lines(self) -> list[str]:

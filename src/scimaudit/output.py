@@ -41,6 +41,10 @@ def csv_safe(value: Any) -> str:
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
+    """Rows as CSV text (header first), every cell through :func:`csv_safe`.
+
+    Columns default to the first row's keys; a row missing a column gets an empty cell.
+    """
     cols = list(columns or (rows[0].keys() if rows else []))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -51,6 +55,7 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None)
 
 
 def to_json(rows: Sequence[dict[str, Any]]) -> str:
+    """Rows as indented JSON; dates and other non-JSON values as text, naive times as UTC."""
     return orjson.dumps(
         list(rows), default=str, option=orjson.OPT_INDENT_2 | orjson.OPT_NAIVE_UTC
     ).decode()
@@ -81,6 +86,10 @@ def print_rows(
 
 
 def _cell(value: Any) -> str:
+    """One table cell: numbers with separators, times to the minute, text terminal-safe.
+
+    Square brackets are escaped so rich does not read text from a SCIM server as markup.
+    """
     if value is None:
         return ""
     if isinstance(value, datetime):

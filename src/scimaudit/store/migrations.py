@@ -21,6 +21,8 @@ _NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
 @dataclass(frozen=True)
 class Migration:
+    """One ``NNN_name.sql`` file of ``store/schema``: its number, name and SQL."""
+
     version: int
     name: str
     sql: str
@@ -38,6 +40,7 @@ def available() -> list[Migration]:
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest applied migration (0 for a new store); creates the ledger table if missing."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"

@@ -221,6 +221,7 @@ def store_path_of(con: duckdb.DuckDBPyConnection) -> Path:
 
 
 def rows_as_dicts(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
+    """SQLite rows as dicts keyed by column name (the review store's cursors yield tuples)."""
     names = [d[0] for d in cur.description or []]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 

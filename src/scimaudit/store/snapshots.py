@@ -30,6 +30,8 @@ Status = Literal["running", "complete", "failed", "suspect"]
 
 @dataclass(frozen=True)
 class Snapshot:
+    """One ``snapshot`` row, with ``counts`` and ``completeness`` decoded from JSON."""
+
     snapshot_id: int
     source_kind: str
     source_name: str
@@ -109,6 +111,7 @@ def finish(
 
 
 def _pid_alive(pid: int | None) -> bool:
+    """Whether the collecting process still runs (signal 0; another user's process counts)."""
     if pid is None:
         return False
     try:
@@ -147,6 +150,7 @@ def fail_own_running(con: duckdb.DuckDBPyConnection, reason: str) -> list[int]:
 def list_snapshots(
     con: duckdb.DuckDBPyConnection, *, source_name: str | None = None, limit: int | None = None
 ) -> list[Snapshot]:
+    """Snapshots newest first, optionally of one source and at most ``limit`` of them."""
     sql = f"SELECT {_COLUMNS} FROM snapshot"
     params: list[Any] = []
     if source_name:
@@ -159,6 +163,7 @@ def list_snapshots(
 
 
 def get(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> Snapshot:
+    """One snapshot by id; a missing id is :class:`SnapshotNotFoundError` (a clean CLI message)."""
     row = con.execute(
         f"SELECT {_COLUMNS} FROM snapshot WHERE snapshot_id = ?", [snapshot_id]
     ).fetchone()
