@@ -34,6 +34,8 @@ DEFAULT_CONFIG = "scimaudit.toml"
 
 
 class _Model(BaseModel):
+    """Base of every table: unknown keys are refused (a typo must not disable a control), frozen."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -74,6 +76,8 @@ class SecretRef(_Model):
 
 
 class StoreConfig(_Model):
+    """``[store]``: the DuckDB file, and how long to wait while another process holds its lock."""
+
     path: Path = Path("scimaudit.duckdb")
     lock_timeout_seconds: float = Field(30.0, gt=0, description="how long to retry a locked store")
 
@@ -140,10 +144,14 @@ class HrStatusMap(_Model):
 
 
 class HrWorkerTypeMap(_Model):
+    """``[hr.worker_type]``: export values that mean contractor; any other value is an employee."""
+
     contractor: list[str] = ["Contractor", "Contingent Worker"]
 
 
 class HrConfig(_Model):
+    """``[hr]``: where the HR export is and how to read it (the source of who works here)."""
+
     path: Path
     columns: HrColumns
     status: HrStatusMap = HrStatusMap()
@@ -165,17 +173,23 @@ class HrConfig(_Model):
 
 
 class BasicAuth(_Model):
+    """``kind = "basic"``: HTTP basic (RFC 7617); the password only by reference."""
+
     kind: Literal["basic"]
     username: str
     password: SecretRef
 
 
 class BearerAuth(_Model):
+    """``kind = "bearer"``: a static bearer token (RFC 6750), only by reference."""
+
     kind: Literal["bearer"]
     token: SecretRef
 
 
 class OAuth2ClientCredentials(_Model):
+    """``kind = "oauth2_client_credentials"``: tokens fetched from ``token_url`` (RFC 6749 §4.4)."""
+
     kind: Literal["oauth2_client_credentials"]
     token_url: str
     client_id: str
@@ -279,6 +293,7 @@ class AppConfig(_Model):
 
     @property
     def effective_auth(self) -> BasicAuth | BearerAuth | OAuth2ClientCredentials:
+        """The app's credentials: ``auth`` as given, or the ``token`` shorthand as bearer auth."""
         if self.auth is not None:
             return self.auth
         assert self.token is not None
@@ -329,6 +344,7 @@ class SodRule(_Model):
 
     @model_validator(mode="after")
     def _shape(self) -> SodRule:
+        """Two ``groups`` of one ``app``, or a ``left``/``right`` pair across apps; not both."""
         within = self.app is not None and self.groups is not None
         across = self.left is not None and self.right is not None
         if within == across:
@@ -365,6 +381,8 @@ class Exemption(_Model):
 
 
 class PolicyConfig(_Model):
+    """``[policy]``: thresholds and rules findings are judged by (staleness, SLA, peers, SoD)."""
+
     stale_after_days: int = Field(90, ge=1)
     deprovision_sla_hours: int = Field(24, ge=0)
     peer_threshold: float = Field(
@@ -386,6 +404,8 @@ class PolicyConfig(_Model):
 
 
 class CorrelationConfig(_Model):
+    """``[correlation]``: how accounts are tied to HR people; the first rule that finds wins."""
+
     rules: list[Literal["external_id", "employee_number", "email", "name"]] = [
         "external_id",
         "employee_number",
@@ -400,6 +420,8 @@ class CorrelationConfig(_Model):
 
 
 class ReportConfig(_Model):
+    """``[report]``: the entity named in evidence packs, where packs go, how they are signed."""
+
     entity: str = "Example Corp"
     classification: str = "Confidential"
     out_dir: Path = Path("reports-out")
@@ -424,6 +446,8 @@ class ReportConfig(_Model):
 
 
 class DashboardUser(_Model):
+    """``[[dashboard.users]]``: one user and role (and password hash, for ``auth = users``)."""
+
     email: str
     role: Literal["manager", "security", "auditor", "admin"]
     password_hash: str = Field(
@@ -434,6 +458,8 @@ class DashboardUser(_Model):
 
 
 class DashboardConfig(_Model):
+    """``[dashboard]``: how dashboard users sign in (own users, a trusted proxy header, or OIDC)."""
+
     auth: Literal["users", "header", "oidc"] = "users"
     users: list[DashboardUser] = Field(default_factory=list)
     trusted_header: str = "X-Forwarded-Email"
@@ -494,6 +520,7 @@ class NotificationsConfig(_Model):
 
     @model_validator(mode="after")
     def _safe(self) -> NotificationsConfig:
+        """Refuse SMTP credentials over plain text unless the relay is on loopback."""
         if (self.username is None) != (self.password is None):
             raise ValueError("give both username and password, or neither")
         if (
@@ -548,6 +575,7 @@ class Config(_Model):
         return self
 
     def app(self, name: str) -> AppConfig:
+        """The app named ``name``; an unknown name is a ConfigError listing the configured apps."""
         for app in self.apps:
             if app.name == name:
                 return app
@@ -556,6 +584,11 @@ class Config(_Model):
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
+    """A pydantic error location as the key path a user sees in the file (``apps[1].auth.token``).
+
+    The names pydantic adds for union members (the auth kinds, ``list[...]``) are left out, since
+    they are not keys in the TOML.
+    """
     out = ""
     for part in loc:
         if isinstance(part, int):
