@@ -24,6 +24,7 @@ AS_OF_OPTION = click.option(
 
 
 def as_date(value: datetime | None) -> date | None:
+    """The calendar day of ``--as-of`` (click parses it as a datetime), or None for today."""
     return value.date() if value is not None else None
 
 

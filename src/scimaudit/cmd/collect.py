@@ -63,6 +63,7 @@ class SourceOutcome:
     reject_file: str | None = None
 
     def row(self) -> dict[str, Any]:
+        """The outcome as one row of the ``--json`` summary."""
         return {
             "kind": self.kind,
             "source": self.source,
@@ -85,6 +86,12 @@ class SourceOutcome:
 
 
 def _file_source(kind: str, name: str, run: Any) -> SourceOutcome:
+    """Run one file import (HR or activity) and turn its outcome into a summary line.
+
+    A row-level failure keeps every problem for ``--json`` and the first ones for the table; a
+    partial import (``allow_errors``) is reported as ``partial`` with the same detail, so one bad
+    file never hides the other sources' results.
+    """
     try:
         result = run()
     except RowProblemsError as exc:

@@ -26,6 +26,7 @@ def config_from(ctx: click.Context) -> Config:
 
 
 def obj(ctx: click.Context) -> dict[str, Any]:
+    """The root context's shared dict (global options such as ``--config``), created if absent."""
     root = ctx.find_root()
     root.ensure_object(dict)
     assert isinstance(root.obj, dict)

@@ -30,7 +30,10 @@ STAGES: list[stages.Stage] = [
 
 
 def _serve(port: int) -> stages.ServeHook:
+    """The ``--serve`` hook: run the dashboard beside the demo's SCIM servers until Ctrl-C."""
+
     def serve(run: DemoRun, config: Config, server: Scim2ServerProcess) -> None:
+        """Start the dashboard, print how to sign in, wait; the dashboard is always stopped."""
         proc = start_dashboard(config, port=port, log=run.out_dir / "dashboard.log")
         url = f"http://127.0.0.1:{port}"
         run.console.print(sign_in_instructions(run.result.outputs.get("demo_users", []), url))

@@ -102,6 +102,7 @@ def show_cmd(ctx: click.Context, plan_id: str, fmt: str) -> None:
 
 
 def _result_rows(summary: ApplySummary) -> list[dict[str, object]]:
+    """The apply results as table rows, with server-supplied text made printable."""
     return [
         {
             "seq": r.seq,

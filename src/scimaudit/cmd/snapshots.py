@@ -188,6 +188,11 @@ def _cli_actor() -> str:
 
 
 def _verify(store_path: Path, snapshot_id: int, lock_timeout: float, fmt: str) -> None:
+    """``snapshots --verify``: re-hash an app snapshot's archived pages and report the outcome.
+
+    Opens the store read-only. A mismatch raises :class:`ArchiveIntegrityError` (exit 8, like every
+    failed verification) after the figures are printed.
+    """
     with connect(store_path, read_only=True, lock_timeout=lock_timeout) as con:
         snap = snapshots.get(con, snapshot_id)
         if snap.source_kind != "app":

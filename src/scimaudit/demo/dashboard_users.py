@@ -22,6 +22,8 @@ from scimaudit.review.db import open_store
 
 @dataclass(frozen=True)
 class DemoUser:
+    """A demo sign-in: the password is printed for the visitor; only its hash goes in the config."""
+
     email: str
     role: str
     password: str
@@ -30,6 +32,10 @@ class DemoUser:
 
 
 def _pick_managers(config: Config, campaign_id: int | None) -> list[tuple[str, str, str]]:
+    """Two managers with work to review: the campaign's busiest reviewers, else the largest teams.
+
+    Returns (email, name, why chosen) for the sign-in instructions.
+    """
     with open_store(config) as con:
         snap = current_hr_snapshot_id(con)
         if snap is None:
@@ -56,6 +62,7 @@ def _pick_managers(config: Config, campaign_id: int | None) -> list[tuple[str, s
 
 
 def _by_title(config: Config, words: tuple[str, ...]) -> tuple[str, str] | None:
+    """The first active HR person whose title contains one of ``words`` (email, "name (title)")."""
     with open_store(config) as con:
         snap = current_hr_snapshot_id(con)
         rows = con.execute(

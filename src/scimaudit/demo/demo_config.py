@@ -112,6 +112,7 @@ def build(
 
 
 def write(path: Path, cfg: Mapping[str, Any]) -> Path:
+    """Write the demo config as TOML, headed by where it came from and where its token is."""
     header = (
         "# Written by `scimaudit demo`: the sample organisation on loopback SCIM servers.\n"
         f"# The bearer token is read from ${TOKEN_ENV}; it is never stored.\n\n"

@@ -178,6 +178,7 @@ class LoopbackPeer:
     _tmp: tempfile.TemporaryDirectory[str] | None
 
     def start(self) -> Self:
+        """Start the peer and return it once it answers; each subclass knows how."""
         raise NotImplementedError
 
     @property

@@ -69,6 +69,7 @@ class DemoRun:
         )
 
     def prepare(self, today: date) -> None:
+        """Drop a previous demo store, then generate the sample organisation as of ``today``."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         for stale in (self.result.store_path, self.result.store_path.with_suffix(".duckdb.wal")):
             stale.unlink(missing_ok=True)
@@ -77,6 +78,11 @@ class DemoRun:
             notes.append(f"files in {self.data_dir}")
 
     def start_servers(self) -> Scim2ServerProcess:
+        """Start scim2-server with one tenant per app and seed each tenant from the sample data.
+
+        The bearer token is random per run and reaches the config only as an environment variable.
+        If seeding fails the server is stopped before the error propagates.
+        """
         token = secrets.token_urlsafe(24)
         os.environ[demo_config.TOKEN_ENV] = token
         server = Scim2ServerProcess(list(APPS), token=token)
@@ -95,6 +101,7 @@ class DemoRun:
         return server
 
     def write_config(self, server: Scim2ServerProcess) -> Config:
+        """Point the demo config at the running server's tenants; return it loaded."""
         self.app_urls = {app: server.base_url(app) for app in APPS}
         return self.rewrite_config(None)
 

@@ -27,6 +27,7 @@ def default_sample_dir() -> Path:
 
 
 def load_generator(sample_dir: Path) -> ModuleType:
+    """Load ``generate.py`` from ``sample_dir`` by path: a script beside the data, not a module."""
     script = sample_dir / "generate.py"
     if not script.exists():
         raise ConfigError(f"{script}: sample-data generator not found (pass --sample-data DIR)")

@@ -219,6 +219,7 @@ class Scim2ServerProcess(LoopbackPeer):
         return argv
 
     def _needs_config(self) -> bool:
+        """Whether any paging setting differs from scim2-server's defaults (needs a config file)."""
         return (
             self.cursor
             or not self.index
