@@ -51,6 +51,8 @@ from scimaudit.store.connect import connect
 
 @dataclass(frozen=True)
 class OperationResult:
+    """One operation's outcome as printed after an apply run (``detail`` may quote the server)."""
+
     seq: int
     app: str
     description: str
@@ -75,6 +77,7 @@ class ApplySummary:
 
     @property
     def ok(self) -> bool:
+        """True when nothing failed or was left unattempted; else the CLI exits non-zero."""
         return not self.not_attempted and self.counts.get("failed", 0) == 0
 
 
@@ -189,6 +192,11 @@ async def _apply_app(
     transport_factory: TransportFactory | None,
     summary: ApplySummary,
 ) -> None:
+    """Apply one app's operations resource by resource, logging each batch as soon as it is done.
+
+    ETag support is read once per app. If the app becomes unreachable, the operations not yet sent
+    are reported ``not_attempted`` (never guessed as failed or applied), and the other apps go on.
+    """
     async with AppSession(app, transport_factory=transport_factory) as session:
         done: set[int] = set()
         try:
@@ -219,6 +227,7 @@ def _by_resource(ops: list[PlanOperation]) -> list[list[PlanOperation]]:
 
 
 def _collect(summary: ApplySummary, ops: list[PlanOperation], entries: list[LogEntry]) -> None:
+    """Add logged outcomes to the run's counts and printed results."""
     described = {op.seq: op.describe() for op in ops}
     for entry in entries:
         summary.counts[entry.outcome] = summary.counts.get(entry.outcome, 0) + 1
@@ -252,6 +261,7 @@ def _check_safety(
     max_ops: int | None,
     now: datetime | None,
 ) -> None:
+    """Refuse the run before any request: break-glass accounts, stale snapshots, too many ops."""
     for op in pending:
         safety.check_break_glass(cfg, op.app, op.user_name, op.account_id)
     for app_name in sorted({op.app for op in pending}):
@@ -294,6 +304,7 @@ def apply_plan(
     summary = ApplySummary(plan_id, run_id, mode, {}, settled_before=len(settled))
 
     async def run_all() -> None:
+        """Apply app after app (operations are in app order), all in one event loop."""
         for app_name, group in groupby(pending, key=lambda o: o.app):
             await _apply_app(
                 cfg,

@@ -89,10 +89,12 @@ class AppSession:
 
     @property
     def requests_sent(self) -> int:
+        """Requests made for this app: reads (with their retries) plus writes."""
         return self.stats.requests + self.writes
 
     @property
     def retries(self) -> int:
+        """Retries of reads and writes, for the run summary."""
         return self.stats.retries + self.write_retries
 
     async def __aenter__(self) -> AppSession:
@@ -175,6 +177,7 @@ class AppSession:
 
 
 def _reply(response: httpx.Response, attempts: int) -> Reply:
+    """The write's answer, with the SCIM error detail kept only for a non-2xx status."""
     ok = 200 <= response.status_code < 300
     return Reply(
         response.status_code,

@@ -82,6 +82,8 @@ class LogEntry:
 
 @dataclass(frozen=True)
 class LogCheck:
+    """The result of :func:`verify_log` for one plan: entries checked and every break found."""
+
     plan_id: str
     ok: bool
     entries: int
@@ -126,6 +128,7 @@ def start_run(cfg: Config, plan_id: str, kind: str, mode: Mode, actor: str) -> i
 
 
 def _alive(pid: int) -> bool:
+    """Whether another run's process still runs; our own pid always counts as alive."""
     if pid == os.getpid():
         return True
     try:
@@ -138,6 +141,7 @@ def _alive(pid: int) -> bool:
 
 
 def finish_run(cfg: Config, run_id: int, status: str, summary: dict[str, Any]) -> None:
+    """Close a run with its status and summary (JSON), in its own short transaction."""
     with _store(cfg) as con:
         con.execute(
             "UPDATE remediation_run SET finished_at = ?, status = ?, summary = ? WHERE run_id = ?",
@@ -146,6 +150,7 @@ def finish_run(cfg: Config, run_id: int, status: str, summary: dict[str, Any]) -
 
 
 def _last_hash(con: duckdb.DuckDBPyConnection, plan_id: str) -> str:
+    """The hash the plan's next log entry chains from: its last entry's, else the plan's own."""
     row = con.execute(
         "SELECT record_sha256 FROM remediation_operation_log WHERE plan_id = ?"
         " ORDER BY log_id DESC LIMIT 1",

@@ -94,6 +94,8 @@ class ExcludedRevocation:
 
 @dataclass(frozen=True)
 class SnapshotRef:
+    """The snapshot a plan's operations for one app were computed from, and its as-of time."""
+
     snapshot_id: int
     as_of: str
 
@@ -111,6 +113,7 @@ class Plan:
     excluded: tuple[ExcludedRevocation, ...] = field(default_factory=tuple)
 
     def document(self) -> dict[str, Any]:
+        """The plan as the JSON document that is stored and hashed (operations in plan order)."""
         return {
             "format": PLAN_FORMAT,
             "created_at": self.created_at,
@@ -123,14 +126,17 @@ class Plan:
         }
 
     def canonical_json(self) -> bytes:
+        """The document's canonical bytes: what :meth:`sha256` hashes and the store keeps."""
         return canonical_json(self.document())
 
     @property
     def sha256(self) -> str:
+        """The fingerprint a reviewer approves and ``apply --sha256`` must repeat."""
         return hashlib.sha256(self.canonical_json()).hexdigest()
 
     @property
     def plan_id(self) -> str:
+        """The plan's short name, derived from its hash (``rp-`` + 12 hex digits)."""
         return plan_id_for(self.sha256)
 
 
@@ -146,6 +152,7 @@ def canonical_json(document: Any) -> bytes:
 
 
 def _refuse_floats(value: Any) -> None:
+    """Refuse floats anywhere in a plan document: their text form would make the hash unstable."""
     if isinstance(value, float):
         raise RemediationError(f"plan documents hold no floating point numbers (got {value!r})")
     if isinstance(value, dict):

@@ -126,6 +126,7 @@ def _find_group(facts: AppFacts, rev: Revocation) -> tuple[str | None, str | Non
 
 
 def _excluded(rev: Revocation, user_name: str | None, why: str) -> ExcludedRevocation:
+    """A revocation left out of the plan, with the reason shown to the reviewer."""
     return ExcludedRevocation(
         app=rev.app,
         account_id=rev.account_id,

@@ -64,6 +64,8 @@ _EXCLUSION_COLUMNS = (
 
 @dataclass(frozen=True)
 class PlanSummary:
+    """One stored plan as listed by a bare ``remediate status`` (counts, no operations)."""
+
     plan_id: str
     sha256: str
     created_at: datetime
@@ -233,6 +235,7 @@ def load_verified_plan(con: duckdb.DuckDBPyConnection, plan_id: str, sha256: str
 
 
 def list_plans(con: duckdb.DuckDBPyConnection, *, limit: int = 50) -> list[PlanSummary]:
+    """The newest ``limit`` stored plans, newest first."""
     rows = con.execute(
         "SELECT plan_id, sha256, created_at, created_by, op_count, excluded_count, sources"
         " FROM remediation_plan ORDER BY created_at DESC LIMIT ?",

@@ -22,6 +22,8 @@ Kind = Literal["etag", "last_modified", "state_only"]
 
 @dataclass(frozen=True)
 class Precondition:
+    """How a write is guarded, whether the resource changed, and the ``If-Match`` to send."""
+
     kind: Kind
     changed: bool
     if_match: str | None

@@ -65,6 +65,7 @@ def plan_changes(plan: Plan) -> str:
 
 
 def plan_exclusions(plan: Plan) -> str:
+    """The revocations asked for but left out, each with why and where the request came from."""
     lines = ["Asked for but left out:"] if plan.excluded else []
     for ex in plan.excluded:
         what = ex.user_name or ex.account_id
@@ -74,6 +75,7 @@ def plan_exclusions(plan: Plan) -> str:
 
 
 def plan_header(plan: Plan) -> str:
+    """The plan's identity for the reviewer: id, hash, author, sources and snapshots."""
     snaps = ", ".join(
         f"{app} #{ref.snapshot_id} (as of {ref.as_of[:16].replace('T', ' ')} UTC)"
         for app, ref in sorted(plan.snapshots.items())
@@ -97,6 +99,7 @@ def plan_header(plan: Plan) -> str:
 
 
 def plan_footer(plan: Plan, max_operations: int) -> str:
+    """Totals, a note when ``--max-ops`` is needed, and the commands to rehearse and apply."""
     kinds = Counter(op.action for op in plan.operations)
     apps = len({op.app for op in plan.operations})
     counted = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "nothing to change"

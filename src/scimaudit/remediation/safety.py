@@ -27,6 +27,7 @@ def is_break_glass(app: AppConfig, user_name: str | None) -> bool:
 
 
 def snapshot_age_hours(as_of: datetime | str, now: datetime | None = None) -> float:
+    """Hours between a snapshot's as-of time and ``now`` (a naive time is taken as UTC)."""
     moment = datetime.fromisoformat(as_of) if isinstance(as_of, str) else as_of
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

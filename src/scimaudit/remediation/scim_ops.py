@@ -105,6 +105,7 @@ def resource_version(resource: dict[str, Any] | None) -> str | None:
 
 
 def resource_last_modified(resource: dict[str, Any] | None) -> str | None:
+    """``meta.lastModified``: the fallback change check when the server has no ETags."""
     meta = (resource or {}).get("meta") or {}
     value = meta.get("lastModified")
     return str(value) if value else None

@@ -69,6 +69,7 @@ def campaign_revocations(
 
 
 def latest_analysis_run(con: duckdb.DuckDBPyConnection) -> int:
+    """The latest complete analysis run; none is a RemediationError telling to run ``analyze``."""
     row = con.execute("SELECT max(run_id) FROM analysis_run WHERE status = 'complete'").fetchone()
     if row is None or row[0] is None:
         raise RemediationError("no complete analysis run: run `scimaudit analyze` first")

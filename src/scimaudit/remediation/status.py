@@ -54,6 +54,7 @@ class OperationStatus:
     state: State
 
     def as_dict(self) -> dict[str, Any]:
+        """The status as a plain dict, for ``remediate status --format json|csv``."""
         return asdict(self)
 
 

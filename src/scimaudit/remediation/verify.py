@@ -34,6 +34,8 @@ Collector = Callable[[Config, Sequence[str]], object]
 
 @dataclass(frozen=True)
 class VerifyResult:
+    """One applied operation's verification: ``verified``, ``still_present``, or why not checked."""
+
     seq: int
     app: str
     description: str
@@ -43,6 +45,8 @@ class VerifyResult:
 
 @dataclass
 class VerifySummary:
+    """A verify run: per-operation results, counts, and the snapshots that show them."""
+
     plan_id: str
     run_id: int | None
     snapshot_ids: dict[str, int]
