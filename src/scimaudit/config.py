@@ -274,6 +274,7 @@ class AppConfig(_Model):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
+        """Only https, or plain http on loopback (demo, test peers); kept without a trailing slash."""
         parts = urlsplit(value)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ValueError("must be an https:// URL of the SCIM base (…/scim/v2)")
@@ -283,6 +284,7 @@ class AppConfig(_Model):
 
     @model_validator(mode="after")
     def _one_auth(self) -> AppConfig:
+        """Exactly one of ``token`` (the bearer shorthand) and ``auth``."""
         if self.token is not None and self.auth is not None:
             raise ValueError("give either token or auth, not both")
         if self.token is None and self.auth is None:

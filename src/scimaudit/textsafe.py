@@ -23,6 +23,7 @@ def terminal_safe(value: Any, *, keep_newlines: bool = False) -> str:
 
 
 def _escape(ch: str) -> str:
+    """A character as a visible escape (``\\x1b``, ``\\u200b``) a terminal will not act on."""
     code = ord(ch)
     if code < 0x100:
         return f"\\x{code:02x}"

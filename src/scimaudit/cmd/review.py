@@ -24,6 +24,7 @@ from scimaudit.review.reminders import remind
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    """Click callback: parse ``YYYY-MM-DD`` into a date, with a usage error naming the bad value."""
     if value is None:
         return None
     try:

@@ -283,6 +283,7 @@ class Scim2ServerProcess(LoopbackPeer):
                     raise
 
     def _ready(self) -> bool:
+        """True once every tenant answers ``/ServiceProviderConfig`` with 200 (with our token)."""
         headers = {"Authorization": f"Bearer {self._token}"}
         names: list[str | None] = list(self.tenants) or [None]
         for tenant in names:

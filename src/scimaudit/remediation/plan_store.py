@@ -174,6 +174,7 @@ def save_plan(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
 
 
 def _stored(con: duckdb.DuckDBPyConnection, plan_id: str) -> tuple[str, str]:
+    """The stored (sha256, canonical JSON) of a plan, for re-hashing before use."""
     row = con.execute(
         "SELECT sha256, canonical_json FROM remediation_plan WHERE plan_id = ?", [plan_id]
     ).fetchone()

@@ -41,6 +41,7 @@ def why(sources: tuple[OperationSource, ...]) -> str:
 
 
 def _body_line(body: dict[str, Any] | None) -> str | None:
+    """A PATCH body's operations as one line of compact JSON (keys sorted) for the plan text."""
     if body is None:
         return None
     ops = body.get("Operations") or []

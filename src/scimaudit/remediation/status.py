@@ -59,6 +59,7 @@ class OperationStatus:
 
 
 def _state(seq: int | None, apply_outcome: str | None, verify_outcome: str | None) -> State:
+    """Where a request stands: a verify outcome wins over an apply outcome, else ``requested``."""
     if seq is None:
         return "excluded"
     if verify_outcome in ("verified", "still_present"):

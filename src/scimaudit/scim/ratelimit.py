@@ -40,6 +40,7 @@ class RateLimiter:
         self.waited_seconds = 0.0
 
     def _refill(self) -> None:
+        """Add the tokens earned since the last refill, up to the bucket's capacity."""
         now = self._clock()
         assert self.rate is not None
         self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)

@@ -58,6 +58,7 @@ def decode(data: bytes, path: Path) -> tuple[bytes, str]:
 
 
 def _strict_text(body: bytes, path: Path) -> str:
+    """Decode UTF-8 strictly: a bad byte is an error at its line, never silently replaced."""
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
