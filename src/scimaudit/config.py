@@ -274,7 +274,7 @@ class AppConfig(_Model):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        """Only https, or plain http on loopback (demo, test peers); kept without a trailing slash."""
+        """Only https, or plain http on loopback (demo, test peers); no trailing slash kept."""
         parts = urlsplit(value)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ValueError("must be an https:// URL of the SCIM base (…/scim/v2)")
