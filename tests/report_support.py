@@ -317,8 +317,13 @@ POPULATIONS = [
 
 
 def make_config(
-    tmp: Path, *, entity: str = "Example Health <Corp>", extra_apps: tuple[str, ...] = ()
+    tmp: Path,
+    *,
+    entity: str = "Example Health <Corp>",
+    extra_apps: tuple[str, ...] = (),
+    chat: dict[str, Any] | None = None,
 ) -> Config:
+    """The tiny store's config; ``chat`` adds keys to the chat app (privileged_groups, ...)."""
     raw = {
         "store": {"path": str(tmp / "store.duckdb"), "lock_timeout_seconds": 5},
         "apps": [
@@ -327,6 +332,7 @@ def make_config(
                 "url": "http://127.0.0.1:9/chat/v2",
                 "token": {"env": "T"},
                 "frameworks": ["SOX", "HIPAA"],
+                **(chat or {}),
             },
             {
                 "name": "ehr",

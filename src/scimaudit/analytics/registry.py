@@ -1,16 +1,16 @@
-"""Findings as data: what each kind means, its default severity, and the controls it evidences.
+"""Findings as data: what each kind means, its default severity, and the frameworks it bears on.
 
 Like cartography's rules, a finding kind is a record, not code: the runner executes
 ``sql/findings/<id>.sql`` (the exception rows) and ``sql/populations/<population>.sql`` (what was
 tested; kinds that test the same accounts share one population query, bound to their own id as
 ``$kind``, instead of keeping copies that could drift apart) for every kind listed here, in this
-order, and reports read titles, descriptions and control citations from here. A SQL file may set
+order, and reports read titles and descriptions from here. A SQL file may set
 the severity of a row; otherwise the default below applies.
 
-Control citations: SOX entries name the IT general control (ITGC) objective the finding tests, in
-the wording auditors use under PCAOB AS 2201 (logical access: provisioning, deprovisioning,
-periodic review, privileged access, segregation of duties). HIPAA entries cite the Security Rule,
-45 CFR Part 164 Subpart C, by section.
+Control mapping: which framework control a kind evidences is recorded in ONE place,
+``reports/frameworks/<framework>.toml`` (data a compliance team edits). Here a kind only says which
+frameworks it bears on (``frameworks``), so a test can check both directions: every kind a TOML
+names exists here, and every kind that claims a framework is mapped to a control in its TOML.
 """
 
 from __future__ import annotations
@@ -23,15 +23,6 @@ SEVERITY_ORDER: dict[str, int] = {"critical": 0, "high": 1, "medium": 2, "low": 
 
 
 @dataclass(frozen=True)
-class Control:
-    """One framework control a finding kind provides evidence for."""
-
-    framework: Literal["SOX", "HIPAA"]
-    ref: str
-    text: str
-
-
-@dataclass(frozen=True)
 class FindingKind:
     id: str
     title: str
@@ -39,7 +30,8 @@ class FindingKind:
     unit: Literal["account", "membership", "person"]
     description: str
     remediation: str
-    controls: tuple[Control, ...]
+    frameworks: tuple[Literal["SOX", "HIPAA"], ...] = ("SOX", "HIPAA")
+    """Frameworks whose controls this kind evidences; WHICH control is in reports/frameworks."""
     population: str = ""
     """The ``sql/populations/`` query of what this kind tested; empty = the kind's own id."""
     note_only: bool = False
@@ -50,48 +42,6 @@ class FindingKind:
     def population_sql(self) -> str:
         return f"populations/{self.population or self.id}"
 
-
-_SOX_DEPROVISION = Control(
-    "SOX", "ITGC-AC-03", "Access of terminated or transferred users is removed timely"
-)
-_SOX_PROVISION = Control(
-    "SOX", "ITGC-AC-01", "New and changed access is authorised and appropriate to the job role"
-)
-_SOX_REVIEW = Control(
-    "SOX", "ITGC-AC-04", "User access is periodically reviewed and inappropriate access removed"
-)
-_SOX_PRIVILEGED = Control(
-    "SOX", "ITGC-AC-05", "Privileged (administrator) access is restricted to authorised staff"
-)
-_SOX_SOD = Control(
-    "SOX", "ITGC-AC-06", "Incompatible duties are segregated or the conflict is mitigated"
-)
-_SOX_UNIQUE = Control(
-    "SOX",
-    "ITGC-AC-02",
-    "Every account is uniquely attributable to a person or an accountable owner",
-)
-_HIPAA_TERMINATION = Control(
-    "HIPAA", "164.308(a)(3)(ii)(C)", "Termination procedures: end access when employment ends"
-)
-_HIPAA_AUTHORIZATION = Control(
-    "HIPAA", "164.308(a)(4)(ii)(B)", "Access authorization: grant access per documented policy"
-)
-_HIPAA_MODIFICATION = Control(
-    "HIPAA",
-    "164.308(a)(4)(ii)(C)",
-    "Access establishment and modification: review and modify access rights",
-)
-_HIPAA_UNIQUE = Control(
-    "HIPAA", "164.312(a)(2)(i)", "Unique user identification for tracking identity"
-)
-_HIPAA_ACCESS = Control(
-    "HIPAA", "164.312(a)(1)", "Access control: only persons granted rights can access ePHI"
-)
-_HIPAA_ACTIVITY = Control("HIPAA", "164.308(a)(1)(ii)(D)", "Information system activity review")
-_HIPAA_CLEARANCE = Control(
-    "HIPAA", "164.308(a)(3)(ii)(B)", "Workforce clearance: access is appropriate to the role"
-)
 
 KINDS: tuple[FindingKind, ...] = (
     FindingKind(
@@ -108,7 +58,6 @@ KINDS: tuple[FindingKind, ...] = (
             "terminated."
         ),
         remediation="Deactivate the account now; find out why deprovisioning missed it.",
-        controls=(_SOX_DEPROVISION, _HIPAA_TERMINATION),
         population="linked_accounts",
     ),
     FindingKind(
@@ -121,7 +70,6 @@ KINDS: tuple[FindingKind, ...] = (
             "the analysis date (and who is not already counted as terminated)."
         ),
         remediation="Extend the contract in HR, or deactivate the account.",
-        controls=(_SOX_DEPROVISION, _HIPAA_TERMINATION),
     ),
     FindingKind(
         id="orphaned_account",
@@ -137,7 +85,6 @@ KINDS: tuple[FindingKind, ...] = (
             "Find the owner: link it with an override (action=link), declare it a service account "
             "with an owner (action=service), or remove it."
         ),
-        controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
         population="active_accounts",
     ),
     FindingKind(
@@ -151,7 +98,6 @@ KINDS: tuple[FindingKind, ...] = (
             "override says who owns it."
         ),
         remediation="Add an override (action=link) naming the owner.",
-        controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
         population="active_accounts",
     ),
     FindingKind(
@@ -164,7 +110,6 @@ KINDS: tuple[FindingKind, ...] = (
             "in the HR export at all. Nobody is accountable for it any more."
         ),
         remediation="Assign a current owner in the overrides file, or retire the account.",
-        controls=(_SOX_UNIQUE, _SOX_DEPROVISION, _HIPAA_TERMINATION),
     ),
     FindingKind(
         id="stale_access",
@@ -177,7 +122,6 @@ KINDS: tuple[FindingKind, ...] = (
             "date). Apps without any activity signal are counted as not assessable, never stale."
         ),
         remediation="Confirm the access is still needed; remove it otherwise.",
-        controls=(_SOX_REVIEW, _HIPAA_ACTIVITY, _HIPAA_MODIFICATION),
     ),
     FindingKind(
         id="role_drift",
@@ -190,7 +134,6 @@ KINDS: tuple[FindingKind, ...] = (
             "the numbers shown; or access a mover kept from their previous department (HR history)."
         ),
         remediation="Have the person's manager confirm the entitlement or remove it.",
-        controls=(_SOX_PROVISION, _SOX_REVIEW, _HIPAA_AUTHORIZATION, _HIPAA_CLEARANCE),
     ),
     FindingKind(
         id="sod_conflict",
@@ -202,7 +145,6 @@ KINDS: tuple[FindingKind, ...] = (
             "pair of groups, within one app or across two apps. Severity comes from the SoD rule."
         ),
         remediation="Remove one side, or document the mitigating control as an exemption.",
-        controls=(_SOX_SOD, _HIPAA_ACCESS),
     ),
     FindingKind(
         id="privileged_account",
@@ -214,7 +156,6 @@ KINDS: tuple[FindingKind, ...] = (
             "wrong in itself: listed so every administrator is reviewed."
         ),
         remediation="Confirm the person still needs administrator rights.",
-        controls=(_SOX_PRIVILEGED, _HIPAA_ACCESS),
     ),
     FindingKind(
         id="duplicate_account",
@@ -226,7 +167,6 @@ KINDS: tuple[FindingKind, ...] = (
             "them is listed so the extra ones can be removed."
         ),
         remediation="Keep one account per person; remove or declare the others.",
-        controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
         population="linked_accounts",
     ),
     FindingKind(
@@ -241,7 +181,6 @@ KINDS: tuple[FindingKind, ...] = (
             "their current employment; the old id is a data-quality note, not a leaver."
         ),
         remediation="Have the app owner update the account's id to the current employee id.",
-        controls=(_SOX_UNIQUE, _HIPAA_UNIQUE),
         population="linked_accounts",
         note_only=True,
     ),

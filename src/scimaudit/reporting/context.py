@@ -17,14 +17,15 @@ import duckdb
 import orjson
 
 from scimaudit.config import Config
+from scimaudit.reporting.break_glass import BreakGlass, gather_break_glass
 from scimaudit.reporting.campaign_state import CampaignState
+from scimaudit.reporting.control_status import ControlResult, Coverage
 from scimaudit.reporting.leavers import LeaverSummary, gather_leavers
 from scimaudit.reporting.lineage import ReconCheck, SourceLineage, gather_lineage
 from scimaudit.reporting.population import PopulationFacts, build_population
 from scimaudit.reporting.remediation import RemediationFacts, gather_remediation
 from scimaudit.reporting.report_sql import install_macros
 from scimaudit.reporting.results import (
-    ControlResult,
     ExceptionFacts,
     gather_exceptions,
     gather_privileged,
@@ -35,6 +36,7 @@ from scimaudit.reporting.results import (
 from scimaudit.reporting.sampling import SampleFacts, draw_sample
 from scimaudit.reporting.scope import Scope, resolve_scope
 from scimaudit.reporting.signoff import SignOff
+from scimaudit.reporting.sod_scope import SodScope, sod_scope
 from scimaudit.reporting.spec import ReportSpec
 
 
@@ -67,7 +69,8 @@ class StoreFacts:
     params_sha256_recomputed: str
     sla_hours: int
     stale_after_days: int
-    sod_rules: list[str]
+    sod: SodScope
+    """The SoD rules touching the in-scope apps, and the in-scope apps no rule covers."""
     population: PopulationFacts
     exceptions: ExceptionFacts
     rule_population: list[dict[str, Any]]
@@ -77,6 +80,11 @@ class StoreFacts:
     kind_rows: dict[str, list[dict[str, Any]]]
     sample: SampleFacts
     remediation: RemediationFacts
+    break_glass: list[BreakGlass] = field(default_factory=list)
+
+    @property
+    def sod_rules(self) -> list[str]:
+        return self.sod.rules
 
     @property
     def complete(self) -> bool:
@@ -119,26 +127,12 @@ def _param(params: dict[str, Any], name: str, default: Any) -> Any:
     return default
 
 
-def _sod_rules(params: dict[str, Any], config: Config) -> list[str]:
+def _sod_params(params: dict[str, Any], config: Config) -> Any:
+    """The SoD rules the run recorded in its parameters, else the configured ones."""
     rules = _param(params, "sod", None)
     if rules is None:
         rules = [r.model_dump(exclude_none=True) for r in config.policy.sod]
-    out = []
-    for rule in rules if isinstance(rules, list) else []:
-        if not isinstance(rule, dict):
-            out.append(str(rule))
-        elif rule.get("app"):
-            out.append(
-                f"{rule.get('name') or 'SoD'}: {rule['app']}: "
-                + " vs ".join(rule.get("groups", []))
-            )
-        else:
-            left, right = rule.get("left", {}), rule.get("right", {})
-            out.append(
-                f"{rule.get('name') or 'SoD'}: {left.get('app')}/{left.get('group')} vs "
-                f"{right.get('app')}/{right.get('group')}"
-            )
-    return out
+    return rules
 
 
 def gather_facts(
@@ -176,7 +170,13 @@ def gather_facts(
     population = build_population(con, scope, work_dir)
     exceptions = gather_exceptions(con, scope, spec, work_dir, caps.exceptions)
     remediation = gather_remediation(con, work_dir, caps.remediation)
-    rule_population = gather_rule_population(con, scope)
+    rule_population = gather_rule_population(con, scope, spec)
+    sod = sod_scope(_sod_params(params, config), scope.apps)
+    coverage = Coverage(
+        apps=scope.apps,
+        sod_apps=sod.covered_apps,
+        privileged_apps=frozenset(a.name for a in config.apps if a.privileged_groups),
+    )
     return StoreFacts(
         scope=scope,
         lineage=lineage,
@@ -185,16 +185,17 @@ def gather_facts(
         params_sha256_recomputed=recomputed,
         sla_hours=sla,
         stale_after_days=stale,
-        sod_rules=_sod_rules(params, config),
+        sod=sod,
         population=population,
         exceptions=exceptions,
         rule_population=rule_population,
-        controls=map_controls(spec, rule_population, exceptions),
+        controls=map_controls(spec, rule_population, exceptions, coverage),
         leavers=gather_leavers(con, scope, sla),
         privileged=gather_privileged(con, scope, caps.privileged),
         kind_rows={"sod_conflict": rows_of_kind(con, "sod_conflict", caps.kind_rows)},
         sample=draw_sample(con, population.sha256, sample_size, population.rows, work_dir),
         remediation=remediation,
+        break_glass=gather_break_glass(con, config, scope),
     )
 
 

@@ -15,11 +15,12 @@ from typing import Any
 import duckdb
 import orjson
 
+from scimaudit.reporting.control_status import ControlResult, Coverage, judge_control, unit_label
 from scimaudit.reporting.population import copy_csv, sha256_file
 from scimaudit.reporting.remediation import load_remediation, mark_remediated
 from scimaudit.reporting.report_sql import fetch_dicts, run_sql, sql_text
 from scimaudit.reporting.scope import Scope, app_snapshots
-from scimaudit.reporting.spec import Control, ReportSpec
+from scimaudit.reporting.spec import ReportSpec
 
 EXCEPTION_COLUMNS = (
     "rule_id",
@@ -95,24 +96,6 @@ class ExceptionFacts:
         for k, a, _st, _sev, n in self.counts:
             merged[(k, a)] += n
         return [(k, a, n) for (k, a), n in sorted(merged.items())]
-
-
-@dataclass(frozen=True)
-class ControlResult:
-    control: Control
-    tested: int
-    exceptions: int
-    open: int
-    not_assessable: int
-    kinds_without_population: tuple[str, ...]
-
-    @property
-    def conclusion(self) -> str:
-        if self.tested == 0:
-            return "not tested"
-        if self.exceptions == 0:
-            return "no exceptions noted"
-        return f"{self.exceptions:,} exception(s) noted"
 
 
 def evidence_text(raw: str | None, limit: int = 240) -> str:
@@ -195,9 +178,17 @@ def rows_of_kind(con: duckdb.DuckDBPyConnection, kind: str, cap: int) -> list[di
     return rows
 
 
-def gather_rule_population(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[str, Any]]:
-    """``finding_population`` rows of the run for in-scope apps (and cross-app rows)."""
-    return fetch_dicts(
+def gather_rule_population(
+    con: duckdb.DuckDBPyConnection, scope: Scope, spec: ReportSpec
+) -> list[dict[str, Any]]:
+    """``finding_population`` rows of the run for in-scope apps (and cross-app rows).
+
+    Each row gets ``tested_text`` (the count with its unit: one unit per cell) and ``listing``:
+    a kind the pack does not report as exceptions (privileged access is a listing, stale ids a
+    data-quality note) shows its count as listed, so 5.1 never shows "exceptions" the control
+    table does not count.
+    """
+    rows = fetch_dicts(
         con,
         "rule_population",
         {
@@ -206,32 +197,30 @@ def gather_rule_population(con: duckdb.DuckDBPyConnection, scope: Scope) -> list
             "known_apps": sorted(set(app_snapshots(scope.run)) | set(scope.apps)),
         },
     )
+    for row in rows:
+        row["tested_text"] = unit_label(str(row["unit"]), int(row["tested"]))
+        row["listing"] = row["kind"] not in spec.exception_kinds
+    return rows
 
 
 def map_controls(
-    spec: ReportSpec, rule_population: list[dict[str, Any]], exceptions: ExceptionFacts
+    spec: ReportSpec,
+    rule_population: list[dict[str, Any]],
+    exceptions: ExceptionFacts,
+    coverage: Coverage,
 ) -> list[ControlResult]:
-    """Per control: population tested by its finding kinds and the exceptions they raised.
-
-    "Tested" is the largest population any of the control's rules looked at (rules of one control
-    test the same accounts from different angles; adding them up would double count).
-    """
-    tested: Counter[str] = Counter()
-    not_assessable: Counter[str] = Counter()
-    for row in rule_population:
-        tested[row["kind"]] += int(row["tested"])
-        not_assessable[row["kind"]] += int(row["not_assessable"])
+    """Per control: the verdict (:mod:`scimaudit.reporting.control_status`) over the population
+    its rules tested and the exceptions (all statuses in the period) of its exception kinds."""
     out = []
     for control in spec.controls:
         kinds = [k for k in control.finding_kinds if k in spec.exception_kinds]
         out.append(
-            ControlResult(
-                control=control,
-                tested=max((tested[k] for k in control.finding_kinds), default=0),
+            judge_control(
+                control,
+                rule_population,
+                coverage,
                 exceptions=sum(exceptions.count(kind=k) for k in kinds),
-                open=sum(exceptions.count(kind=k, status="open") for k in kinds),
-                not_assessable=max((not_assessable[k] for k in control.finding_kinds), default=0),
-                kinds_without_population=tuple(k for k in control.finding_kinds if tested[k] == 0),
+                open_exceptions=sum(exceptions.count(kind=k, status="open") for k in kinds),
             )
         )
     return out
