@@ -14,8 +14,8 @@ from datetime import datetime
 import duckdb
 
 from scimaudit.config import Config
-from scimaudit.reporting.scope import Scope
 from scimaudit.reporting.report_sql import fetch_dicts
+from scimaudit.reporting.scope import Scope
 
 
 @dataclass(frozen=True)
