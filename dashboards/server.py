@@ -9,6 +9,7 @@ to Streamlit unchanged.
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from scimaudit.review.web_sessions import COOKIE, SESSIONS
+from scimaudit.config import CONFIG_ENV, load_config
+from scimaudit.webauth.browser_sessions import COOKIE, sessions_for
 
 LOG = logging.getLogger("scimaudit.dashboard")
 
@@ -79,8 +81,9 @@ _PIXEL = bytes.fromhex(
 
 
 async def session_cookie(request: Request) -> Response:
-    """Redeem a one-time sign-in grant for the signed session cookie (see web_sessions)."""
-    value = SESSIONS.redeem(request.query_params.get("grant", ""))
+    """Redeem a one-time sign-in grant for the session cookie (see webauth.browser_sessions)."""
+    sessions = sessions_for(load_config(os.environ.get(CONFIG_ENV)))
+    value = sessions.redeem(request.query_params.get("grant", ""))
     if value is None:
         return PlainTextResponse("not found", status_code=404)
     response = Response(_PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})

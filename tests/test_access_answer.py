@@ -15,7 +15,7 @@ from scimaudit import dashboard_data
 from scimaudit.analytics.access import access_rows, who_has_access
 from scimaudit.analytics.runner import run_analysis
 from scimaudit.config import Config
-from scimaudit.review.auth import Actor
+from scimaudit.review.actors import Actor
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.store.connect import connect
 from sqlunit import World, account, person

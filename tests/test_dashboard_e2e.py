@@ -438,7 +438,7 @@ def test_real_pipeline_demo_sign_in_and_auditor_sox_pack(browser: Any, tmp_path:
     from scimaudit.collect.scim.collector import collect_apps
     from scimaudit.config import load_config
     from scimaudit.demo import demo_config
-    from scimaudit.review.demo import (
+    from scimaudit.demo.dashboard_users import (
         demo_dashboard_users,
         demo_users_config,
         sign_in_instructions,

@@ -25,7 +25,7 @@ from scimaudit.collect.hr.importer import import_hr
 from scimaudit.collect.scim.collector import collect_apps
 from scimaudit.demo.scim2_server import Scim2ServerProcess
 from scimaudit.demo.seed import seed_from_sample_dir
-from scimaudit.review.auth import Actor
+from scimaudit.review.actors import Actor
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.store.connect import connect
 

@@ -21,7 +21,7 @@ from scimaudit.collect.hr.importer import import_hr
 from scimaudit.collect.scim.collector import collect_apps
 from scimaudit.config import Config, parse_config
 from scimaudit.demo.seed import seed
-from scimaudit.review.auth import Actor
+from scimaudit.review.actors import Actor
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.store.connect import connect
 from scimmy_peer import ScimmyProcess

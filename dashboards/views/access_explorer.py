@@ -8,7 +8,7 @@ import streamlit as st
 import ui_session as ui
 
 from scimaudit import dashboard_data as data
-from scimaudit.review.auth import READ_ALL, require_role
+from scimaudit.review.actors import READ_ALL, require_role
 
 actor = ui.require_actor()
 ui.call(require_role, actor, READ_ALL, "open the Access explorer")

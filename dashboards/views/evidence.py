@@ -8,7 +8,7 @@ import ui_session as ui
 
 from scimaudit import dashboard_data as data
 from scimaudit.review import queries
-from scimaudit.review.auth import READ_ALL, require_role
+from scimaudit.review.actors import READ_ALL, require_role
 from scimaudit.review.closing import campaign_evidence_files
 
 actor = ui.require_actor()

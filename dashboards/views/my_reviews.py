@@ -13,8 +13,8 @@ import ui_session as ui
 
 from scimaudit.errors import ScimauditError
 from scimaudit.review import queries
+from scimaudit.review.actors import require_writer
 from scimaudit.review.assignment import delegate
-from scimaudit.review.auth import require_writer
 from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off
 
 actor = ui.require_actor()

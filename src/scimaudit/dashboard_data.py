@@ -24,7 +24,7 @@ from scimaudit.collect.scim.archive_check import ReceivedResource, resource_as_r
 from scimaudit.config import Config
 from scimaudit.errors import AnalysisError, ReportError, StoreError
 from scimaudit.output import to_csv
-from scimaudit.review.auth import READ_ALL, Actor, require_role
+from scimaudit.review.actors import READ_ALL, Actor, require_role
 from scimaudit.review.db import fetch_one, open_store
 
 ACCESS_ROW_CAP = 5000

@@ -13,10 +13,10 @@ from rich.console import Console
 from scimaudit.cmd.dashboard import start_dashboard
 from scimaudit.config import Config
 from scimaudit.demo import stages
+from scimaudit.demo.dashboard_users import sign_in_instructions
 from scimaudit.demo.run import DemoRun, run_demo
 from scimaudit.demo.sample import default_sample_dir
 from scimaudit.demo.scim2_server import Scim2ServerProcess, require_scim2_server
-from scimaudit.review.demo import sign_in_instructions
 
 STAGES: list[stages.Stage] = [
     stages.import_hr_history,

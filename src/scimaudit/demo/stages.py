@@ -14,6 +14,7 @@ from scimaudit.collect.activity import import_activity
 from scimaudit.collect.hr import import_hr
 from scimaudit.collect.scim import collect_apps
 from scimaudit.config import Config
+from scimaudit.demo.dashboard_users import demo_dashboard_users, start_demo_campaign
 from scimaudit.demo.loopback import find_free_port
 from scimaudit.demo.run import DemoRun, previous_hr_as_of
 from scimaudit.demo.scim2_server import Scim2ServerProcess
@@ -21,10 +22,9 @@ from scimaudit.errors import CollectionError, RemediationError
 from scimaudit.remediation import apply_plan, make_plan, verify_plan
 from scimaudit.reporting.build import build_report
 from scimaudit.reporting.verify import require_ok, verify_pack
-from scimaudit.review.auth import authenticate_password
 from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off
-from scimaudit.review.demo import demo_dashboard_users, start_demo_campaign
 from scimaudit.review.queries import my_queue
+from scimaudit.webauth.signin import authenticate_password
 
 
 def import_hr_history(run: DemoRun, config: Config, today: date) -> None:

@@ -28,7 +28,7 @@ import orjson
 from scimaudit.config import Config
 from scimaudit.errors import PermissionDeniedError, ReviewError
 from scimaudit.review import chain
-from scimaudit.review.auth import (
+from scimaudit.review.actors import (
     ADMINISTER,
     Actor,
     current_hr_snapshot_id,
