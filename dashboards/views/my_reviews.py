@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
+import queue_delegation as delegation
 import queue_selection as sel
 import streamlit as st
 import ui_session as ui
@@ -14,7 +15,6 @@ import ui_session as ui
 from scimaudit.errors import ScimauditError
 from scimaudit.review import queries
 from scimaudit.review.actors import require_writer
-from scimaudit.review.assignment import delegate
 from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off
 
 actor = ui.require_actor()
@@ -113,20 +113,6 @@ def _keep_unflagged(campaign_id: int) -> None:
         lambda: (
             f"Kept {keep_all_unflagged(config, actor, campaign_id)} unflagged item(s) "
             "in one bulk action."
-        )
-    )
-
-
-def _delegate(campaign_id: int, key: str) -> None:
-    chosen = sel.selected_ids(st.session_state, key)
-    if not chosen:
-        ui.flash("Select rows first.", "warning")
-        return
-    to = st.session_state.get("delegate_to", "")
-    why = st.session_state.get("delegate_reason", "")
-    _act(
-        lambda: (
-            f"Delegated {delegate(config, actor, campaign_id, chosen, to, why)} item(s) to {to}."
         )
     )
 
@@ -279,6 +265,8 @@ def queue_panel(campaign_id: int) -> None:
         _detail_panel(items[items["item_id"] == selected[0]].iloc[0])
     if isinstance(pending, sel.Pending):
         _confirm_panel(items, pending)
+    if (moving := delegation.current(st.session_state, key)) is not None:
+        delegation.panel(config, actor, items, moving, _act)
     with st.form(f"decide_{campaign_id}", border=True, clear_on_submit=True):
         c1, c2, c3 = st.columns([1.2, 4, 1.3], vertical_alignment="bottom")
         c1.radio(
@@ -310,10 +298,19 @@ def queue_panel(campaign_id: int) -> None:
         on_click=_keep_unflagged,
         args=(campaign_id,),
     )
-    with b2.popover("Delegate selected", width="stretch"):
+    with (
+        b2.popover("Delegate selected", width="stretch"),
+        st.form(f"delegate_{campaign_id}", border=False),  # no rerun per keystroke or blur
+    ):
         st.text_input("To (work email or employee id)", key="delegate_to")
         st.text_input("Reason", key="delegate_reason")
-        st.button("Delegate", key="delegate_go", on_click=_delegate, args=(campaign_id, key))
+        st.form_submit_button(
+            "Delegate",
+            key="delegate_go",
+            help="Checks the new reviewer now; nothing moves until you confirm the listed items",
+            on_click=delegation.propose,
+            args=(config, actor, campaign_id, key),
+        )
 
     st.divider()
     ready = decided == total
