@@ -37,12 +37,14 @@ campaign_id = st.selectbox(
     "Campaign", list(labels), format_func=lambda cid: labels[cid], key="my_campaign"
 )
 
-COLUMNS = {  # in the order a manager decides by; the rest sit to the right
-    "person": st.column_config.TextColumn("Person", width=130),
-    "app": st.column_config.TextColumn("App", width=60),
-    "access": st.column_config.TextColumn("Access", width=120, help="(account) = the account"),
-    "findings": st.column_config.TextColumn("Flag", width=120),
-    "recommendation_reason": st.column_config.TextColumn("Why", width=280),
+COLUMNS = {  # in the order a manager decides by; all eight fit 1440 px wide; the rest to the right
+    "person": st.column_config.TextColumn("Person", width=125),
+    "app": st.column_config.TextColumn("App", width=55),
+    "access": st.column_config.TextColumn("Access", width=115, help="(account) = the account"),
+    "findings": st.column_config.TextColumn("Flag", width=125),
+    "why": st.column_config.TextColumn(
+        "Why", width=200, help="The suggestion in a few words; tick one row for the full reason"
+    ),
     "last_sign_in": st.column_config.DatetimeColumn("Last sign-in", format="YYYY-MM-DD", width=95),
     "peer_share": st.column_config.NumberColumn(
         "Peers",
@@ -52,6 +54,7 @@ COLUMNS = {  # in the order a manager decides by; the rest sit to the right
     ),
     "decision": st.column_config.TextColumn("Decision", width=70),
     "recommendation": st.column_config.TextColumn("Suggested", width=80),
+    "recommendation_reason": st.column_config.TextColumn("Full reason", width="large"),
     "reason": st.column_config.TextColumn("Your reason", width="medium"),
     "account": st.column_config.TextColumn("Account", width="medium"),
     "title": st.column_config.TextColumn("Title", width="medium"),
@@ -142,8 +145,9 @@ def _detail_panel(item: pd.Series) -> None:
                 f"Finding {f.get('kind')} ({f.get('severity')}, {f.get('status')}):"
                 f" {f.get('reason')}"
             )
-        if item["recommendation"]:
-            st.text(f"Suggested: {item['recommendation']} — {item['recommendation_reason']}")
+        reason = item["recommendation_reason"]
+        if isinstance(reason, str) and reason:  # the full reason the grid's Why column shortens
+            st.text(f"Why: {reason}")
 
 
 def _confirm_panel(items: pd.DataFrame, pending: sel.Pending) -> None:

@@ -19,6 +19,7 @@ from scimaudit.errors import PermissionDeniedError
 from scimaudit.review.actors import READ_ALL, Actor, require_role
 from scimaudit.review.campaigns import CampaignInfo, get_campaign, list_campaigns
 from scimaudit.review.db import review_view
+from scimaudit.review.recommendations import short_why
 from scimaudit.store.review_state import review_db
 
 OVERVIEW_SQL = """
@@ -200,6 +201,7 @@ def my_queue(config: Config, actor: Actor, campaign_id: int) -> Queue:
     frame["peer_share"] = frame["peer_share"].astype("float64")
     frame["item_id"] = frame["item_id"].astype("int32")
     frame["findings"] = frame["findings"].astype("str")
+    frame["why"] = frame["recommendation_reason"].map(short_why).astype("str")
     signed_at = datetime.fromisoformat(signed[0]) if signed and signed[0] else None
     return Queue(info, frame, signed_at)
 
