@@ -15,10 +15,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
 
 from scimaudit.config import CONFIG_ENV, Config, load_config
 from scimaudit.errors import ScimauditError, StoreLockedError
+from scimaudit.output import to_csv
 from scimaudit.review.actors import Actor
 from scimaudit.webauth.browser_sessions import COOKIE, sessions_for
 from scimaudit.webauth.signin import (
@@ -254,3 +256,18 @@ def show_flash() -> None:
 def table_height(rows: int, *, max_rows: int = 14) -> int:
     """Pixel height that fits ``rows`` (header + rows), scrolling beyond ``max_rows``."""
     return 38 + 35 * min(max(rows, 1), max_rows)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as CSV with formula-looking cells defused (for download buttons)."""
+    rows = [
+        {str(k): (None if _isna(v) else v) for k, v in r.items()} for r in frame.to_dict("records")
+    ]
+    return to_csv(rows, list(frame.columns)).encode("utf-8")
+
+
+def _isna(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

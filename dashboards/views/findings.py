@@ -7,7 +7,7 @@ import hashlib
 import streamlit as st
 import ui_session as ui
 
-from scimaudit import dashboard_data as data
+from scimaudit.analytics import finding_reads as data
 from scimaudit.review.actors import READ_ALL, require_role
 
 actor = ui.require_actor()
@@ -15,13 +15,13 @@ ui.call(require_role, actor, READ_ALL, "open Findings")
 config = ui.config()
 
 st.title("Findings")
-run = ui.call(data.latest_run, config, actor)
+run = ui.call(data.latest_run, config)
 if run is None:
     st.info("No complete analysis yet: run `scimaudit analyze` after collecting.")
     st.stop()
 st.caption(f"Analysis run {run['run_id']} as of {run['as_of']:%d %b %Y}.")
 
-frame = ui.call(data.findings, config, actor, int(run["run_id"]))
+frame = ui.call(data.run_findings, config, int(run["run_id"]))
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
 kinds = c1.multiselect("Kind", sorted(frame["kind"].unique()), key="fk")
 apps = c2.multiselect("App", sorted(frame["app"].dropna().unique()), key="fa")
@@ -84,13 +84,13 @@ picked = st.dataframe(
 )
 st.download_button(
     "Export CSV",
-    data.csv_bytes(view),
+    ui.csv_bytes(view),
     file_name="findings.csv",
     mime="text/csv",
     icon=":material/download:",
 )
 
-pending = ui.call(data.pending_deprovisioning, config, actor, int(run["run_id"]))
+pending = ui.call(data.pending_deprovisioning_frame, config, int(run["run_id"]))
 if not pending.empty:
     with st.expander(f"Pending deprovisioning: {len(pending)} leaver account(s) inside the SLA"):
         st.caption("Not findings (not counted above, in packs or in reviews) until the deadline.")
@@ -111,7 +111,6 @@ if rows:
     detail = ui.call(
         data.account_detail,
         config,
-        actor,
         int(run["run_id"]),
         str(chosen["app"]),
         str(chosen["account_id"]),
