@@ -3,7 +3,8 @@
 ``scimaudit dashboard`` runs this file (``streamlit run`` finds the ``app`` object). Streamlit has
 no setting to turn off ``/_stcore/metrics``, which answers anyone who can reach the port with
 session counts and memory figures; the middleware answers 404 there instead. Everything else goes
-to Streamlit unchanged.
+to Streamlit unchanged. With header sign-in and ``[dashboard] trusted_proxies`` set, a second
+middleware refuses every connection from any other address (:mod:`scimaudit.webauth.proxy_peers`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scimaudit.config import CONFIG_ENV, load_config
 from scimaudit.webauth.browser_sessions import COOKIE, sessions_for
+from scimaudit.webauth.proxy_peers import ProxyPeersOnly, trusted_networks
 
 LOG = logging.getLogger("scimaudit.dashboard")
 
@@ -94,6 +96,11 @@ async def session_cookie(request: Request) -> Response:
 app = st.App(
     Path(__file__).with_name("app.py"),
     routes=[Route("/_scimaudit/session", session_cookie, methods=["GET"])],
-    middleware=[Middleware(ClosedRoutes)],
+    middleware=[
+        Middleware(
+            ProxyPeersOnly, trusted=trusted_networks(load_config(os.environ.get(CONFIG_ENV)))
+        ),
+        Middleware(ClosedRoutes),
+    ],
     on_script_error=friendly_error,
 )

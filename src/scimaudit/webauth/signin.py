@@ -10,8 +10,9 @@ Three ways to sign in, chosen by ``[dashboard] auth`` in the config:
   default) and proves it is the proxy with a shared secret in a second header
   (``[dashboard] proxy_secret``, compared in constant time). A header alone proves nothing: anyone
   who can reach the port (every local process, since ``scimaudit dashboard`` binds 127.0.0.1) could
-  send it. A proxy-address allowlist would not help on loopback for the same reason, so the secret
-  is the one proof accepted; without it header mode refuses to start.
+  send it. A proxy-address allowlist cannot tell processes on loopback apart, so the secret is the
+  proof required (without it header mode refuses to start); ``trusted_proxies`` adds the address
+  check for dashboards reached from beyond loopback (:mod:`scimaudit.webauth.proxy_peers`).
 - ``oidc``: Streamlit's ``st.login`` against the OpenID Connect provider in
   ``.streamlit/secrets.toml``.
 
