@@ -1,8 +1,10 @@
 """scimaudit dashboard: sign-in, then the pages the signed-in role may use (``st.navigation``).
 
 Run it with ``scimaudit dashboard`` (which passes the config path in ``SCIMAUDIT_CONFIG`` and binds
-127.0.0.1). Pages hold no SQL and no rules: they call ``scimaudit.review`` and
-``scimaudit.dashboard_data`` with the signed-in actor, and those enforce who may see or do what.
+127.0.0.1). Pages hold no SQL and no rules: they check the signed-in actor's role first
+(``review.actors.require_role``), then call the read models of the layer that owns the data
+(``review`` with the actor, which enforces each person's queue; ``analytics.finding_reads``,
+``analytics.access_reads``, ``store.snapshot_table``; ``reporting.pack_runs`` with the actor).
 """
 
 from __future__ import annotations

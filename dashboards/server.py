@@ -3,12 +3,14 @@
 ``scimaudit dashboard`` runs this file (``streamlit run`` finds the ``app`` object). Streamlit has
 no setting to turn off ``/_stcore/metrics``, which answers anyone who can reach the port with
 session counts and memory figures; the middleware answers 404 there instead. Everything else goes
-to Streamlit unchanged.
+to Streamlit unchanged. With header sign-in and ``[dashboard] trusted_proxies`` set, a second
+middleware refuses every connection from any other address (:mod:`scimaudit.webauth.proxy_peers`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from pathlib import Path
 
@@ -19,7 +21,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from scimaudit.review.web_sessions import COOKIE, SESSIONS
+from scimaudit.config import CONFIG_ENV, load_config
+from scimaudit.webauth.browser_sessions import COOKIE, sessions_for
+from scimaudit.webauth.proxy_peers import ProxyPeersOnly, trusted_networks
 
 LOG = logging.getLogger("scimaudit.dashboard")
 
@@ -79,8 +83,9 @@ _PIXEL = bytes.fromhex(
 
 
 async def session_cookie(request: Request) -> Response:
-    """Redeem a one-time sign-in grant for the signed session cookie (see web_sessions)."""
-    value = SESSIONS.redeem(request.query_params.get("grant", ""))
+    """Redeem a one-time sign-in grant for the session cookie (see webauth.browser_sessions)."""
+    sessions = sessions_for(load_config(os.environ.get(CONFIG_ENV)))
+    value = sessions.redeem(request.query_params.get("grant", ""))
     if value is None:
         return PlainTextResponse("not found", status_code=404)
     response = Response(_PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
@@ -91,6 +96,11 @@ async def session_cookie(request: Request) -> Response:
 app = st.App(
     Path(__file__).with_name("app.py"),
     routes=[Route("/_scimaudit/session", session_cookie, methods=["GET"])],
-    middleware=[Middleware(ClosedRoutes)],
+    middleware=[
+        Middleware(
+            ProxyPeersOnly, trusted=trusted_networks(load_config(os.environ.get(CONFIG_ENV)))
+        ),
+        Middleware(ClosedRoutes),
+    ],
     on_script_error=friendly_error,
 )

@@ -15,19 +15,21 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pandas as pd
 import streamlit as st
 
 from scimaudit.config import CONFIG_ENV, Config, load_config
 from scimaudit.errors import ScimauditError, StoreLockedError
-from scimaudit.review.auth import (
-    Actor,
+from scimaudit.output import to_csv
+from scimaudit.review.actors import Actor
+from scimaudit.webauth.browser_sessions import COOKIE, sessions_for
+from scimaudit.webauth.signin import (
     authenticate_header,
     authenticate_oidc,
     authenticate_password,
     recheck,
     resume_password_session,
 )
-from scimaudit.review.web_sessions import COOKIE, SESSIONS
 
 T = TypeVar("T")
 LOG = logging.getLogger("scimaudit.dashboard")
@@ -84,7 +86,7 @@ def sign_out() -> None:
     st.session_state.pop(ACTOR_KEY, None)
     sid = st.session_state.pop(SID_KEY, None)
     if sid:
-        SESSIONS.end(str(sid))  # the cookie may stay in the browser; it names nothing now
+        sessions_for(cfg).end(str(sid))  # the cookie may stay in the browser; it names nothing now
     if cfg.dashboard.auth == "oidc":
         st.logout()
 
@@ -130,14 +132,14 @@ def _resume_from_cookie(cfg: Config) -> Actor | None:
         return None
     if not isinstance(cookie, str):
         return None
-    found = SESSIONS.resume(cookie, cfg.dashboard.idle_timeout_minutes * 60)
+    found = sessions_for(cfg).resume(cookie, cfg.dashboard.idle_timeout_minutes * 60)
     if found is None:
         return None
     sid, email = found
     try:
         who = resume_password_session(cfg, email)
     except ScimauditError as exc:
-        SESSIONS.end(sid)
+        sessions_for(cfg).end(sid)
         LOG.warning("session of %s not resumed: %s", email, exc)
         return None
     st.session_state[ACTOR_KEY] = who
@@ -160,10 +162,10 @@ def _still_signed_in(cfg: Config) -> Actor | None:
     idle = time.time() - float(st.session_state.get(LAST_SEEN_KEY, 0.0))
     limit = cfg.dashboard.idle_timeout_minutes
     sid = st.session_state.get(SID_KEY)
-    if sid and SESSIONS.touch(str(sid), limit * 60) is None:
+    if sid and sessions_for(cfg).touch(str(sid), limit * 60) is None:
         idle = max(idle, limit * 60 + 1)  # the server-side session timed out (or was ended)
     if idle > limit * 60:
-        SESSIONS.end(str(st.session_state.pop(SID_KEY, "")))
+        sessions_for(cfg).end(str(st.session_state.pop(SID_KEY, "")))
         st.session_state.pop(ACTOR_KEY, None)
         LOG.warning("session of %s ended after %.0f min idle", current.email, idle / 60)
         st.warning(f"You were signed out after {limit:g} minutes without activity.")
@@ -172,7 +174,7 @@ def _still_signed_in(cfg: Config) -> Actor | None:
         fresh = recheck(cfg, current)
     except ScimauditError as exc:
         st.session_state.pop(ACTOR_KEY, None)
-        SESSIONS.end(str(st.session_state.pop(SID_KEY, "")))
+        sessions_for(cfg).end(str(st.session_state.pop(SID_KEY, "")))
         LOG.warning("session of %s ended: %s", current.email, exc)
         st.warning(plain(f"Your dashboard access changed; please sign in again ({exc})."))
         return None
@@ -205,7 +207,7 @@ def sign_in_page() -> None:
         st.error(plain(exc))
         return
     st.session_state[ACTOR_KEY] = who
-    sid, grant = SESSIONS.start(who.email)
+    sid, grant = sessions_for(cfg).start(who.email)
     st.session_state[SID_KEY] = sid
     st.session_state[GRANT_KEY] = grant  # app.py has the browser redeem it for the cookie
     touch()
@@ -254,3 +256,18 @@ def show_flash() -> None:
 def table_height(rows: int, *, max_rows: int = 14) -> int:
     """Pixel height that fits ``rows`` (header + rows), scrolling beyond ``max_rows``."""
     return 38 + 35 * min(max(rows, 1), max_rows)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as CSV with formula-looking cells defused (for download buttons)."""
+    rows = [
+        {str(k): (None if _isna(v) else v) for k, v in r.items()} for r in frame.to_dict("records")
+    ]
+    return to_csv(rows, list(frame.columns)).encode("utf-8")
+
+
+def _isna(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

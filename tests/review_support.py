@@ -16,7 +16,7 @@ import orjson
 import pandas as pd
 
 from scimaudit.config import Config, parse_config
-from scimaudit.review.auth import Actor
+from scimaudit.review.actors import Actor
 from scimaudit.store.connect import connect
 
 PASSWORD = "correct horse battery"

@@ -360,17 +360,18 @@ def test_failed_sign_ins_are_throttled_per_account_not_per_session(
     store: tuple[Config, int],
 ) -> None:
     """A fresh browser session per guess (a reload) does not reset the count."""
-    from scimaudit.review.signin_throttle import THROTTLE
+    from scimaudit.webauth.failed_signins import throttle_for
 
+    throttle = throttle_for(store[0])
     try:
-        for _ in range(THROTTLE.free_failures + 1):
+        for _ in range(throttle.free_failures + 1):
             at = signed_in(AUDITOR, "wrong-password")  # each a new session
         assert texts(at.error) == ["wrong email or password"]
         at = signed_in(AUDITOR)  # the right password, in yet another session
         assert any("too many failed sign-ins" in x for x in texts(at.error))
         assert not at.dataframe
     finally:
-        THROTTLE.succeeded(AUDITOR)
+        throttle.succeeded(AUDITOR)
 
 
 def test_idle_sessions_and_terminated_people_are_signed_out(store: tuple[Config, int]) -> None:

@@ -21,7 +21,7 @@ from scimaudit.config import parse_config
 from scimaudit.demo.scim2_server import Scim2ServerProcess
 from scimaudit.demo.seed import seed
 from scimaudit.remediation import apply_plan, make_plan, operation_status, verify_plan
-from scimaudit.review.auth import Actor
+from scimaudit.review.actors import Actor
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off
 from scimaudit.store.connect import connect

@@ -408,7 +408,7 @@ def test_pack_over_an_open_campaign_says_so_on_the_cover_and_in_section_8(tmp_pa
     """One reviewer (Eve) decided and signed, another (Carol) did nothing: the campaign is open."""
     import time_machine
 
-    from scimaudit.review.auth import Actor
+    from scimaudit.review.actors import Actor
     from scimaudit.review.campaigns import start_campaign
     from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off
 

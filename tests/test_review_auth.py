@@ -12,15 +12,14 @@ import pytest
 from review_support import LEO, MIA, ORG, PASSWORD, SEC, A, build_store, make_config, password_hash
 from scimaudit.config import Config
 from scimaudit.errors import ConfigError, PermissionDeniedError
-from scimaudit.review.auth import (
+from scimaudit.review.actors import normalise_email
+from scimaudit.webauth.passwords import hash_password, verify_password
+from scimaudit.webauth.signin import (
     authenticate_header,
     authenticate_oidc,
     authenticate_password,
-    hash_password,
-    normalise_email,
     require_proxy_proof_configured,
     still_valid,
-    verify_password,
 )
 
 

@@ -11,9 +11,9 @@ import pytest
 from review_support import MIA, ORG, A, F, actor, build_store, make_config
 from scimaudit.cli import main
 from scimaudit.config import Config
-from scimaudit.review.auth import verify_password
 from scimaudit.review.decisions import decide
 from scimaudit.store.review_state import review_db
+from scimaudit.webauth.passwords import verify_password
 
 
 def run(config: Config, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

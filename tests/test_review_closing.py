@@ -13,7 +13,7 @@ import pytest
 from review_support import CEO, MIA, OLE, ORG, SEC, A, F, actor, build_store, make_config
 from scimaudit.config import Config
 from scimaudit.errors import PermissionDeniedError, ReviewError
-from scimaudit.review.auth import cli_actor
+from scimaudit.review.actors import cli_actor
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.review.closing import (
     campaign_signoffs,

@@ -15,8 +15,8 @@ from review_support import make_config as _make_config
 from scimaudit.config import Config
 from scimaudit.errors import PermissionDeniedError, ReviewError
 from scimaudit.review import chain
+from scimaudit.review.actors import cli_actor
 from scimaudit.review.assignment import delegate
-from scimaudit.review.auth import cli_actor
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off, verify_chain
 from scimaudit.store.connect import connect

@@ -70,6 +70,8 @@ def test_self_delegation_is_refused(tmp_path: Path) -> None:
         delegate(config, actor(OLE, "security"), cid, [ids["c-sue"]], OLE.id, "mine")
     with pytest.raises(ReviewError, match="already in"):
         delegate(config, actor(OLE, "security"), cid, [ids["c-sue"]], MIA.id, "no-op")
+    with pytest.raises(ReviewError, match="yourself"):  # refused before any confirm, too
+        delegation_warnings(config, cid, [ids["c-sue"]], MIA.email, actor=actor(MIA))
 
 
 def test_delegates_who_cannot_sign_in_are_refused(tmp_path: Path) -> None:

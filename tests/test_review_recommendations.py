@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from scimaudit.review.recommendations import recommend
+from datetime import datetime
+
+from scimaudit.review.recommendations import CHECK_KINDS, REVOKE_KINDS, recommend, short_why
 
 
 def rec(findings: list[dict[str, str]], **kw: object) -> tuple[str | None, str | None]:
@@ -63,3 +65,26 @@ def test_a_stale_identifier_note_neither_revokes_nor_blocks_a_keep() -> None:
     note = {"kind": "stale_identifier"}
     assert rec([note]) == (None, None)
     assert rec([note], peer_share=0.8, peer_holders=4, peer_count=5)[0] == "keep"
+
+
+def test_every_reason_has_a_short_form_that_fits_the_queue_grid() -> None:
+    """The grid's Why column is 200 px: each reason recommend() can write shortens to at most
+    26 characters (the longest phrase, in the widest keep form), and the words keep the meaning."""
+    reasons = [rec([{"kind": k}])[1] for k in [*REVOKE_KINDS, *CHECK_KINDS, "some_new_kind"]] + [
+        rec([{"kind": "stale_access"}, {"kind": "role_drift"}])[1],
+        rec([], peer_share=1.0, peer_holders=123, peer_count=456, peer_group="Sales / Engineer")[1],
+        rec([], person_status="terminated", pending_deadline=datetime(2026, 1, 2, 3, 4))[1],
+    ]
+    shorts = [short_why(r) for r in reasons]
+    assert all(s and len(s) <= 26 for s in shorts), shorts
+    assert short_why("revoke: the person has left") == "Person has left"
+    assert short_why("revoke: not used recently; the person's role does not explain it") == (
+        "Not used lately +1"
+    )
+    assert short_why("keep: held by 6 of 6 Sales / Account Executive peers (100%)") == (
+        "Usual for peers (6/6)"
+    )
+    assert short_why("your call: part of a conflicting (segregation of duties) pair") == (
+        "Duties conflict"
+    )
+    assert short_why(None) == "" and short_why("an older wording") == "an older wording"

@@ -23,7 +23,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from review_support import CEO, MIA, OLE, ORG, SEC, A, F, actor, build_store, make_config
 from scimaudit.config import Config
 from scimaudit.errors import ConfigError
-from scimaudit.review.auth import cli_actor
+from scimaudit.review.actors import cli_actor
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.review.decisions import verify_chain
 from scimaudit.review.reminders import remind

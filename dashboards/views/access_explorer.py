@@ -7,8 +7,8 @@ from datetime import date
 import streamlit as st
 import ui_session as ui
 
-from scimaudit import dashboard_data as data
-from scimaudit.review.auth import READ_ALL, require_role
+from scimaudit.analytics import access_reads as data
+from scimaudit.review.actors import READ_ALL, require_role
 
 actor = ui.require_actor()
 ui.call(require_role, actor, READ_ALL, "open the Access explorer")
@@ -24,7 +24,6 @@ group = c4.text_input("Group contains", key="ax_group")
 result = ui.call(
     data.access_as_of,
     config,
-    actor,
     day,
     person=person or None,
     app=None if app == "All apps" else app,
@@ -74,14 +73,14 @@ if result.total > data.ACCESS_ROW_CAP:
     st.caption(f"First {data.ACCESS_ROW_CAP} rows shown; the CSV has all {result.total}.")
 st.download_button(
     "Export CSV",
-    data.csv_bytes(result.rows),
+    ui.csv_bytes(result.rows),
     file_name=f"access-{day}.csv",
     mime="text/csv",
     icon=":material/download:",
 )
 
 st.subheader("Accounts over time")
-history = ui.call(data.access_over_time, config, actor)
+history = ui.call(data.access_over_time, config)
 if history.empty:
     st.caption("No complete app snapshots yet.")
 elif history["as_of"].nunique() < 2:

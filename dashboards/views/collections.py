@@ -4,18 +4,44 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+import pandas as pd
 import streamlit as st
 import ui_session as ui
 
-from scimaudit import dashboard_data as data
-from scimaudit.review.auth import READ_ALL, require_role
+from scimaudit.review.actors import READ_ALL, require_role
+from scimaudit.store.snapshot_table import recent_snapshots
 
 actor = ui.require_actor()
 ui.call(require_role, actor, READ_ALL, "open Collections")
 config = ui.config()
 
+
+def _compact(raw: Any) -> str:
+    """A JSON object as ``key=value`` pairs (nested keys dotted), for a table cell."""
+    if raw is None or (isinstance(raw, float) and pd.isna(raw)):
+        return ""
+    try:
+        value = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
+    except orjson.JSONDecodeError:
+        return str(raw)
+    flat: list[str] = []
+
+    def walk(v: Any, prefix: str) -> None:
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(x, f"{prefix}{k}.")
+        elif not isinstance(v, list):
+            flat.append(f"{prefix[:-1]}={v}")
+
+    walk(value, "")
+    return ", ".join(flat[:12]) + (" …" if len(flat) > 12 else "")
+
+
 st.title("Collections")
-frame = ui.call(data.collections, config, actor)
+frame = ui.call(recent_snapshots, config)
+frame["counts"] = [_compact(c) for c in frame["counts"]]
+frame["completeness"] = [_compact(c) for c in frame["completeness"]]
 if frame.empty:
     st.info("Nothing collected yet: run `scimaudit collect`.")
     st.stop()

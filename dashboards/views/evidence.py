@@ -6,9 +6,9 @@ from __future__ import annotations
 import streamlit as st
 import ui_session as ui
 
-from scimaudit import dashboard_data as data
+from scimaudit.reporting import pack_runs as data
 from scimaudit.review import queries
-from scimaudit.review.auth import READ_ALL, require_role
+from scimaudit.review.actors import READ_ALL, require_role
 from scimaudit.review.closing import campaign_evidence_files
 
 actor = ui.require_actor()

@@ -7,21 +7,22 @@ import hashlib
 import streamlit as st
 import ui_session as ui
 
-from scimaudit import dashboard_data as data
-from scimaudit.review.auth import READ_ALL, require_role
+from scimaudit.analytics import finding_reads as data
+from scimaudit.collect.scim.archive_check import received_for_account
+from scimaudit.review.actors import READ_ALL, require_role
 
 actor = ui.require_actor()
 ui.call(require_role, actor, READ_ALL, "open Findings")
 config = ui.config()
 
 st.title("Findings")
-run = ui.call(data.latest_run, config, actor)
+run = ui.call(data.latest_run, config)
 if run is None:
     st.info("No complete analysis yet: run `scimaudit analyze` after collecting.")
     st.stop()
 st.caption(f"Analysis run {run['run_id']} as of {run['as_of']:%d %b %Y}.")
 
-frame = ui.call(data.findings, config, actor, int(run["run_id"]))
+frame = ui.call(data.run_findings, config, int(run["run_id"]))
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
 kinds = c1.multiselect("Kind", sorted(frame["kind"].unique()), key="fk")
 apps = c2.multiselect("App", sorted(frame["app"].dropna().unique()), key="fa")
@@ -84,13 +85,13 @@ picked = st.dataframe(
 )
 st.download_button(
     "Export CSV",
-    data.csv_bytes(view),
+    ui.csv_bytes(view),
     file_name="findings.csv",
     mime="text/csv",
     icon=":material/download:",
 )
 
-pending = ui.call(data.pending_deprovisioning, config, actor, int(run["run_id"]))
+pending = ui.call(data.pending_deprovisioning_frame, config, int(run["run_id"]))
 if not pending.empty:
     with st.expander(f"Pending deprovisioning: {len(pending)} leaver account(s) inside the SLA"):
         st.caption("Not findings (not counted above, in packs or in reviews) until the deadline.")
@@ -111,7 +112,6 @@ if rows:
     detail = ui.call(
         data.account_detail,
         config,
-        actor,
         int(run["run_id"]),
         str(chosen["app"]),
         str(chosen["account_id"]),
@@ -134,15 +134,17 @@ if rows:
         st.markdown("**History**")
         st.dataframe(detail.history, hide_index=True, width="stretch", placeholder="")
         st.markdown("**As received from the app**")
-        if detail.resource is not None:
-            got = detail.resource
+        got, note = ui.call(
+            received_for_account, config, detail.snapshot_id, str(chosen["account_id"])
+        )
+        if got is not None:
             st.caption(
                 f"Resource {got.index + 1} of response {got.seq} in the snapshot's page archive"
                 f" (page SHA-256 {got.page_sha256[:16]}…)"
             )
             st.json(got.resource, expanded=False)
         else:
-            st.caption(ui.plain(detail.resource_note or "Not kept for this snapshot."))
+            st.caption(ui.plain(note or "Not kept for this snapshot."))
     with right:
         st.markdown("**Findings and evidence**")
         for f in detail.findings:

@@ -7,14 +7,14 @@ from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
+import queue_delegation as delegation
 import queue_selection as sel
 import streamlit as st
 import ui_session as ui
 
 from scimaudit.errors import ScimauditError
 from scimaudit.review import queries
-from scimaudit.review.assignment import delegate
-from scimaudit.review.auth import require_writer
+from scimaudit.review.actors import require_writer
 from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off
 
 actor = ui.require_actor()
@@ -37,12 +37,14 @@ campaign_id = st.selectbox(
     "Campaign", list(labels), format_func=lambda cid: labels[cid], key="my_campaign"
 )
 
-COLUMNS = {  # in the order a manager decides by; the rest sit to the right
-    "person": st.column_config.TextColumn("Person", width=130),
-    "app": st.column_config.TextColumn("App", width=60),
-    "access": st.column_config.TextColumn("Access", width=120, help="(account) = the account"),
-    "findings": st.column_config.TextColumn("Flag", width=120),
-    "recommendation_reason": st.column_config.TextColumn("Why", width=280),
+COLUMNS = {  # in the order a manager decides by; all eight fit 1440 px wide; the rest to the right
+    "person": st.column_config.TextColumn("Person", width=125),
+    "app": st.column_config.TextColumn("App", width=55),
+    "access": st.column_config.TextColumn("Access", width=115, help="(account) = the account"),
+    "findings": st.column_config.TextColumn("Flag", width=125),
+    "why": st.column_config.TextColumn(
+        "Why", width=200, help="The suggestion in a few words; tick one row for the full reason"
+    ),
     "last_sign_in": st.column_config.DatetimeColumn("Last sign-in", format="YYYY-MM-DD", width=95),
     "peer_share": st.column_config.NumberColumn(
         "Peers",
@@ -52,6 +54,7 @@ COLUMNS = {  # in the order a manager decides by; the rest sit to the right
     ),
     "decision": st.column_config.TextColumn("Decision", width=70),
     "recommendation": st.column_config.TextColumn("Suggested", width=80),
+    "recommendation_reason": st.column_config.TextColumn("Full reason", width="large"),
     "reason": st.column_config.TextColumn("Your reason", width="medium"),
     "account": st.column_config.TextColumn("Account", width="medium"),
     "title": st.column_config.TextColumn("Title", width="medium"),
@@ -117,20 +120,6 @@ def _keep_unflagged(campaign_id: int) -> None:
     )
 
 
-def _delegate(campaign_id: int, key: str) -> None:
-    chosen = sel.selected_ids(st.session_state, key)
-    if not chosen:
-        ui.flash("Select rows first.", "warning")
-        return
-    to = st.session_state.get("delegate_to", "")
-    why = st.session_state.get("delegate_reason", "")
-    _act(
-        lambda: (
-            f"Delegated {delegate(config, actor, campaign_id, chosen, to, why)} item(s) to {to}."
-        )
-    )
-
-
 def _sign_off(campaign_id: int) -> None:
     _act(lambda: f"Signed off: {sign_off(config, actor, campaign_id)} item(s) certified.")
 
@@ -156,8 +145,9 @@ def _detail_panel(item: pd.Series) -> None:
                 f"Finding {f.get('kind')} ({f.get('severity')}, {f.get('status')}):"
                 f" {f.get('reason')}"
             )
-        if item["recommendation"]:
-            st.text(f"Suggested: {item['recommendation']} — {item['recommendation_reason']}")
+        reason = item["recommendation_reason"]
+        if isinstance(reason, str) and reason:  # the full reason the grid's Why column shortens
+            st.text(f"Why: {reason}")
 
 
 def _confirm_panel(items: pd.DataFrame, pending: sel.Pending) -> None:
@@ -279,6 +269,8 @@ def queue_panel(campaign_id: int) -> None:
         _detail_panel(items[items["item_id"] == selected[0]].iloc[0])
     if isinstance(pending, sel.Pending):
         _confirm_panel(items, pending)
+    if (moving := delegation.current(st.session_state, key)) is not None:
+        delegation.panel(config, actor, items, moving, _act)
     with st.form(f"decide_{campaign_id}", border=True, clear_on_submit=True):
         c1, c2, c3 = st.columns([1.2, 4, 1.3], vertical_alignment="bottom")
         c1.radio(
@@ -310,10 +302,19 @@ def queue_panel(campaign_id: int) -> None:
         on_click=_keep_unflagged,
         args=(campaign_id,),
     )
-    with b2.popover("Delegate selected", width="stretch"):
+    with (
+        b2.popover("Delegate selected", width="stretch"),
+        st.form(f"delegate_{campaign_id}", border=False),  # no rerun per keystroke or blur
+    ):
         st.text_input("To (work email or employee id)", key="delegate_to")
         st.text_input("Reason", key="delegate_reason")
-        st.button("Delegate", key="delegate_go", on_click=_delegate, args=(campaign_id, key))
+        st.form_submit_button(
+            "Delegate",
+            key="delegate_go",
+            help="Checks the new reviewer now; nothing moves until you confirm the listed items",
+            on_click=delegation.propose,
+            args=(config, actor, campaign_id, key),
+        )
 
     st.divider()
     ready = decided == total

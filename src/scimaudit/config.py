@@ -21,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
     StrictBool,
     ValidationError,
     field_validator,
@@ -472,6 +473,13 @@ class DashboardConfig(_Model):
         " carry it is refused (a header sent straight to the port proves nothing)",
     )
     proxy_secret_header: str = "X-Scimaudit-Proxy-Secret"  # noqa: S105 (a header name)
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="auth = header: addresses or networks of the sign-in proxy (e.g."
+        ' ["10.0.4.7", "10.0.5.0/28"]); when set, every HTTP and WebSocket connection from any'
+        " other address is refused (403) before the page runs. An addition to proxy_secret, not"
+        " a replacement: on loopback every local process has the proxy's address",
+    )
     idle_timeout_minutes: float = Field(
         30.0,
         gt=0,

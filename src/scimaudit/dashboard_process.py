@@ -19,7 +19,7 @@ import httpx
 from scimaudit.config import CONFIG_ENV, Config
 from scimaudit.errors import ScimauditError
 from scimaudit.resources import dashboard_app
-from scimaudit.review.auth import require_proxy_proof_configured
+from scimaudit.webauth.signin import require_proxy_proof_configured
 
 
 def dashboard_argv(port: int) -> list[str]:

@@ -15,7 +15,7 @@ import click
 from scimaudit.cmd.common import config_from
 from scimaudit.dashboard_process import dashboard_argv, dashboard_env
 from scimaudit.errors import ScimauditError
-from scimaudit.review.auth import require_proxy_proof_configured
+from scimaudit.webauth.signin import require_proxy_proof_configured
 
 
 @click.command("dashboard")

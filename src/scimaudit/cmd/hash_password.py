@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from scimaudit.review.auth import hash_password
+from scimaudit.webauth.passwords import hash_password
 
 
 @click.command("hash-password")

@@ -14,7 +14,7 @@ import click
 from scimaudit.cmd.common import FORMAT_OPTION, config_from
 from scimaudit.errors import VerificationError
 from scimaudit.output import print_rows
-from scimaudit.review.auth import cli_actor
+from scimaudit.review.actors import cli_actor
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.review.closing import close_campaign, close_due_campaigns, write_campaign_evidence
 from scimaudit.review.decisions import verify_chain

@@ -15,9 +15,10 @@ import orjson
 
 from scimaudit.config import Config
 from scimaudit.errors import SnapshotNotFoundError
-from scimaudit.review.auth import current_hr_snapshot_id, hash_password
+from scimaudit.review.actors import current_hr_snapshot_id
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.review.db import open_store
+from scimaudit.webauth.passwords import hash_password
 
 
 @dataclass(frozen=True)

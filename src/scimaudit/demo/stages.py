@@ -22,9 +22,9 @@ from scimaudit.errors import CollectionError, RemediationError
 from scimaudit.remediation import apply_plan, make_plan, verify_plan
 from scimaudit.reporting.build import build_report
 from scimaudit.reporting.verify import require_ok, verify_pack
-from scimaudit.review.auth import authenticate_password
 from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off
 from scimaudit.review.queries import my_queue
+from scimaudit.webauth.signin import authenticate_password
 
 
 def import_hr_history(run: DemoRun, config: Config, today: date) -> None:

@@ -28,7 +28,7 @@ import orjson
 from scimaudit.config import Config
 from scimaudit.errors import PermissionDeniedError, ReviewError
 from scimaudit.review import chain
-from scimaudit.review.auth import (
+from scimaudit.review.actors import (
     ADMINISTER,
     Actor,
     current_hr_snapshot_id,
@@ -223,15 +223,23 @@ def _peer_warnings(target: _Target) -> list[str]:
 
 
 def delegation_warnings(
-    config: Config, campaign_id: int, item_ids: Sequence[int], to: str
+    config: Config,
+    campaign_id: int,
+    item_ids: Sequence[int],
+    to: str,
+    *,
+    actor: Actor | None = None,
 ) -> list[str]:
     """What to warn about before delegating (the new reviewer is a peer of a person reviewed).
 
-    Raises the same refusals :func:`delegate` would (unknown, terminated, cannot sign in).
+    Raises the refusals :func:`delegate` would raise about the new reviewer (unknown,
+    terminated, cannot sign in, and with ``actor`` the actor themselves), so a screen can refuse
+    before asking for a confirmation rather than after.
     """
-    return _peer_warnings(
-        _prepare(config, campaign_id, to, _subjects(config, campaign_id, item_ids))
-    )
+    target = _prepare(config, campaign_id, to, _subjects(config, campaign_id, item_ids))
+    if actor is not None and target.person.employee_id == actor.employee_id:
+        raise ReviewError("delegate: you cannot delegate items to yourself")
+    return _peer_warnings(target)
 
 
 def delegate(

@@ -31,7 +31,7 @@ from scimaudit.config import Config
 from scimaudit.errors import ReviewError, SnapshotNotFoundError
 from scimaudit.hashchain import canonical_value
 from scimaudit.review import chain
-from scimaudit.review.auth import ADMINISTER, Actor, require_role
+from scimaudit.review.actors import ADMINISTER, Actor, require_role
 from scimaudit.review.db import fetch_one, open_store
 from scimaudit.review.items import ACCESS_SCOPES, ITEM_COLUMNS, AccessScope, build_items
 

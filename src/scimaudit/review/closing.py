@@ -18,7 +18,7 @@ from pathlib import Path
 from scimaudit.config import Config
 from scimaudit.reporting.signoff import SignOff
 from scimaudit.review import chain
-from scimaudit.review.auth import ADMINISTER, Actor, require_role
+from scimaudit.review.actors import ADMINISTER, Actor, require_role
 from scimaudit.review.campaigns import list_campaigns, require_open
 from scimaudit.review.db import open_store
 from scimaudit.review.evidence import CampaignEvidence, campaign_evidence, write_evidence_csvs
@@ -166,7 +166,7 @@ def campaign_evidence_files(
     """The campaign's evidence as downloads (file name → bytes), for security, auditors, admins."""
     import tempfile
 
-    from scimaudit.review.auth import READ_ALL
+    from scimaudit.review.actors import READ_ALL
 
     require_role(actor, READ_ALL, "download campaign evidence")
     with tempfile.TemporaryDirectory(prefix="scimaudit-campaign-") as tmp:

@@ -23,7 +23,7 @@ import orjson
 from scimaudit.config import Config
 from scimaudit.errors import PermissionDeniedError, ReviewError
 from scimaudit.review import chain
-from scimaudit.review.auth import Actor, require_writer
+from scimaudit.review.actors import Actor, require_writer
 from scimaudit.review.campaigns import require_open
 from scimaudit.review.chain import ChainVerification
 from scimaudit.store.review_state import review_db

@@ -1,9 +1,9 @@
 """Read models for campaign screens and ``review status``: what each role may see, as frames.
 
-Every function takes the acting :class:`~scimaudit.review.auth.Actor` and applies the rule itself (a
-manager gets only their own queue; campaign-wide views need security, auditor or admin), so the
-dashboard pages hold no SQL and no rules, and a page shown by mistake still shows nothing it
-shouldn't. Each call opens the store for its own unit of work and closes it.
+Every function takes the acting :class:`~scimaudit.review.actors.Actor` and applies the rule
+itself (a manager gets only their own queue; campaign-wide views need security, auditor or
+admin), so the dashboard pages hold no SQL and no rules, and a page shown by mistake still shows
+nothing it shouldn't. Each call opens the store for its own unit of work and closes it.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ import pandas as pd
 
 from scimaudit.config import Config
 from scimaudit.errors import PermissionDeniedError
-from scimaudit.review.auth import READ_ALL, Actor, require_role
+from scimaudit.review.actors import READ_ALL, Actor, require_role
 from scimaudit.review.campaigns import CampaignInfo, get_campaign, list_campaigns
 from scimaudit.review.db import review_view
+from scimaudit.review.recommendations import short_why
 from scimaudit.store.review_state import review_db
 
 OVERVIEW_SQL = """
@@ -200,6 +201,7 @@ def my_queue(config: Config, actor: Actor, campaign_id: int) -> Queue:
     frame["peer_share"] = frame["peer_share"].astype("float64")
     frame["item_id"] = frame["item_id"].astype("int32")
     frame["findings"] = frame["findings"].astype("str")
+    frame["why"] = frame["recommendation_reason"].map(short_why).astype("str")
     signed_at = datetime.fromisoformat(signed[0]) if signed and signed[0] else None
     return Queue(info, frame, signed_at)
 

@@ -13,6 +13,7 @@ suggests nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -93,3 +94,36 @@ def _kinds(findings: Sequence[Mapping[str, Any]]) -> list[str]:
         if kind and kind not in seen:
             seen.append(kind)
     return seen
+
+
+SHORT_WHY: dict[str, str] = {
+    REVOKE_KINDS["terminated_active"]: "Person has left",
+    REVOKE_KINDS["orphaned_account"]: "No owner in HR",
+    REVOKE_KINDS["contractor_expired"]: "Contract ended",
+    REVOKE_KINDS["stale_access"]: "Not used lately",
+    REVOKE_KINDS["role_drift"]: "Role doesn't explain it",
+    CHECK_KINDS["duplicate_account"]: "Extra account",
+    CHECK_KINDS["sod_conflict"]: "Duties conflict",
+    CHECK_KINDS["privileged_account"]: "Privileged: still needed?",
+}
+"""Each phrase of a reason in a few words, for the queue grid (the full reason is in the item's
+detail panel and in the evidence)."""
+_HELD_BY = re.compile(r"^held by (\d+) of (\d+) ")
+
+
+def short_why(reason: str | None) -> str:
+    """A reason as a few plain words that fit the queue's Why column at laptop width: "Person
+    has left", "Duties conflict +1", "Usual for peers (6/6)". Reasons come from
+    :func:`recommend` (and are frozen into campaign items), so each phrase it writes has a short
+    form here; an unknown phrase (an older campaign's wording) is shown as it is."""
+    if not isinstance(reason, str) or not reason:  # None, or NaN from a frame
+        return ""
+    verdict, _, detail = reason.partition(": ")
+    if verdict == "pending deprovisioning":
+        return "Left: removal pending"
+    if verdict == "keep" and (held := _HELD_BY.match(detail)):
+        return f"Usual for peers ({held[1]}/{held[2]})"
+    if verdict in ("revoke", "your call") and detail:
+        parts = [SHORT_WHY.get(part, part) for part in detail.split("; ")]
+        return parts[0] + (f" +{len(parts) - 1}" if len(parts) > 1 else "")
+    return reason

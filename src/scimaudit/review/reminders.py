@@ -21,7 +21,7 @@ from datetime import date
 from scimaudit.config import Config
 from scimaudit.errors import ReviewError
 from scimaudit.review import chain
-from scimaudit.review.auth import ADMINISTER, Actor, require_role
+from scimaudit.review.actors import ADMINISTER, Actor, require_role
 from scimaudit.review.campaigns import CampaignInfo, require_open
 from scimaudit.review.mailer import ReminderMail, build_message, send_one, smtp_session
 from scimaudit.store.review_state import review_db

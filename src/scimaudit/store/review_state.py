@@ -40,7 +40,8 @@ import pyarrow as pa
 
 from scimaudit.errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 12
+"""The newest ``review_schema`` file's number (``user_version`` of an up-to-date file)."""
 BUSY_TIMEOUT_MS = 30_000
 
 _TS = "TIMESTAMPTZ"
@@ -172,12 +173,15 @@ def review_db_path(store_path: str | Path) -> Path:
     return path.with_name(f"{path.stem}.review.sqlite")
 
 
-def _schema_sql() -> str:
-    return (
-        resources.files("scimaudit.store.review_schema")
-        .joinpath("001_review_state.sql")
-        .read_text(encoding="utf-8")
-    )
+def _migrations() -> list[tuple[int, str]]:
+    """The review store's schema files as (number, SQL), in order: ``NNN_name.sql``."""
+    folder = resources.files("scimaudit.store.review_schema")
+    found = [
+        (int(f.name[:3]), f.read_text(encoding="utf-8"))
+        for f in folder.iterdir()
+        if f.name.endswith(".sql") and f.name[:3].isdigit()
+    ]
+    return sorted(found)
 
 
 @contextmanager
@@ -201,13 +205,22 @@ def review_db(store_path: str | Path, *, create: bool = True) -> Iterator[sqlite
         con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         con.execute("PRAGMA foreign_keys = ON")
         if con.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-            con.execute("PRAGMA journal_mode = WAL")
-            con.executescript("BEGIN IMMEDIATE;\n" + _schema_sql() + "\nCOMMIT;")
-            con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            _migrate(con)
         con.execute("PRAGMA synchronous = NORMAL")
         yield con
     finally:
         con.close()
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Apply the schema files newer than the file's ``user_version``, each with its version bump
+    in one write transaction. Every statement is ``IF NOT EXISTS``, so two processes opening a
+    new file at once both succeed."""
+    con.execute("PRAGMA journal_mode = WAL")
+    current = con.execute("PRAGMA user_version").fetchone()[0]
+    for number, sql in _migrations():
+        if number > current:
+            con.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
 
 
 def store_path_of(con: duckdb.DuckDBPyConnection) -> Path:

@@ -22,8 +22,10 @@ import pyarrow.parquet as pq
 
 from scimaudit.collect.scim.loader import page_hashes
 from scimaudit.collect.scim.page_archive import PART_SUFFIX, archive_root, snapshot_folder
+from scimaudit.config import Config
 from scimaudit.errors import StoreError
 from scimaudit.store import snapshots
+from scimaudit.store.connect import connect
 
 MAX_PROBLEMS_LISTED = 20
 
@@ -207,3 +209,20 @@ def remove_unreferenced_files(con: duckdb.DuckDBPyConnection, store_path: Path) 
         if not any(folder.iterdir()):
             folder.rmdir()
     return removed
+
+
+def received_for_account(
+    config: Config, snapshot_id: int | None, account_id: str
+) -> tuple[ReceivedResource | None, str | None]:
+    """The resource behind one account as the app sent it, and a note when it cannot be shown.
+
+    For the dashboard's drill-down: a missing archive file is said in words rather than raised,
+    so the rest of the account's evidence still shows.
+    """
+    if snapshot_id is None:
+        return None, None
+    try:
+        with connect(config.store.path, lock_timeout=config.store.lock_timeout_seconds) as con:
+            return resource_as_received(con, config.store.path, snapshot_id, account_id), None
+    except StoreError as exc:
+        return None, f"the resource as received cannot be shown: {exc}"
