@@ -20,6 +20,7 @@ from scimaudit.config import Config
 from scimaudit.reporting import render
 from scimaudit.reporting.build import ReportResult, build_report
 from scimaudit.reporting.render import soft_breaks
+from scimaudit.reporting.results import evidence_text
 from scimaudit.store.connect import connect
 
 EPOCH = "1719792000"  # 2024-07-01T00:00:00Z
@@ -39,6 +40,9 @@ def test_soft_breaks_only_at_separators_and_never_in_head_pre_or_dates() -> None
     assert "by a@b.io<" in out  # short tokens stay as they are
     assert "&lt;/<wbr>script&gt;_<wbr>x" in out  # entities are never cut
     assert ("ab" * 8 + "<wbr>") * 3 + "ab" * 8 in out
+    # a piece over 20 characters between separators gets a chance every 16, entities kept whole
+    long_piece = soft_breaks("<td>x/" + "&#34;" * 18 + "yyyy</td>")
+    assert long_piece == "<td>x/<wbr>" + "&#34;" * 16 + "<wbr>" + "&#34;" * 2 + "yyyy</td>"
 
 
 LONG_USER = "maximilian.vandenberghe-oduya@example-health.example"
@@ -60,6 +64,17 @@ def _add_long_named_exception(config: Config) -> None:
             " VALUES ('k-orph-long', 'orphaned_account', 'chat', 'c-formula', ?, ?, NULL, 1, 2)",
             [AS_OF, AS_OF],
         )
+
+
+def test_evidence_prints_as_words_never_json() -> None:
+    raw = (
+        '{"employee_number": null, "emails": ["a@x.example", "b@x.example"], "sla_breached": true,'
+        ' "holdings": [{"app": "erp", "group": "GL-Poster"}], "days": 3}'
+    )
+    assert evidence_text(raw) == (
+        "employee_number: none; emails: a@x.example, b@x.example; sla_breached: yes; "
+        "holdings: (app erp, group GL-Poster); days: 3"
+    )
 
 
 def _build(tmp: Path, kind: str) -> tuple[Config, ReportResult]:
@@ -93,6 +108,7 @@ def _printed_identifiers(reader: pypdf.PdfReader) -> set[str]:
 def _split(pdf: Path) -> tuple[list[str], set[str]]:
     reader = pypdf.PdfReader(pdf)
     text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "\x00" not in text  # every font maps back to text (a fallback glyph once broke this)
     joined = ALLOWED_BREAK.sub("", text)
     ids = _printed_identifiers(reader)
     assert {"terminated_active", "critical", "bob@example.com"} <= ids
@@ -112,9 +128,10 @@ def test_no_identifier_is_broken_mid_word(tmp_path: Path, kind: str) -> None:
 def test_the_check_catches_mid_word_breaks_when_soft_breaks_are_off(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Attack on the test itself: without the break chances a userName longer than its column is
-    split wherever the line ends, and the check above sees it."""
-    monkeypatch.setattr(render, "soft_breaks", lambda html: html)
+    """Attack on the test itself: put back what issue 16 found (cells that may break anywhere, no
+    break chances) and a userName longer than its column splits mid-word; the check sees it."""
+    old_rule = "<style>table.data td { overflow-wrap: anywhere; }</style></head>"
+    monkeypatch.setattr(render, "soft_breaks", lambda html: html.replace("</head>", old_rule))
     _config, result = _build(tmp_path, "sox")
     broken, _ids = _split(result.pdf_path)
     assert LONG_USER in broken
@@ -159,7 +176,8 @@ def test_exception_cells_hold_no_raw_json_and_tiles_stay_on_one_page(tmp_path: P
     end = next(i for i, p in enumerate(pages) if "5.3 Remediation" in p)
     section = " ".join(pages[start : end + 1])
     section = section[section.index("5.2 Exceptions") : section.index("5.3 Remediation")]
-    assert '{"' not in section and '":' not in section
+    assert '{"' not in section and '":' not in section and '["' not in section
+    assert "sla_breached: yes" in section and ": true" not in section
     # the five tiles of section 5 and of the leavers test: all labels on one page each
     for labels in (
         ("OPEN", "RISK-ACCEPTED", "REMEDIATED IN PERIOD", "EXCEPTIONS IN SCOPE"),

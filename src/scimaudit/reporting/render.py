@@ -103,13 +103,33 @@ _HEX_RUN = re.compile(r"[0-9a-f]{32,}")
 _VERBATIM = re.compile(r"(<head>.*?</head>|<pre[^>]*>.*?</pre>)", re.S)
 
 
+LONGEST_SEGMENT = 20
+"""A piece longer than this between separators (a hostile or random userName) gets a break chance
+every 16 characters: the stylesheet never breaks inside a word on its own (``overflow-wrap:
+break-word`` would, and weasyprint then splits even the pieces between ``<wbr>``), so without it
+such a piece would print over the next column."""
+
+
+_CHARACTER = re.compile(r"&#?\w+;|.", re.S)
+"""One printed character of escaped text: an entity (``&#34;``) counts as one and is never cut."""
+
+
+def _groups(piece: str) -> str:
+    chars = _CHARACTER.findall(piece)
+    return "<wbr>".join("".join(chars[i : i + 16]) for i in range(0, len(chars), 16))
+
+
 def _soft_token(match: re.Match[str]) -> str:
     token = match.group(0)
     if _DATE_LIKE.match(token):
         return token
     if _HEX_RUN.fullmatch(token):  # digests and hex ids: in groups of 16, as they are read aloud
-        return "<wbr>".join(token[i : i + 16] for i in range(0, len(token), 16))
-    return "<wbr>".join(p for p in _BREAK_POINTS.split(token) if p)
+        return _groups(token)
+    return "<wbr>".join(
+        _groups(p) if len(_CHARACTER.findall(p)) > LONGEST_SEGMENT else p
+        for p in _BREAK_POINTS.split(token)
+        if p
+    )
 
 
 def soft_breaks(html: str) -> str:
