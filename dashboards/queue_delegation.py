@@ -24,7 +24,7 @@ import ui_session as ui
 from scimaudit.config import Config
 from scimaudit.errors import ScimauditError
 from scimaudit.review.actors import Actor
-from scimaudit.review.assignment import delegate, delegation_warnings
+from scimaudit.review.delegation import delegate, delegation_warnings
 
 PENDING_KEY = "queue_pending_delegation"
 

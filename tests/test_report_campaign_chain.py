@@ -24,9 +24,9 @@ from scimaudit.demo.scim2_server import Scim2ServerProcess
 from scimaudit.demo.seed import seed
 from scimaudit.remediation import apply_plan, make_plan, verify_plan
 from scimaudit.reporting.build import build_report
+from scimaudit.reporting.campaign_close import write_campaign_evidence
 from scimaudit.reporting.verify import verify_pack
 from scimaudit.review.campaigns import start_campaign
-from scimaudit.review.closing import write_campaign_evidence
 from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off
 from test_remediation_campaign import HR, MIA, PEOPLE
 from test_report_pdf import flat

@@ -13,16 +13,16 @@ import pytest
 from review_support import CEO, MIA, OLE, ORG, SEC, A, F, actor, build_store, make_config
 from scimaudit.config import Config
 from scimaudit.errors import PermissionDeniedError, ReviewError
-from scimaudit.review.actors import cli_actor
-from scimaudit.review.campaigns import start_campaign
-from scimaudit.review.closing import (
+from scimaudit.reporting.campaign_close import (
     campaign_signoffs,
     close_campaign,
     close_due_campaigns,
     write_campaign_evidence,
 )
+from scimaudit.reporting.campaign_evidence import campaign_evidence
+from scimaudit.review.actors import cli_actor
+from scimaudit.review.campaigns import start_campaign
 from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off, verify_chain
-from scimaudit.review.evidence import campaign_evidence
 from scimaudit.review.reminders import remind
 from scimaudit.store.connect import connect
 
@@ -204,3 +204,24 @@ def test_campaign_pdf_is_reproducible_with_source_date_epoch(
     one = write_campaign_evidence(config, cid, out_dir=tmp_path / "one")[-1].read_bytes()
     two = write_campaign_evidence(config, cid, out_dir=tmp_path / "two")[-1].read_bytes()
     assert one == two
+
+
+def test_review_imports_neither_reporting_nor_remediation() -> None:
+    """Issue 12/16: reporting is the one renderer; review sits below it and below remediation."""
+    import ast
+
+    import scimaudit.review
+
+    upward = ("scimaudit.reporting", "scimaudit.remediation")
+    found = []
+    for path in sorted(Path(scimaudit.review.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            found += [f"{path.name}: {n}" for n in names if n.startswith(upward)]
+    assert found == []

@@ -16,9 +16,9 @@ from scimaudit.config import Config
 from scimaudit.errors import PermissionDeniedError, ReviewError
 from scimaudit.review import chain
 from scimaudit.review.actors import cli_actor
-from scimaudit.review.assignment import delegate
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.review.decisions import decide, keep_all_unflagged, sign_off, verify_chain
+from scimaudit.review.delegation import delegate
 from scimaudit.store.connect import connect
 from scimaudit.store.review_state import review_db
 

@@ -25,10 +25,10 @@ from review_support import (
 )
 from scimaudit.config import Config
 from scimaudit.errors import ReviewError
-from scimaudit.review.assignment import delegate, delegation_warnings
 from scimaudit.review.campaigns import start_campaign
 from scimaudit.review.db import review_view
 from scimaudit.review.decisions import decide, sign_off
+from scimaudit.review.delegation import delegate, delegation_warnings
 from scimaudit.review.queries import my_queue
 
 DUE = date.today() + timedelta(days=7)

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 import streamlit as st
 import ui_session as ui
 
+from scimaudit.reporting.campaign_close import campaign_evidence_files, close_campaign
 from scimaudit.review import queries
 from scimaudit.review.actors import ADMINISTER, READ_ALL, require_role
-from scimaudit.review.assignment import delegate
 from scimaudit.review.campaigns import start_campaign_as
-from scimaudit.review.closing import campaign_evidence_files, close_campaign
+from scimaudit.review.delegation import delegate
 from scimaudit.review.items import ACCESS_SCOPES
 from scimaudit.review.reminders import remind
 

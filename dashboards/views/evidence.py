@@ -7,9 +7,9 @@ import streamlit as st
 import ui_session as ui
 
 from scimaudit.reporting import pack_runs as data
+from scimaudit.reporting.campaign_close import campaign_evidence_files
 from scimaudit.review import queries
 from scimaudit.review.actors import READ_ALL, require_role
-from scimaudit.review.closing import campaign_evidence_files
 
 actor = ui.require_actor()
 ui.call(require_role, actor, READ_ALL, "open Evidence")

@@ -14,9 +14,13 @@ import click
 from scimaudit.cmd.common import FORMAT_OPTION, config_from
 from scimaudit.errors import VerificationError
 from scimaudit.output import print_rows
+from scimaudit.reporting.campaign_close import (
+    close_campaign,
+    close_due_campaigns,
+    write_campaign_evidence,
+)
 from scimaudit.review.actors import cli_actor
 from scimaudit.review.campaigns import start_campaign
-from scimaudit.review.closing import close_campaign, close_due_campaigns, write_campaign_evidence
 from scimaudit.review.decisions import verify_chain
 from scimaudit.review.items import ACCESS_SCOPES
 from scimaudit.review.queries import campaign_overview, reviewer_progress, status_rows

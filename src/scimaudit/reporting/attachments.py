@@ -110,7 +110,9 @@ def prepare_attachments(
             "sample.csv",
             "text/csv",
             "Data",
-            "Reproducible sample (sha256-rank/1, seed = population SHA-256)",
+            f"Reproducible sample of {facts.sample.frame.file}"
+            f"{': ' + facts.sample.frame.condition if facts.sample.frame.condition else ''} "
+            "(sha256-rank/1, seed = SHA-256 of that file)",
         ),
         attachment_info(
             spec_copy,
@@ -120,6 +122,27 @@ def prepare_attachments(
             "Control texts and finding-kind mapping used",
         ),
     ]
+    if facts.leaver_file is not None:
+        items.append(
+            attachment_info(
+                facts.leaver_file.csv_path,
+                "leavers.csv",
+                "text/csv",
+                "Data",
+                "One row per HR leaver of the period x in-scope app, including 'no account found'",
+            )
+        )
+    if facts.hr_extract is not None:
+        items.append(
+            attachment_info(
+                facts.hr_extract.csv_path,
+                "hr_extract.csv",
+                "text/csv",
+                "Data",
+                f"The run's HR snapshot as imported from {facts.hr_extract.file_name} "
+                f"(original file SHA-256 {facts.hr_extract.original_sha256})",
+            )
+        )
     for rule in rules:
         items.append(
             attachment_info(

@@ -18,6 +18,7 @@ from typing import Literal
 import duckdb
 
 from scimaudit.errors import ReportError
+from scimaudit.reporting.campaign_evidence import CampaignEvidence, campaign_evidence
 from scimaudit.reporting.campaign_state import CampaignState, campaign_state, decisions_csv
 from scimaudit.reporting.context import canonical_json
 from scimaudit.reporting.scope import Scope
@@ -70,13 +71,31 @@ def signoffs_sha256(signoffs: list[SignOff]) -> str:
     return hashlib.sha256(canonical_json([asdict(s) for s in signoffs])).hexdigest()
 
 
+def signoffs_from_evidence(evidence: CampaignEvidence) -> list[SignOff]:
+    """The sign-offs of already-read campaign evidence (packs read it on their own connection)."""
+    campaign_id, name = evidence.info.campaign_id, evidence.info.name
+    return [
+        SignOff(
+            role=f"Reviewer (campaign {campaign_id}: {name})",
+            name=str(r["name"] or r["reviewer_id"]),
+            statement=(
+                f"Decided {r['decided']} of {r['items']} item(s): {r['kept']} kept, "
+                f"{r['revoked']} revoked; {r['bulk_decided']} by bulk action, "
+                f"{r['decided'] - r['bulk_decided'] - r['defaulted']} one by one"
+                + (f", {r['defaulted']} by the close default" if r["defaulted"] else "")
+            ),
+            signed_at=r["signed_at"],
+            reference=f"campaign {campaign_id}, reviewer {r['reviewer_id']}",
+        )
+        for r in evidence.reviewers
+        if r["signed_at"] is not None
+    ]
+
+
 def _read(
     con: duckdb.DuckDBPyConnection, campaign_id: int
 ) -> tuple[str, list[SignOff], CampaignState, str]:
     """Name, sign-offs, state and decisions CSV of one campaign (read-only is enough)."""
-    from scimaudit.review.closing import signoffs_from_evidence
-    from scimaudit.review.evidence import campaign_evidence
-
     try:
         evidence = campaign_evidence(con, campaign_id)
     except duckdb.CatalogException:

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 from scimaudit.output import to_csv
-from scimaudit.review.evidence import BREAK_SECONDS, CampaignEvidence
+from scimaudit.reporting.campaign_evidence import BREAK_SECONDS, CampaignEvidence
 
 DECISIONS_FILE = "review_decisions.csv"
 EVIDENCED, EXCEPTIONS, NOT_YET, NOT_EVIDENCED = (

@@ -20,6 +20,13 @@ from scimaudit.config import Config
 from scimaudit.reporting.break_glass import BreakGlass, gather_break_glass
 from scimaudit.reporting.campaign_state import CampaignState
 from scimaudit.reporting.control_status import ControlResult, Coverage
+from scimaudit.reporting.leaver_file import (
+    HrExtract,
+    LeaverFile,
+    reconcile,
+    write_hr_extract,
+    write_leavers_csv,
+)
 from scimaudit.reporting.leavers import LeaverSummary, gather_leavers
 from scimaudit.reporting.lineage import ReconCheck, SourceLineage, gather_lineage
 from scimaudit.reporting.population import PopulationFacts, build_population
@@ -33,7 +40,13 @@ from scimaudit.reporting.results import (
     map_controls,
     rows_of_kind,
 )
-from scimaudit.reporting.sampling import SampleFacts, draw_sample
+from scimaudit.reporting.sampling import (
+    LEAVER_ACCOUNTS,
+    SampleFacts,
+    draw_sample,
+    frame_for,
+    sample_file,
+)
 from scimaudit.reporting.scope import Scope, resolve_scope
 from scimaudit.reporting.signoff import SignOff
 from scimaudit.reporting.sod_scope import SodScope, sod_scope
@@ -85,6 +98,11 @@ class StoreFacts:
     @property
     def sod_rules(self) -> list[str]:
         return self.sod.rules
+
+    leaver_file: LeaverFile | None = None
+    """``leavers.csv`` (packs with a leavers test): one row per HR leaver × in-scope app."""
+    hr_extract: HrExtract | None = None
+    """The HR snapshot attached as ``hr_extract.csv`` (packs with a leavers test)."""
 
     @property
     def complete(self) -> bool:
@@ -148,7 +166,7 @@ def gather_facts(
     sample_size: int,
 ) -> StoreFacts:
     """Read one report's data; writes population.csv, exceptions.csv, remediation.csv and
-    sample.csv to ``work_dir``."""
+    sample.csv to ``work_dir`` (and leavers.csv, hr_extract.csv for packs with a leavers test)."""
     install_macros(con)
     scope = resolve_scope(
         con, config, spec, as_of=as_of, period_start=period_start, period_end=period_end
@@ -177,6 +195,19 @@ def gather_facts(
         sod_apps=sod.covered_apps,
         privileged_apps=frozenset(a.name for a in config.apps if a.privileged_groups),
     )
+    leavers = gather_leavers(con, scope, sla)
+    leaver_file = hr_extract = None
+    if "leavers" in spec.tests:
+        leaver_file = write_leavers_csv(con, scope, leavers, work_dir)
+        hr_extract = write_hr_extract(con, scope, work_dir)
+        checks.append(reconcile(leaver_file))
+    frame = frame_for(spec.kind)
+    if frame is LEAVER_ACCOUNTS and leaver_file is not None:
+        sample = sample_file(leaver_file.csv_path, frame, sample_size, work_dir)
+    else:
+        sample = draw_sample(
+            con, population.sha256, sample_size, population.rows, work_dir, frame_for(spec.kind)
+        )
     return StoreFacts(
         scope=scope,
         lineage=lineage,
@@ -190,12 +221,14 @@ def gather_facts(
         exceptions=exceptions,
         rule_population=rule_population,
         controls=map_controls(spec, rule_population, exceptions, coverage),
-        leavers=gather_leavers(con, scope, sla),
+        leavers=leavers,
         privileged=gather_privileged(con, scope, caps.privileged),
         kind_rows={"sod_conflict": rows_of_kind(con, "sod_conflict", caps.kind_rows)},
-        sample=draw_sample(con, population.sha256, sample_size, population.rows, work_dir),
+        sample=sample,
         remediation=remediation,
         break_glass=gather_break_glass(con, config, scope),
+        leaver_file=leaver_file,
+        hr_extract=hr_extract,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scimaudit.reporting.leaver_file import HR_COLUMNS, LEAVER_COLUMNS
 from scimaudit.reporting.population import POPULATION_COLUMNS
 from scimaudit.reporting.remediation import COLUMNS as REMEDIATION_COLUMNS
 from scimaudit.reporting.results import EXCEPTION_COLUMNS
@@ -81,7 +82,48 @@ REMEDIATION = {
 SAMPLE = {
     "rank": "Position in the sample (1 = lowest rank hash).",
     "rank_hash": "sha256(seed|app|account_id) in lowercase hex; see section 7.",
-    **{c: f"As in population.csv ({c})." for c in POPULATION_COLUMNS},
+    **{
+        c: f"As in population.csv ({c}); in the leavers pack the columns of leavers.csv instead."
+        for c in POPULATION_COLUMNS
+    },
+}
+
+LEAVERS = {
+    "employee_id": "HR employee id of the leaver.",
+    "person_name": "First and last name from HR.",
+    "worker_type": "employee or contractor, from HR.",
+    "event": "termination (HR termination date) or contract end (contractor without one).",
+    "event_date": "The leaving date; the SLA clock starts at 00:00 UTC that day.",
+    "app": "In-scope application. Every leaver has a row for every application.",
+    "account_id": "SCIM id of an account any analysis run linked to the leaver; empty: none found.",
+    "user_name": "SCIM userName of that account.",
+    "status_by_snapshot": "The account in every stored snapshot of the app up to the run's: "
+    "'<time UTC> active|inactive|absent', '; '-separated; 'no account found' when none.",
+    "last_active_at": "Last snapshot where the account was active (UTC); empty: never seen active.",
+    "removed_by_snapshot": "First later snapshot where it was not active; empty: still active.",
+    "removed_no_later_than": "meta.lastModified of a deactivation inside that interval: an upper "
+    "bound on the removal time, not the removal time.",
+    "removal": "The removal timing in words (between snapshots A and B, no later than …).",
+    "lag_min_hours": "Least possible lag from the leaving date to removal, hours.",
+    "lag_max_hours": "Greatest possible lag, hours; empty while the account is still active.",
+    "outcome": "Verdict against the SLA, or 'no account found'.",
+}
+
+HR_EXTRACT = {
+    "employee_id": "HR employee id.",
+    "first_name": "As in the HR file.",
+    "last_name": "As in the HR file.",
+    "email": "As in the HR file.",
+    "status": "Normalised status: active, leave, terminated.",
+    "status_raw": "Status exactly as the HR file gave it.",
+    "worker_type": "Normalised: employee or contractor.",
+    "hire_date": "Hire date (ISO).",
+    "termination_date": "Termination date (ISO); empty when HR gave none.",
+    "contract_end_date": "Contract end date (ISO), contractors.",
+    "department": "As in the HR file.",
+    "title": "As in the HR file.",
+    "manager_id": "Employee id of the manager, as in the HR file.",
+    "line_no": "Line (CSV) or row (XLSX/Parquet) of the person in the original HR file.",
 }
 
 
@@ -92,6 +134,8 @@ def data_dictionary() -> list[tuple[str, list[tuple[str, str]]]]:
         ("exceptions.csv", [(c, EXCEPTIONS[c]) for c in EXCEPTION_COLUMNS]),
         ("remediation.csv", [(c, REMEDIATION[c]) for c in REMEDIATION_COLUMNS]),
         ("sample.csv", [(c, SAMPLE[c]) for c in SAMPLE_COLUMNS]),
+        ("leavers.csv", [(c, LEAVERS[c]) for c in LEAVER_COLUMNS]),
+        ("hr_extract.csv", [(c, HR_EXTRACT[c]) for c in HR_COLUMNS]),
     ]
 
 

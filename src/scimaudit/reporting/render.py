@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,11 +21,13 @@ from typing import Any
 
 import jinja2
 import pydyf
+from markupsafe import Markup, escape
 from weasyprint import HTML, Attachment
 
 from scimaudit.errors import ReportError
 from scimaudit.reporting.context import AttachmentInfo, ReportContext
 from scimaudit.reporting.dictionary import CSV_NOTE, data_dictionary
+from scimaudit.reporting.glossary import TERMS, control_entries, pack_finding_entries
 from scimaudit.reporting.leavers import (
     BREACHED,
     INDETERMINATE,
@@ -80,6 +83,70 @@ def _dash(value: Any) -> Any:
     return "—" if value is None or value == "" else value
 
 
+_BREAK_POINTS = re.compile(r"(?<=[_./+:-])|(?=@)")
+"""Where an identifier may wrap: after _ . / + : - and before @ (never inside a word)."""
+
+
+def _ident(value: Any) -> Any:
+    """An identifier (finding kind, userName, e-mail, group, rule code) with line-break chances
+    only at its separators, as ``<wbr>``: "terminated_active" wraps as "terminated_ / active",
+    never "terminated_acti / ve" (the stylesheet turns off breaking anywhere else)."""
+    if value is None or value == "":
+        return "—"
+    return Markup("<wbr>").join(escape(p) for p in _BREAK_POINTS.split(str(value)) if p)
+
+
+_TEXT_NODE = re.compile(r">([^<]+)<")
+_LONG_TOKEN = re.compile(r"[^\s<>]{12,}")
+_DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_HEX_RUN = re.compile(r"[0-9a-f]{32,}")
+_VERBATIM = re.compile(r"(<head>.*?</head>|<pre[^>]*>.*?</pre>)", re.S)
+
+
+LONGEST_SEGMENT = 20
+"""A piece longer than this between separators (a hostile or random userName) gets a break chance
+every 16 characters: the stylesheet never breaks inside a word on its own (``overflow-wrap:
+break-word`` would, and weasyprint then splits even the pieces between ``<wbr>``), so without it
+such a piece would print over the next column."""
+
+
+_CHARACTER = re.compile(r"&#?\w+;|.", re.S)
+"""One printed character of escaped text: an entity (``&#34;``) counts as one and is never cut."""
+
+
+def _groups(piece: str) -> str:
+    chars = _CHARACTER.findall(piece)
+    return "<wbr>".join("".join(chars[i : i + 16]) for i in range(0, len(chars), 16))
+
+
+def _soft_token(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if _DATE_LIKE.match(token):
+        return token
+    if _HEX_RUN.fullmatch(token):  # digests and hex ids: in groups of 16, as they are read aloud
+        return _groups(token)
+    return "<wbr>".join(
+        _groups(p) if len(_CHARACTER.findall(p)) > LONGEST_SEGMENT else p
+        for p in _BREAK_POINTS.split(token)
+        if p
+    )
+
+
+def soft_breaks(html: str) -> str:
+    """Give every long token of the page's text the break chances of :func:`_ident`.
+
+    Applied once to the rendered HTML (text nodes only; the head and ``<pre>`` blocks are left
+    verbatim), so every table of every section gets them without each template remembering a
+    filter. Text nodes are already escaped, and no entity contains a break character.
+    """
+    parts = _VERBATIM.split(html)
+    for i in range(0, len(parts), 2):
+        parts[i] = _TEXT_NODE.sub(
+            lambda m: ">" + _LONG_TOKEN.sub(_soft_token, m.group(1)) + "<", parts[i]
+        )
+    return "".join(parts)
+
+
 def environment() -> jinja2.Environment:
     """The template environment: autoescaping on, undefined names fail loudly."""
     env = jinja2.Environment(
@@ -90,7 +157,9 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(num=_num, pct=_pct, ts=_ts, hours=_hours, short=_short, dash=_dash)
+    env.filters.update(
+        num=_num, pct=_pct, ts=_ts, hours=_hours, short=_short, dash=_dash, ident=_ident
+    )
     env.globals.update(
         blank_roles=BLANK_ROLES,
         data_dictionary=data_dictionary(),
@@ -98,6 +167,9 @@ def environment() -> jinja2.Environment:
         sample_method=METHOD,
         sample_code=REFERENCE_CODE,
         outcomes=(STILL_ACTIVE_BREACHED, BREACHED, STILL_ACTIVE, INDETERMINATE, WITHIN),
+        glossary_findings=pack_finding_entries,
+        glossary_controls=control_entries,
+        glossary_terms=TERMS,
     )
     return env
 
@@ -106,7 +178,7 @@ def render_html(ctx: ReportContext) -> str:
     """The report as one HTML string (the stylesheet is linked relative to ``reports/``)."""
     try:
         template = environment().get_template(f"{ctx.spec.kind}.html")
-        return template.render(ctx=ctx, facts=ctx.facts, scope=ctx.facts.scope)
+        return soft_breaks(template.render(ctx=ctx, facts=ctx.facts, scope=ctx.facts.scope))
     except jinja2.TemplateError as exc:
         where = (
             f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""

@@ -98,8 +98,23 @@ class ExceptionFacts:
         return [(k, a, n) for (k, a), n in sorted(merged.items())]
 
 
+def _plain(value: Any) -> str:
+    """One evidence value as words, never JSON: lists joined by commas, nested objects as
+    ``key value`` pairs in parentheses, null as "none", booleans as yes/no."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value) if value else "none"
+    if isinstance(value, dict):
+        return "(" + ", ".join(f"{k} {_plain(v)}" for k, v in value.items()) + ")"
+    return str(value)
+
+
 def evidence_text(raw: str | None, limit: int = 240) -> str:
-    """Evidence JSON as ``key: value; …`` for print, truncated (the CSV keeps it whole)."""
+    """Evidence JSON as ``key: value; …`` plain text for print, truncated (the CSV keeps the
+    JSON whole)."""
     if not raw:
         return ""
     try:
@@ -108,12 +123,9 @@ def evidence_text(raw: str | None, limit: int = 240) -> str:
         text = raw
     else:
         if isinstance(value, dict):
-            text = "; ".join(
-                f"{k}: {v if isinstance(v, str) else orjson.dumps(v).decode()}"
-                for k, v in value.items()
-            )
+            text = "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
         else:
-            text = orjson.dumps(value).decode()
+            text = _plain(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -5,10 +5,10 @@ flagged-but-kept items, chain verification; long lists capped and the cap stated
 decision list, reviewer table and hash-chained log ride along as CSV attachments (PDF/A-3b keeps
 attachments, 1b/2b drop them).
 
-This is a small renderer of our own because the shared evidence pipeline (``scimaudit.reporting``)
-had no general "render this template with these attachments" entry point when campaigns were
-written; it follows the same conventions (jinja2 with autoescape and StrictUndefined,
-``SOURCE_DATE_EPOCH`` pins every date so the same store gives the same bytes).
+It sits beside the evidence packs' renderer so reporting is the one layer that renders evidence
+(review only records decisions). It keeps its own small jinja2 environment because the campaign
+template needs none of the packs' context; the conventions are the same (autoescape and
+StrictUndefined, ``SOURCE_DATE_EPOCH`` pins every date so the same store gives the same bytes).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import jinja2
 from scimaudit import __version__
 from scimaudit.config import Config
 from scimaudit.errors import ReportError
+from scimaudit.reporting.campaign_evidence import CampaignEvidence, evidence_csvs
 from scimaudit.resources import report_templates_dir
-from scimaudit.review.evidence import CampaignEvidence, evidence_csvs
 
 PRINT_CAP = 200
 """Rows printed per list; the attachments carry all of them."""
