@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from scimaudit.cmd.dashboard import start_dashboard
+from scimaudit.dashboard_process import start_dashboard
 from scimaudit.webauth.failed_signins import throttle_for
 from test_dashboard_e2e import (
     AUDITOR,
