@@ -53,14 +53,7 @@ class ClosedRoutes:
         if scope["type"] == "http" and str(scope.get("path", "")).rstrip("/").endswith(
             CLOSED_SUFFIXES
         ):
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 404,
-                    "headers": [(b"content-type", b"text/plain")],
-                }
-            )
-            await send({"type": "http.response.body", "body": b"not found"})
+            await PlainTextResponse("not found", 404)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

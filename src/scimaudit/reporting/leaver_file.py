@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 
 from scimaudit.output import to_csv
-from scimaudit.reporting.leavers import LeaverCase, LeaverSummary
+from scimaudit.reporting.leavers import LeaverCase, LeaverSummary, leaver_params
 from scimaudit.reporting.lineage import ReconCheck
 from scimaudit.reporting.population import copy_csv, sha256_file
 from scimaudit.reporting.report_sql import fetch_dicts
@@ -129,15 +129,7 @@ def write_leavers_csv(
     con: duckdb.DuckDBPyConnection, scope: Scope, summary: LeaverSummary, out_dir: Path
 ) -> LeaverFile:
     """One row per HR leaver × in-scope app (× account), merged with the judged removal cases."""
-    params = {
-        "hr_snapshot_id": scope.run.hr_snapshot_id,
-        "period_start": scope.period_start,
-        "period_end": scope.period_end,
-        "as_of": scope.run.as_of,
-        "apps": list(scope.apps),
-        "app_names": list(scope.app_snapshot_ids),
-        "app_snapshot_ids": list(scope.app_snapshot_ids.values()),
-    }
+    params = leaver_params(scope)
     cases = {(c.employee_id, c.app, c.account_id): c for c in summary.cases}
     rows = []
     for r in fetch_dicts(con, "leaver_rows", params):

@@ -155,9 +155,9 @@ OUTCOME_ORDER = {
 }
 
 
-def gather_leavers(con: duckdb.DuckDBPyConnection, scope: Scope, sla_hours: int) -> LeaverSummary:
-    """Leavers of the period, their accounts' removal brackets and verdicts."""
-    params = {
+def leaver_params(scope: Scope) -> dict[str, Any]:
+    """The parameters of the leaver queries (brackets, count, leavers.csv rows) for one scope."""
+    return {
         "hr_snapshot_id": scope.run.hr_snapshot_id,
         "period_start": scope.period_start,
         "period_end": scope.period_end,
@@ -166,6 +166,11 @@ def gather_leavers(con: duckdb.DuckDBPyConnection, scope: Scope, sla_hours: int)
         "app_names": list(scope.app_snapshot_ids),
         "app_snapshot_ids": list(scope.app_snapshot_ids.values()),
     }
+
+
+def gather_leavers(con: duckdb.DuckDBPyConnection, scope: Scope, sla_hours: int) -> LeaverSummary:
+    """Leavers of the period, their accounts' removal brackets and verdicts."""
+    params = leaver_params(scope)
     counts = fetch_dicts(con, "leaver_count", params)[0]
     cases = [judge(row, sla_hours) for row in fetch_dicts(con, "leaver_brackets", params)]
     cases.sort(

@@ -17,6 +17,7 @@ import ipaddress
 import logging
 from collections.abc import Sequence
 
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scimaudit.config import Config
@@ -53,14 +54,7 @@ class ProxyPeersOnly:
                 if scope["type"] == "websocket":
                     await send({"type": "websocket.close", "code": 1008})
                 else:
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": 403,
-                            "headers": [(b"content-type", b"text/plain")],
-                        }
-                    )
-                    await send({"type": "http.response.body", "body": b"forbidden"})
+                    await PlainTextResponse("forbidden", 403)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

@@ -5,18 +5,7 @@
 -- were already removed by the run being reported are still found. Snapshots: every complete
 -- snapshot of the app up to the one the run used.
 WITH leavers AS (
-    SELECT
-        employee_id,
-        nullif(concat_ws(' ', first_name, last_name), '') AS person_name,
-        worker_type,
-        CASE WHEN termination_date IS NOT NULL THEN 'termination' ELSE 'contract end' END AS event,
-        coalesce(termination_date, contract_end_date) AS event_date
-    FROM employee
-    WHERE snapshot_id = $hr_snapshot_id
-      AND coalesce(
-          termination_date,
-          CASE WHEN worker_type = 'contractor' THEN contract_end_date END
-      ) BETWEEN $period_start AND $period_end
+    SELECT * FROM period_leavers($hr_snapshot_id, $period_start, $period_end)  -- macros.sql
 ),
 links AS (
     SELECT il.app, il.account_id, il.employee_id, any_value(il.user_name) AS user_name

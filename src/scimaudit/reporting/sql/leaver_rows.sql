@@ -5,18 +5,7 @@
 -- falls in the period (the same rule as leaver_brackets.sql and leaver_count.sql). status_by_snapshot
 -- lists the account's state in every complete snapshot of the app up to the one the run used.
 WITH leavers AS (
-    SELECT
-        employee_id,
-        nullif(concat_ws(' ', first_name, last_name), '') AS person_name,
-        worker_type,
-        CASE WHEN termination_date IS NOT NULL THEN 'termination' ELSE 'contract end' END AS event,
-        coalesce(termination_date, contract_end_date) AS event_date
-    FROM employee
-    WHERE snapshot_id = $hr_snapshot_id
-      AND coalesce(
-          termination_date,
-          CASE WHEN worker_type = 'contractor' THEN contract_end_date END
-      ) BETWEEN $period_start AND $period_end
+    SELECT * FROM period_leavers($hr_snapshot_id, $period_start, $period_end)  -- macros.sql
 ),
 apps AS (
     SELECT unnest($apps) AS app
