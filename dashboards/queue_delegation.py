@@ -2,7 +2,7 @@
 
 Delegation is a way to get access certified by someone less independent (oneself, a colleague of
 the person reviewed) or by nobody (someone who cannot sign in). So "Delegate" only *proposes*: the
-library's checks run at once (:func:`~scimaudit.review.assignment.delegation_warnings`), and a
+library's checks run at once (:func:`~scimaudit.review.delegation.delegation_warnings`), and a
 refusal (oneself, unknown, terminated, cannot sign in, an auditor) is shown as a message with
 nothing recorded. Otherwise a panel lists the exact people and access that would move, and the
 peer warning when the new reviewer shares a manager with a person reviewed; only its confirm

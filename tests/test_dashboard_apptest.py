@@ -425,7 +425,7 @@ def test_an_unexpected_error_shows_a_reference_not_a_traceback(
     refused = try_reassign("99999999999999")
     assert "99999999999999" in refused and "Something went wrong" not in refused
     assert "duckdb" not in refused.lower() and "SELECT" not in refused
-    monkeypatch.setattr("scimaudit.review.assignment.delegate", reassign)
+    monkeypatch.setattr("scimaudit.review.delegation.delegate", reassign)
     shown = try_reassign("1")
     assert "Something went wrong (reference" in shown
     assert "duckdb" not in shown.lower() and "SELECT" not in shown and "/" not in shown
